@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { HELP_TEXT, parseArgs } from "./args.ts";
+
+describe("parseArgs", () => {
+  test("no arguments: serve", () => {
+    expect(parseArgs([])).toEqual({ command: "serve", errors: [] });
+  });
+
+  test("serve with every flag, both spellings", () => {
+    expect(parseArgs(["serve", "--config", "c.yaml", "--host=0.0.0.0", "--port", "8080", "--mappings=./m"])).toEqual({
+      command: "serve",
+      config: "c.yaml",
+      host: "0.0.0.0",
+      port: 8080,
+      mappings: "./m",
+      errors: [],
+    });
+  });
+
+  test("serve is implied; flags may come first", () => {
+    expect(parseArgs(["--port=0"])).toEqual({ command: "serve", port: 0, errors: [] });
+    expect(parseArgs(["--config", "x.yaml", "check"])).toEqual({ command: "check", config: "x.yaml", errors: [] });
+  });
+
+  test("check with --dump", () => {
+    expect(parseArgs(["check", "--mappings", "m", "--dump", "openai/request.encode"])).toEqual({
+      command: "check",
+      mappings: "m",
+      dump: "openai/request.encode",
+      errors: [],
+    });
+  });
+
+  test("version and help", () => {
+    expect(parseArgs(["--version"]).command).toBe("version");
+    expect(parseArgs(["-v"]).command).toBe("version");
+    expect(parseArgs(["--help"]).command).toBe("help");
+    expect(parseArgs(["-h"]).command).toBe("help");
+    expect(parseArgs(["check", "-h"])).toEqual({ command: "help", errors: [] });
+    expect(HELP_TEXT).toContain("ccproxy check [--config FILE]");
+  });
+
+  test("bad ports", () => {
+    expect(parseArgs(["--port", "70000"]).errors).toEqual(['--port must be a number from 0 to 65535, not "70000"']);
+    expect(parseArgs(["--port=abc"]).errors).toEqual(['--port must be a number from 0 to 65535, not "abc"']);
+    expect(parseArgs(["--port", "-1"]).errors).toEqual(["--port needs a value", "unknown option -1"]);
+    expect(parseArgs(["--port=80.5"]).port).toBeUndefined();
+  });
+
+  test("unknown flags, missing values, stray words, misplaced flags", () => {
+    expect(parseArgs(["--verbose"]).errors).toEqual(["unknown option --verbose"]);
+    expect(parseArgs(["-x"]).errors).toEqual(["unknown option -x"]);
+    expect(parseArgs(["--config"]).errors).toEqual(["--config needs a value"]);
+    expect(parseArgs(["--config", "--port", "1"])).toEqual({
+      command: "serve",
+      port: 1,
+      errors: ["--config needs a value"],
+    });
+    expect(parseArgs(["serve", "extra"]).errors).toEqual(['unexpected argument "extra"']);
+    expect(parseArgs(["serve", "check"]).errors).toEqual(['unexpected argument "check" (command is already serve)']);
+    expect(parseArgs(["check", "--port", "1"]).errors).toEqual(["--port does not apply to check"]);
+    expect(parseArgs(["--dump", "x"]).errors).toEqual(["--dump does not apply to serve"]);
+    expect(parseArgs(["--host", "a", "--host", "b"]).errors).toEqual(["--host given twice"]);
+  });
+});

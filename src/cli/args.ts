@@ -1,0 +1,94 @@
+// The command line, parsed without a library: a handful of flags, each valid for certain commands.
+
+export type Command = "serve" | "check" | "version" | "help";
+
+export interface ParsedArgs {
+  command: Command;
+  config?: string;
+  host?: string;
+  port?: number;
+  mappings?: string;
+  dump?: string;
+  errors: string[];
+}
+
+export const HELP_TEXT = `ccproxy — Chat Completion Proxy: OpenAI, Claude, Gemini and Ollama protocols, any to any
+
+Usage:
+  ccproxy [serve] [--config FILE] [--host H] [--port P] [--mappings DIR]
+  ccproxy check [--config FILE] [--mappings DIR] [--dump NAME]
+  ccproxy --version | --help
+
+Commands:
+  serve      run the proxy (the default)
+  check      validate the config and the mappings; errors are printed as file:line: field
+             (--dump NAME also prints the compiled mapping NAME)
+
+Options:
+  --config FILE    config file; else $CCPROXY_CONFIG, ./ccproxy.yaml, ~/.config/ccproxy/config.yaml,
+                   else the built-in default (providers from OPENAI_API_KEY, ANTHROPIC_API_KEY,
+                   GEMINI_API_KEY, plus local Ollama)
+  --host H         listen on host H (overrides "listen" in the config)
+  --port P         listen on port P (overrides "listen" in the config)
+  --mappings DIR   folder whose files replace the built-in mappings of the same name
+  -v, --version    print the version
+  -h, --help       print this help
+`;
+
+type ValueFlag = "config" | "host" | "port" | "mappings" | "dump";
+
+// Which commands accept each flag that takes a value.
+const VALUE_FLAGS: Record<ValueFlag, readonly Command[]> = {
+  config: ["serve", "check"],
+  host: ["serve"],
+  port: ["serve"],
+  mappings: ["serve", "check"],
+  dump: ["check"],
+};
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const errors: string[] = [];
+  const values: Partial<Record<ValueFlag, string>> = {};
+  let command: Command | undefined;
+  let switched: Command | undefined; // --help / --version win over the positional command
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "-h" || arg === "--help") switched = "help";
+    else if (arg === "-v" || arg === "--version") switched ??= "version";
+    else if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = arg.slice(2, eq < 0 ? undefined : eq);
+      if (!Object.hasOwn(VALUE_FLAGS, name)) {
+        errors.push(`unknown option --${name}`);
+        continue;
+      }
+      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === "" || (eq < 0 && value.startsWith("-"))) {
+        errors.push(`--${name} needs a value`);
+        if (eq < 0 && value !== undefined) i--; // the next word is a flag, not this one's value
+        continue;
+      }
+      if (values[name as ValueFlag] !== undefined) errors.push(`--${name} given twice`);
+      values[name as ValueFlag] = value;
+    } else if (arg.startsWith("-") && arg !== "-") errors.push(`unknown option ${arg}`);
+    else if (arg !== "serve" && arg !== "check" && arg !== "help" && arg !== "version") {
+      errors.push(`unexpected argument "${arg}"`);
+    } else if (command && command !== arg) {
+      errors.push(`unexpected argument "${arg}" (command is already ${command})`);
+    } else command = arg;
+  }
+
+  const result: ParsedArgs = { command: switched ?? command ?? "serve", errors };
+  for (const [name, value] of Object.entries(values) as [ValueFlag, string][]) {
+    if (!VALUE_FLAGS[name].includes(result.command) && !switched) {
+      errors.push(`--${name} does not apply to ${result.command}`);
+    }
+    if (name === "port") {
+      const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+      if (!(port >= 0 && port <= 65535)) errors.push(`--port must be a number from 0 to 65535, not "${value}"`);
+      else result.port = port;
+    } else result[name] = value;
+  }
+  return result;
+}

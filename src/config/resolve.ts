@@ -1,0 +1,165 @@
+// From a validated Config to the ResolvedConfig the server runs on: defaults applied, paths expanded,
+// model globs compiled once, so nothing is parsed or looked up by string on the request path.
+import { dirname, join, resolve } from "node:path";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_LISTEN,
+  DEFAULT_LOG_PATH,
+  type Config,
+  type Logging,
+  type ModelEntry,
+  type ModelRoute,
+  type ResolvedConfig,
+  type ResolvedProvider,
+  type Target,
+} from "./schema.ts";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ResolveOptions {
+  /** the config file, if any; relative paths in it are taken from its folder */
+  file?: string;
+  home: string;
+  cwd: string;
+  /** command-line values that win over the file */
+  overrides?: { host?: string; port?: number; mappings?: string };
+}
+
+/** With no config file: one provider per API key found in the environment, plus local Ollama. */
+export function builtinConfig(env: Env): Config {
+  const providers: Config["providers"] = {};
+  const models: Record<string, ModelEntry> = {};
+  if (env.OPENAI_API_KEY) {
+    providers.openai = { protocol: "openai", baseUrl: "https://api.openai.com/v1", keys: [env.OPENAI_API_KEY] };
+  }
+  if (env.ANTHROPIC_API_KEY) {
+    providers.anthropic = { protocol: "claude", baseUrl: "https://api.anthropic.com", keys: [env.ANTHROPIC_API_KEY] };
+    models["claude-*"] = { targets: ["anthropic/*"] };
+  }
+  if (env.OPENAI_API_KEY) {
+    for (const glob of ["gpt-*", "o1*", "o3*", "o4*", "chatgpt-*"]) models[glob] = { targets: ["openai/*"] };
+  }
+  if (env.GEMINI_API_KEY) {
+    providers.google = {
+      protocol: "gemini",
+      baseUrl: "https://generativelanguage.googleapis.com",
+      keys: [env.GEMINI_API_KEY],
+    };
+    models["gemini-*"] = { targets: ["google/*"] };
+  }
+  providers.ollama = { protocol: "ollama", baseUrl: "http://127.0.0.1:11434" };
+  models["*"] = { targets: ["ollama/*"] };
+  return { providers, models };
+}
+
+export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig {
+  const base = o.file ? dirname(resolve(o.cwd, o.file)) : o.cwd;
+  const listen = parseListen(config.listen ?? DEFAULT_LISTEN) ?? { host: "127.0.0.1", port: 11435 };
+  if (o.overrides?.host !== undefined) listen.host = o.overrides.host.replace(/^\[(.*)\]$/, "$1");
+  if (o.overrides?.port !== undefined) listen.port = o.overrides.port;
+  const limits = { ...DEFAULT_LIMITS, ...config.limits };
+  const providers: Record<string, ResolvedProvider> = {};
+  for (const [name, p] of Object.entries(config.providers)) {
+    providers[name] = {
+      name,
+      protocol: p.protocol,
+      baseUrl: p.baseUrl.replace(/\/+$/, ""),
+      keys: keyList(p.keys),
+      limits: { ...limits, ...p.limits },
+      headers: { ...p.headers },
+    };
+  }
+  const groups: ResolvedConfig["groups"] = {};
+  for (const [name, g] of Object.entries(config.groups ?? {})) {
+    groups[name] = { name, accessKeys: keyList(g.accessKeys), models: compileModels(g.models) };
+  }
+  const mappings = o.overrides?.mappings ?? config.mappings;
+  const logging: Logging = config.logging ?? {};
+  return {
+    file: o.file,
+    listen,
+    accessKeys: keyList(config.accessKeys),
+    logging: {
+      path: expandPath(logging.path ?? DEFAULT_LOG_PATH, o.home, base),
+      bodies: logging.bodies ?? false,
+      ...(logging.maxRows !== undefined && { maxRows: logging.maxRows }),
+      ...(logging.maxDays !== undefined && { maxDays: logging.maxDays }),
+    },
+    limits,
+    ...(mappings !== undefined && {
+      mappings: expandPath(mappings, o.home, o.overrides?.mappings !== undefined ? o.cwd : base),
+    }),
+    providers,
+    models: compileModels(config.models ?? {}),
+    groups,
+  };
+}
+
+/** First match wins, in file order; a target model "*" becomes the requested name. */
+export function resolveModel(
+  models: readonly ModelRoute[],
+  name: string,
+  providers?: Readonly<Record<string, unknown>>,
+): { entry: ModelRoute; targets: Target[] } | undefined {
+  for (const entry of models) {
+    if (!entry.match.test(name)) continue;
+    const targets = entry.targets.map((t) => (t.model === "*" ? { provider: t.provider, model: name } : t));
+    return { entry, targets };
+  }
+  // Unmatched "provider/model" goes straight to that provider.
+  const direct = splitTarget(name);
+  if (!direct || !providers || !Object.hasOwn(providers, direct.provider)) return undefined;
+  const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [direct], toolCompat: "native" };
+  return { entry, targets: [direct] };
+}
+
+export function compileModels(models: Readonly<Record<string, ModelEntry>>): ModelRoute[] {
+  return Object.entries(models).map(([pattern, m]) => ({
+    pattern,
+    match: globToRegExp(pattern),
+    targets: m.targets.map((t) => splitTarget(t) ?? { provider: t, model: "*" }),
+    toolCompat: m.toolCompat ?? "native",
+  }));
+}
+
+/** `*` is any run of characters, `?` exactly one; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  let source = "";
+  for (const ch of glob) {
+    source += ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\/-]/, "\\$&");
+  }
+  return new RegExp(`^${source}$`, "s");
+}
+
+/** "provider/model", split at the first slash: model names may contain slashes themselves. */
+export function splitTarget(target: string): Target | undefined {
+  const slash = target.indexOf("/");
+  if (slash <= 0 || slash === target.length - 1) return undefined;
+  return { provider: target.slice(0, slash), model: target.slice(slash + 1) };
+}
+
+/** "host:port" or "[v6]:port"; the host comes back without brackets, as Bun.serve wants it. */
+export function parseListen(listen: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(listen.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** `~` and `~/x` are the home folder; other relative paths are taken from `base`. */
+export function expandPath(path: string, home: string, base: string): string {
+  if (path === "~") return home;
+  if (path.startsWith("~/")) return join(home, path.slice(2));
+  return resolve(base, path);
+}
+
+// `${KEY:-}` left empty yields "", which must never count as a key.
+function keyList(keys: readonly string[] | undefined): string[] {
+  return (keys ?? []).filter((k) => k !== "");
+}

@@ -1,0 +1,135 @@
+// The config file's shape, declared once: TypeBox gives both the validator and the static types.
+// Objects are closed (additionalProperties: false) so that a misspelt key is an error, not a silent no-op.
+import { Type, type Static } from "@sinclair/typebox";
+
+const closed = { additionalProperties: false } as const;
+
+export const PROTOCOLS = ["openai", "claude", "gemini", "ollama"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const TOOL_COMPAT = ["native", "compat", "auto"] as const;
+export type ToolCompat = (typeof TOOL_COMPAT)[number];
+
+export const LimitsSchema = Type.Object(
+  {
+    attempts: Type.Optional(Type.Integer({ minimum: 1 })),
+    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    firstByteTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  closed,
+);
+export type Limits = Static<typeof LimitsSchema>;
+
+export const DEFAULT_LIMITS: Required<Limits> = {
+  attempts: 3,
+  connectTimeoutMs: 10_000,
+  firstByteTimeoutMs: 120_000,
+  idleTimeoutMs: 120_000,
+  maxBodyBytes: 33_554_432,
+};
+
+export const DEFAULT_LISTEN = "127.0.0.1:11435";
+export const DEFAULT_LOG_PATH = "~/.local/share/ccproxy/log.db";
+
+export const LoggingSchema = Type.Object(
+  {
+    path: Type.Optional(Type.String({ minLength: 1 })),
+    bodies: Type.Optional(Type.Boolean()),
+    maxRows: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxDays: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  closed,
+);
+export type Logging = Static<typeof LoggingSchema>;
+
+export const ProviderSchema = Type.Object(
+  {
+    protocol: Type.Union([Type.Literal("openai"), Type.Literal("claude"), Type.Literal("gemini"), Type.Literal("ollama")]),
+    baseUrl: Type.String({ minLength: 1 }),
+    keys: Type.Optional(Type.Array(Type.String())),
+    limits: Type.Optional(LimitsSchema),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  closed,
+);
+export type Provider = Static<typeof ProviderSchema>;
+
+export const ModelEntrySchema = Type.Object(
+  {
+    /** "provider/model"; a model of "*" stands for the name the client asked for */
+    targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    toolCompat: Type.Optional(Type.Union([Type.Literal("native"), Type.Literal("compat"), Type.Literal("auto")])),
+  },
+  closed,
+);
+export type ModelEntry = Static<typeof ModelEntrySchema>;
+
+export const GroupSchema = Type.Object(
+  {
+    accessKeys: Type.Optional(Type.Array(Type.String())),
+    models: Type.Record(Type.String(), ModelEntrySchema),
+  },
+  closed,
+);
+export type Group = Static<typeof GroupSchema>;
+
+export const ConfigSchema = Type.Object(
+  {
+    listen: Type.Optional(Type.String({ minLength: 1 })),
+    accessKeys: Type.Optional(Type.Array(Type.String())),
+    logging: Type.Optional(LoggingSchema),
+    limits: Type.Optional(LimitsSchema),
+    mappings: Type.Optional(Type.String({ minLength: 1 })),
+    providers: Type.Record(Type.String(), ProviderSchema),
+    models: Type.Optional(Type.Record(Type.String(), ModelEntrySchema)),
+    groups: Type.Optional(Type.Record(Type.String(), GroupSchema)),
+  },
+  closed,
+);
+export type Config = Static<typeof ConfigSchema>;
+
+// ---- the resolved form: defaults applied, paths expanded, globs compiled once at start-up ----
+
+export interface Target {
+  provider: string;
+  /** "*" means: the model name the client asked for */
+  model: string;
+}
+
+export interface ModelRoute {
+  pattern: string;
+  match: RegExp;
+  targets: Target[];
+  toolCompat: ToolCompat;
+}
+
+export interface ResolvedProvider {
+  name: string;
+  protocol: Protocol;
+  /** without a trailing slash */
+  baseUrl: string;
+  keys: string[];
+  limits: Required<Limits>;
+  headers: Record<string, string>;
+}
+
+export interface ResolvedGroup {
+  name: string;
+  accessKeys: string[];
+  models: ModelRoute[];
+}
+
+export interface ResolvedConfig {
+  /** the file it came from; undefined for the built-in default */
+  file?: string;
+  listen: { host: string; port: number };
+  accessKeys: string[];
+  logging: { path: string; bodies: boolean; maxRows?: number; maxDays?: number };
+  limits: Required<Limits>;
+  mappings?: string;
+  providers: Record<string, ResolvedProvider>;
+  models: ModelRoute[];
+  groups: Record<string, ResolvedGroup>;
+}

@@ -1,0 +1,111 @@
+// One streamed response converted chunk by chunk: upstream bytes → frames → decode mapping →
+// normalizer → encode mapping → client bytes. Nothing is buffered beyond the chunk at hand; the
+// per-request state lives in this closure, and backpressure comes from the client's reads.
+import type { StreamMapping } from "../mapping/load.ts";
+import type { MappingContext } from "../mapping/functions.ts";
+import type { DecodedEvent, StreamEvent, UnifiedError } from "../unified/index.ts";
+import { frameParser, writeFrame, type Frame } from "./frames.ts";
+import { createNormalizer } from "./stream-normalizer.ts";
+
+export interface StreamOptions {
+  decode: StreamMapping;
+  encode: StreamMapping;
+  ctx: MappingContext;
+  /** Longest wait for the next upstream chunk before the stream is failed */
+  idleTimeoutMs: number;
+  /** Sees every unified event (usage, errors) for logging; must not throw */
+  observe?: (e: StreamEvent) => void;
+  /** Bytes already read from upstream before streaming began (the first chunk) */
+  first?: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>, o: StreamOptions): ReadableStream<Uint8Array> {
+  const parser = frameParser(o.decode.frame);
+  const outFrame = o.encode.frame;
+  let out = "";
+  let sawDone = false;
+
+  const normalizer = createNormalizer((e) => {
+    o.observe?.(e);
+    const frames = o.encode.events.run(e, o.ctx) as Frame | Frame[] | undefined;
+    if (Array.isArray(frames)) for (const f of frames) out += writeFrame(outFrame, f);
+    else if (frames) out += writeFrame(outFrame, frames);
+    if (e.type === "stop" && o.encode.done) out += writeFrame(outFrame, { data: o.encode.done });
+  }, { model: o.ctx.model ?? "" });
+
+  function decodeFrames(frames: { event?: string; data: string }[]) {
+    for (const f of frames) {
+      if (normalizer.done) return;
+      if (o.decode.done !== undefined && f.data === o.decode.done) {
+        sawDone = true;
+        continue;
+      }
+      let data: unknown;
+      try {
+        data = JSON.parse(f.data);
+      } catch {
+        normalizer.fail({ kind: "api_error", status: 502, message: `upstream sent a malformed stream event: ${f.data.slice(0, 200)}` });
+        return;
+      }
+      const events = o.decode.events.run(data, o.ctx) as DecodedEvent | DecodedEvent[] | undefined;
+      if (Array.isArray(events)) for (const e of events) normalizer.push(e);
+      else if (events) normalizer.push(events);
+    }
+  }
+
+  function finish() {
+    decodeFrames(parser.end());
+    normalizer.finish(o.decode.done !== undefined ? sawDone : normalizer.sawStop);
+  }
+
+  async function next(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new IdleTimeout()), o.idleTimeoutMs);
+    });
+    try {
+      return await Promise.race([upstream.read(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  if (o.first) decodeFrames(parser.push(o.first));
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (!out && !normalizer.done) {
+        try {
+          const r = await next();
+          if (r.done) finish();
+          else decodeFrames(parser.push(r.value));
+        } catch (e) {
+          normalizer.fail(streamFault(e, o.idleTimeoutMs));
+          upstream.cancel().catch(() => {});
+        }
+      }
+      if (out) {
+        controller.enqueue(encoder.encode(out));
+        out = "";
+      }
+      if (normalizer.done) {
+        controller.close();
+        upstream.cancel().catch(() => {});
+      }
+    },
+    cancel() {
+      // The client went away: stop reading (and paying for) the upstream.
+      upstream.cancel().catch(() => {});
+    },
+  });
+}
+
+class IdleTimeout extends Error {}
+
+function streamFault(e: unknown, idleMs: number): UnifiedError {
+  if (e instanceof IdleTimeout)
+    return { kind: "timeout", status: 504, message: `upstream sent nothing for ${idleMs} ms; stream abandoned` };
+  return { kind: "api_error", status: 502, message: `upstream stream broke: ${(e as Error)?.message ?? String(e)}` };
+}

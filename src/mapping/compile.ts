@@ -1,0 +1,222 @@
+// The mapping compiler: a template (parsed YAML) becomes the source of one JavaScript function,
+// built once with `new Function`. Values reach the generated code through a scope object (`K`),
+// never pasted into the code text; named functions are bound to locals once, at compile time.
+import { JSONPath } from "jsonpath-plus";
+import { Value } from "@sinclair/typebox/value";
+import { Directives, DIRECTIVE_KEYS } from "./schema.ts";
+import { isPath, parseSimplePath, pathCode } from "./path.ts";
+import type { MappingFunction } from "./functions.ts";
+
+export type Location = (string | number)[];
+export interface CompileProblem {
+  path: Location;
+  message: string;
+}
+
+/** A compiled mapping: `(input, ctx) => output`, with its generated source kept for `check --dump`. */
+export interface CompiledTemplate {
+  run: (input: unknown, ctx: unknown) => any;
+  source: string;
+}
+
+const RUNTIME = {
+  nn: (v: unknown) => (v === null ? undefined : v),
+  truthy: (v: unknown) =>
+    v !== undefined && v !== null && v !== false && v !== "" && !(Array.isArray(v) && v.length === 0),
+  jp: (path: string, json: unknown) =>
+    json === undefined || json === null ? undefined : JSONPath({ path, json: json as object, wrap: true }),
+};
+
+class Generator {
+  readonly hoisted: string[] = [];
+  readonly constants: unknown[] = [];
+  readonly problems: CompileProblem[] = [];
+  readonly usedFunctions = new Set<string>();
+  private next = 0;
+
+  constructor(
+    private readonly functions: Record<string, MappingFunction>,
+    private readonly defs: Record<string, unknown>,
+  ) {}
+
+  /** Returns a JS expression (over `s`, `r`, `c`) computing the template's value. */
+  expr(t: unknown, at: Location): string {
+    if (typeof t === "string") return this.string(t, at);
+    if (t === null || typeof t === "number" || typeof t === "boolean") return JSON.stringify(t);
+    if (Array.isArray(t)) return this.list(t, at);
+    if (typeof t === "object") {
+      const key = DIRECTIVE_KEYS.find((k) => k in (t as object));
+      return key ? this.directive(key, t as Record<string, unknown>, at) : this.object(t as Record<string, unknown>, at);
+    }
+    this.problems.push({ path: at, message: `unsupported value ${String(t)}` });
+    return "undefined";
+  }
+
+  private string(t: string, at: Location): string {
+    if (t.startsWith("$$")) return JSON.stringify(t.slice(1));
+    if (!isPath(t)) return JSON.stringify(t);
+    if (!/^\$(root|ctx)?([.[]|$)/.test(t)) {
+      this.problems.push({ path: at, message: `bad path "${t}": a path starts with $, $root or $ctx` });
+      return "undefined";
+    }
+    const simple = parseSimplePath(t);
+    if (simple) return pathCode(simple);
+    try {
+      JSONPath.toPathArray(t);
+    } catch (e) {
+      this.problems.push({ path: at, message: `bad path "${t}": ${(e as Error).message}` });
+    }
+    return `K.jp(${JSON.stringify(t.replace(/^\$(root|ctx)/, "$"))}, ${t.startsWith("$root") ? "r" : t.startsWith("$ctx") ? "c" : "s"})`;
+  }
+
+  private constant(v: unknown): string {
+    if (v === null || typeof v !== "object") return JSON.stringify(v);
+    this.constants.push(deepFreeze(v));
+    return `K.c[${this.constants.length - 1}]`;
+  }
+
+  private fn(body: string, params = "s, r, c"): string {
+    const name = `f${this.next++}`;
+    this.hoisted.push(`function ${name}(${params}) {\n${body}\n}`);
+    return name;
+  }
+
+  private list(items: unknown[], at: Location): string {
+    const lines = items.map((it, i) => `  v = ${this.expr(it, [...at, i])}; if (v !== undefined) out.push(v);`);
+    return `${this.fn(`  const out = []; let v;\n${lines.join("\n")}\n  return out;`)}(s, r, c)`;
+  }
+
+  private object(t: Record<string, unknown>, at: Location): string {
+    const entries = Object.entries(t);
+    if (!entries.length) return this.constant({});
+    let always = false;
+    const lines = entries.map(([k, v]) => {
+      if (k === "...") return `  v = ${this.expr(v, [...at, k])}; if (v !== undefined) { Object.assign(o, v); n++; }`;
+      if (v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && !isPath(v)))
+        always = true;
+      return `  v = ${this.expr(v, [...at, k])}; if (v !== undefined) { o[${JSON.stringify(k)}] = v; n++; }`;
+    });
+    // An object whose every field came out empty is itself left out, so optional groups vanish.
+    const ret = always ? "o" : "n ? o : undefined";
+    return `${this.fn(`  const o = {}; let v, n = 0;\n${lines.join("\n")}\n  return ${ret};`)}(s, r, c)`;
+  }
+
+  private directive(key: string, t: Record<string, unknown>, at: Location): string {
+    const schema = Directives[key]!;
+    if (!Value.Check(schema, t)) {
+      for (const e of Value.Errors(schema, t)) {
+        const field = e.path.split("/").filter(Boolean);
+        const msg = e.type === 42 /* ObjectAdditionalProperties */
+          ? `unknown key in "${key}" (allowed: ${Object.keys((schema as any).properties).join(", ")})`
+          : `${e.message}`;
+        this.problems.push({ path: [...at, ...field], message: `${key}: ${msg}` });
+      }
+      return "undefined";
+    }
+    const sub = (k: string) => this.expr(t[k], [...at, k]);
+    switch (key) {
+      case "const":
+        return this.constant(t.const);
+      case "each": {
+        const where = "where" in t ? `if (!K.truthy(${this.fn(`  return ${sub("where")};`)}(x, r, c))) continue; ` : "";
+        const item = this.fn(`  return ${"as" in t ? sub("as") : "s"};`);
+        const loop = this.fn(
+          `  const a = ${sub("each")};\n  if (a === undefined) return undefined;\n` +
+            `  const out = []; let v;\n  for (const x of Array.isArray(a) ? a : [a]) {\n` +
+            `    ${where}v = ${item}(x, r, c); if (v !== undefined) out.push(v);\n  }\n  return out;`,
+        );
+        return `${loop}(s, r, c)`;
+      }
+      case "when":
+      case "unless": {
+        const cond = sub(key);
+        const value = "value" in t ? sub("value") : "w";
+        const els = "else" in t ? sub("else") : "undefined";
+        const test = key === "when" ? "K.truthy(w)" : "!K.truthy(w)";
+        return `${this.fn(`  const w = ${cond};\n  return ${test} ? ${value} : ${els};`)}(s, r, c)`;
+      }
+      case "switch": {
+        const cases = Object.entries(t.cases as Record<string, unknown>).map(
+          ([k, v]) => `    case ${JSON.stringify(k)}: return ${this.expr(v, [...at, "cases", k])};`,
+        );
+        const dflt = "default" in t ? sub("default") : "undefined";
+        return `${this.fn(`  switch (String(${sub("switch")})) {\n${cases.join("\n")}\n    default: return ${dflt};\n  }`)}(s, r, c)`;
+      }
+      case "concat": {
+        const parts = (t.concat as unknown[]).map(
+          (it, i) =>
+            `  v = ${this.expr(it, [...at, "concat", i])}; if (Array.isArray(v)) { for (const x of v) out.push(x); } else if (v !== undefined) out.push(v);`,
+        );
+        return `${this.fn(`  const out = []; let v;\n${parts.join("\n")}\n  return out;`)}(s, r, c)`;
+      }
+      case "first": {
+        const tries = (t.first as unknown[]).map((it, i) => `  v = ${this.expr(it, [...at, "first", i])}; if (v !== undefined) return v;`);
+        return `${this.fn(`  let v;\n${tries.join("\n")}\n  return undefined;`)}(s, r, c)`;
+      }
+      case "call": {
+        const name = t.call as string;
+        if (!(name in this.functions)) {
+          this.problems.push({ path: [...at, "call"], message: `unknown function "${name}" (known: ${Object.keys(this.functions).sort().join(", ")})` });
+          return "undefined";
+        }
+        this.usedFunctions.add(name);
+        const from = "from" in t ? sub("from") : "nn(s)";
+        const args = "args" in t ? `, ${this.constant(t.args)}` : "";
+        return `F_${name}(${from}, c${args})`;
+      }
+      case "use": {
+        const name = t.use as string;
+        if (!(name in this.defs)) {
+          this.problems.push({ path: [...at, "use"], message: `unknown def "${name}" (defined: ${Object.keys(this.defs).join(", ") || "none"})` });
+          return "undefined";
+        }
+        return `D_${name}(${"from" in t ? sub("from") : "s"}, r, c)`;
+      }
+      case "query":
+        return `K.jp(${JSON.stringify(t.query)}, ${"from" in t ? sub("from") : "s"})`;
+      case "from": {
+        const from = sub("from");
+        const dflt = "default" in t ? sub("default") : "undefined";
+        if (!("table" in t)) return `${this.fn(`  const v = ${from};\n  return v !== undefined ? v : ${dflt};`)}(s, r, c)`;
+        const table = this.constant(new Map(Object.entries(t.table as object)));
+        return `${this.fn(`  const v = ${from};\n  const m = ${table}.get(String(v));\n  return v !== undefined && m !== undefined ? m : ${dflt};`)}(s, r, c)`;
+      }
+    }
+    throw new Error(`unhandled directive ${key}`);
+  }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !(v instanceof Map) && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/**
+ * Compiles one template (and the file's named defs) into a function of (input, ctx).
+ * `at` is where the template sits in its file, so problems carry a full path.
+ */
+export function compileTemplate(
+  template: unknown,
+  opts: { functions: Record<string, MappingFunction>; defs?: Record<string, unknown>; at?: Location },
+): { compiled?: CompiledTemplate; problems: CompileProblem[] } {
+  const defs = opts.defs ?? {};
+  const g = new Generator(opts.functions, defs);
+  const defFns = Object.entries(defs).map(([name, def]) => `function D_${name}(s, r, c) {\n  return ${g.expr(def, ["defs", name])};\n}`);
+  const main = g.expr(template, opts.at ?? []);
+  if (g.problems.length) return { problems: g.problems };
+  const binds = [...g.usedFunctions].map((n) => `const F_${n} = K.f[${JSON.stringify(n)}];`);
+  const source = [
+    `"use strict";`,
+    `const nn = K.nn;`,
+    ...binds,
+    ...defFns,
+    ...g.hoisted,
+    `return function mapping(input, ctx) {\n  const s = input, r = input, c = ctx;\n  return ${main};\n};`,
+  ].join("\n");
+  const scope = { ...RUNTIME, c: g.constants, f: opts.functions };
+  const run = new Function("K", source)(scope) as CompiledTemplate["run"];
+  return { compiled: { run, source }, problems: [] };
+}

@@ -1,0 +1,163 @@
+// Loads every mapping file (built-in, or the user's replacement of the same name), validates it
+// against the DSL schema and compiles it. All problems are collected as file:line: field: message.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Value } from "@sinclair/typebox/value";
+import { parseYaml, errorAt, type SourceError, type YamlSource } from "../config/yaml-source.ts";
+import { compileTemplate, type CompiledTemplate } from "./compile.ts";
+import { ObjectSpec, StreamSpec, REQUIRE_TYPES } from "./schema.ts";
+import { compileRequire, type RequireCheck } from "./require.ts";
+import type { MappingFunction } from "./functions.ts";
+import { BUILTIN_MAPPINGS } from "./builtin.ts";
+
+export const PROTOCOLS = ["openai", "claude"] as const;
+export type ProtocolName = (typeof PROTOCOLS)[number];
+
+export const OBJECT_SPECS = [
+  "request.decode",
+  "request.encode",
+  "response.decode",
+  "response.encode",
+  "error.decode",
+  "error.encode",
+  "models.encode",
+] as const;
+export const STREAM_SPECS = ["stream.decode", "stream.encode"] as const;
+export type ObjectSpecName = (typeof OBJECT_SPECS)[number];
+export type StreamSpecName = (typeof STREAM_SPECS)[number];
+
+export interface StreamMapping {
+  frame: "sse" | "ndjson" | "json";
+  done?: string;
+  events: CompiledTemplate;
+}
+
+export interface ProtocolMappings {
+  spec: Record<ObjectSpecName, CompiledTemplate>;
+  stream: Record<StreamSpecName, StreamMapping>;
+  /** Required-field check of the client request, from request.decode's `require:` */
+  require: RequireCheck;
+}
+
+export type MappingSet = Record<ProtocolName, ProtocolMappings>;
+
+/** Where a mapping's text comes from: the user's folder first, else the embedded default. */
+function readSpec(name: string, overrideDir?: string): { file: string; text: string } | undefined {
+  if (overrideDir) {
+    const file = join(overrideDir, `${name}.yaml`);
+    if (existsSync(file)) return { file, text: readFileSync(file, "utf8") };
+  }
+  const text = BUILTIN_MAPPINGS[name];
+  return text === undefined ? undefined : { file: `mappings/${name}.yaml`, text };
+}
+
+function schemaErrors(source: YamlSource, schema: typeof ObjectSpec | typeof StreamSpec): SourceError[] {
+  return [...Value.Errors(schema, source.value)].map((e) =>
+    errorAt(source, e.path.split("/").filter(Boolean), e.message),
+  );
+}
+
+interface Ctx {
+  protocol: string;
+  overrideDir?: string;
+  functions: Record<string, MappingFunction>;
+}
+
+/** Defs of the file plus those of the files it includes; each def remembers its source for errors. */
+function gatherDefs(source: YamlSource, ctx: Ctx, errors: SourceError[]) {
+  const value = source.value as { defs?: Record<string, unknown>; include?: string[] };
+  const defs: Record<string, unknown> = {};
+  const origin: Record<string, YamlSource> = {};
+  for (const [i, name] of (value.include ?? []).entries()) {
+    const found = readSpec(`${ctx.protocol}/${name}.defs`, ctx.overrideDir);
+    if (!found) {
+      errors.push(errorAt(source, ["include", i], `no defs file "${ctx.protocol}/${name}.defs.yaml"`));
+      continue;
+    }
+    const parsed = parseYaml(found.file, found.text);
+    errors.push(...parsed.errors);
+    if (!parsed.source) continue;
+    for (const [k, v] of Object.entries(parsed.source.value as Record<string, unknown>)) {
+      defs[k] = v;
+      origin[k] = parsed.source;
+    }
+  }
+  for (const [k, v] of Object.entries(value.defs ?? {})) (defs[k] = v), (origin[k] = source);
+  return { defs, origin };
+}
+
+function compileSpec(source: YamlSource, ctx: Ctx, template: unknown, at: string[]) {
+  const errors: SourceError[] = [];
+  const { defs, origin } = gatherDefs(source, ctx, errors);
+  const { compiled, problems } = compileTemplate(template, { functions: ctx.functions, defs, at });
+  for (const p of problems) {
+    // A problem inside an included def is reported in the file that defines it.
+    const inDef = p.path[0] === "defs" ? origin[p.path[1] as string] : undefined;
+    errors.push(inDef && inDef !== source ? errorAt(inDef, p.path.slice(1), p.message) : errorAt(source, p.path, p.message));
+  }
+  return { compiled, errors };
+}
+
+function compileObjectSpec(source: YamlSource, ctx: Ctx) {
+  const errors = schemaErrors(source, ObjectSpec);
+  const { defs: _d, include: _i, require, ...template } = source.value as Record<string, unknown>;
+  const r = compileSpec(source, ctx, template, []);
+  errors.push(...r.errors);
+  for (const [field, type] of Object.entries((require ?? {}) as Record<string, string>))
+    if (!(REQUIRE_TYPES as readonly string[]).includes(type))
+      errors.push(errorAt(source, ["require", field], `unknown type "${type}" (one of ${REQUIRE_TYPES.join(", ")})`));
+  return { compiled: r.compiled, require: require as Record<string, string> | undefined, errors };
+}
+
+function compileStreamSpec(source: YamlSource, ctx: Ctx) {
+  const errors = schemaErrors(source, StreamSpec);
+  const spec = source.value as { frame: StreamMapping["frame"]; done?: string; events: unknown };
+  const r = compileSpec(source, ctx, spec.events, ["events"]);
+  errors.push(...r.errors);
+  return { mapping: r.compiled && { frame: spec.frame, done: spec.done, events: r.compiled }, errors };
+}
+
+export interface LoadResult {
+  mappings?: MappingSet;
+  errors: SourceError[];
+  /** name (`openai/request.encode`) → generated source, for `ccproxy check --dump` */
+  sources: Record<string, string>;
+}
+
+export function loadMappings(opts: { overrideDir?: string; functions: Record<string, MappingFunction> }): LoadResult {
+  const errors: SourceError[] = [];
+  const sources: Record<string, string> = {};
+  const out: Partial<MappingSet> = {};
+  for (const protocol of PROTOCOLS) {
+    const spec: Partial<ProtocolMappings["spec"]> = {};
+    const stream: Partial<ProtocolMappings["stream"]> = {};
+    let require: Record<string, string> | undefined;
+    for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS]) {
+      const name = `${protocol}/${kind}`;
+      const found = readSpec(name, opts.overrideDir);
+      if (!found) {
+        errors.push({ file: `mappings/${name}.yaml`, line: 1, field: "", message: "mapping file missing" });
+        continue;
+      }
+      const parsed = parseYaml(found.file, found.text);
+      errors.push(...parsed.errors);
+      if (!parsed.source) continue;
+      if ((STREAM_SPECS as readonly string[]).includes(kind)) {
+        const r = compileStreamSpec(parsed.source, { protocol, ...opts });
+        errors.push(...r.errors);
+        if (r.mapping) (stream[kind as StreamSpecName] = r.mapping), (sources[name] = r.mapping.events.source);
+      } else {
+        const r = compileObjectSpec(parsed.source, { protocol, ...opts });
+        errors.push(...r.errors);
+        if (r.compiled) (spec[kind as ObjectSpecName] = r.compiled), (sources[name] = r.compiled.source);
+        if (kind === "request.decode") require = r.require;
+      }
+    }
+    out[protocol] = {
+      spec: spec as ProtocolMappings["spec"],
+      stream: stream as ProtocolMappings["stream"],
+      require: compileRequire(require ?? {}),
+    };
+  }
+  return { mappings: errors.length ? undefined : (out as MappingSet), errors, sources };
+}

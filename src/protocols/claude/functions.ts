@@ -1,0 +1,26 @@
+// Claude's escape hatches: what its message rules need beyond field mapping.
+import type { Message, Part } from "../../unified/index.ts";
+import type { MappingFunction } from "../../mapping/functions.ts";
+import { mergeTurns, withoutEmptyText } from "../turns.ts";
+
+/**
+ * Unified messages → the turns Claude accepts: a mid-conversation system message becomes user
+ * text, same-role turns merge (tool results first), empty text blocks go, thinking without a
+ * signature (another vendor's reasoning) goes, and a turn left empty is dropped.
+ */
+export const claudeTurns: MappingFunction = (messages: Message[] | undefined) => {
+  if (!Array.isArray(messages)) return messages;
+  const shaped = messages.map((m) => ({
+    role: m.role === "system" ? ("user" as const) : m.role,
+    content: withoutEmptyText(m.content).filter((p) => p.type !== "thinking" || p.signature || p.redacted),
+  }));
+  return (mergeTurns(shaped, {}) as Message[]).filter((m) => m.content.length);
+};
+
+/** Response content for Claude: no empty text blocks, no unsigned thinking. */
+export const claudeContent: MappingFunction = (content: Part[] | undefined) =>
+  Array.isArray(content)
+    ? withoutEmptyText(content).filter((p) => p.type !== "thinking" || p.signature || p.redacted)
+    : content;
+
+export const claudeFunctions = { claudeTurns, claudeContent };

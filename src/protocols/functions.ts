@@ -1,0 +1,12 @@
+// Every function a mapping may call by name: the generic transforms and each protocol's escape hatches.
+import { transforms, type MappingFunction } from "../mapping/functions.ts";
+import { turnFunctions } from "./turns.ts";
+import { claudeFunctions } from "./claude/functions.ts";
+import { openaiFunctions } from "./openai/functions.ts";
+
+export const mappingFunctions: Record<string, MappingFunction> = {
+  ...transforms,
+  ...turnFunctions,
+  ...claudeFunctions,
+  ...openaiFunctions,
+};
