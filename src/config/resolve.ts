@@ -95,22 +95,28 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
   };
 }
 
-/** First match wins, in file order; a target model "*" becomes the requested name. */
+/**
+ * First match wins, in file order; a target model "*" becomes the requested name. A name of the
+ * form "provider/model" naming a known provider goes there directly, unless a pattern more specific
+ * than the catch-all "*" claims it.
+ */
 export function resolveModel(
   models: readonly ModelRoute[],
   name: string,
   providers?: Readonly<Record<string, unknown>>,
 ): { entry: ModelRoute; targets: Target[] } | undefined {
-  for (const entry of models) {
-    if (!entry.match.test(name)) continue;
-    const targets = entry.targets.map((t) => (t.model === "*" ? { provider: t.provider, model: name } : t));
-    return { entry, targets };
-  }
-  // Unmatched "provider/model" goes straight to that provider.
+  const hit = (entry: ModelRoute) => ({
+    entry,
+    targets: entry.targets.map((t) => (t.model === "*" ? { provider: t.provider, model: name } : t)),
+  });
+  for (const entry of models) if (entry.pattern !== "*" && entry.match.test(name)) return hit(entry);
   const direct = splitTarget(name);
-  if (!direct || !providers || !Object.hasOwn(providers, direct.provider)) return undefined;
-  const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [direct], toolCompat: "native" };
-  return { entry, targets: [direct] };
+  if (direct && providers && Object.hasOwn(providers, direct.provider)) {
+    const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [direct], toolCompat: "native" };
+    return { entry, targets: [direct] };
+  }
+  const catchAll = models.find((e) => e.pattern === "*");
+  return catchAll ? hit(catchAll) : undefined;
 }
 
 export function compileModels(models: Readonly<Record<string, ModelEntry>>): ModelRoute[] {

@@ -1,0 +1,35 @@
+// `ccproxy serve`: load, compile, listen. A broken config or mapping refuses to start.
+import type { ParsedArgs } from "./args.ts";
+import { load, printErrors } from "./start.ts";
+import { startServer } from "../server/index.ts";
+import { Router } from "../router/index.ts";
+
+export function serve(args: ParsedArgs): number {
+  const t0 = performance.now();
+  const loaded = load(args);
+  if (loaded.errors.length || !loaded.config || !loaded.mappings?.mappings) {
+    printErrors(loaded.errors);
+    console.error("ccproxy: not started; fix the errors above");
+    return 1;
+  }
+  const config = loaded.config;
+  const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config) };
+  let server;
+  try {
+    server = startServer(engine, config.listen);
+  } catch (e) {
+    console.error(`ccproxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`);
+    return 1;
+  }
+  const ms = (performance.now() - t0).toFixed(0);
+  const providers = Object.values(config.providers).map((p) => `${p.name} (${p.protocol})`).join(", ");
+  console.log(`ccproxy listening on http://${server.hostname}:${server.port} (ready in ${ms} ms)`);
+  console.log(`config: ${loaded.configPath ?? "built-in default"}; providers: ${providers || "none"}`);
+  const stop = () => {
+    server.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return 0;
+}

@@ -1,0 +1,32 @@
+// What serve and check share: the config and the mappings loaded, compiled and checked.
+import { homedir } from "node:os";
+import { loadConfig } from "../config/load.ts";
+import { formatError, type SourceError } from "../config/yaml-source.ts";
+import type { ResolvedConfig } from "../config/schema.ts";
+import { loadMappings, type LoadResult as MappingResult } from "../mapping/load.ts";
+import { mappingFunctions } from "../protocols/functions.ts";
+import type { ParsedArgs } from "./args.ts";
+
+export interface Loaded {
+  config?: ResolvedConfig;
+  mappings?: MappingResult;
+  configPath?: string;
+  errors: SourceError[];
+}
+
+export function load(args: ParsedArgs, env: Record<string, string | undefined> = process.env): Loaded {
+  const cfg = loadConfig({
+    flag: args.config,
+    env,
+    cwd: process.cwd(),
+    home: env.HOME ?? homedir(),
+    overrides: { host: args.host, port: args.port, mappings: args.mappings },
+  });
+  if (!cfg.config) return { errors: cfg.errors, configPath: cfg.path };
+  const mappings = loadMappings({ overrideDir: cfg.config.mappings, functions: mappingFunctions });
+  return { config: cfg.config, mappings, configPath: cfg.path, errors: mappings.errors };
+}
+
+export function printErrors(errors: SourceError[]): void {
+  for (const e of errors) console.error(formatError(e));
+}

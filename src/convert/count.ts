@@ -1,0 +1,65 @@
+// Token counting (Claude's /v1/messages/count_tokens): asked of the upstream where its protocol can
+// count, otherwise counted here with a real tokenizer (o200k), never characters ÷ 4.
+import type { Request } from "../unified/index.ts";
+import type { Engine, ChatCall } from "./pipeline.ts";
+import { errorResponse, unifiedError, upstreamError } from "./errors.ts";
+import { upstreamCall } from "../protocols/upstream.ts";
+import type { MappingContext } from "../mapping/functions.ts";
+
+let tokenizer: Promise<(text: string) => number> | undefined;
+function countText(): Promise<(text: string) => number> {
+  // Loaded on first use: the encoding tables are large and most requests never count.
+  return (tokenizer ??= import("gpt-tokenizer").then((m) => (t: string) => m.countTokens(t)));
+}
+
+/** Every piece of text the model reads, as one string; images are priced as Claude documents. */
+export async function localCount(req: Request): Promise<number> {
+  const count = await countText();
+  const texts: string[] = [];
+  let images = 0;
+  for (const s of req.system ?? []) texts.push(s.text);
+  for (const m of req.messages) {
+    texts.push(m.role);
+    for (const p of m.content) {
+      if (p.type === "text" || p.type === "thinking") texts.push(p.text);
+      else if (p.type === "tool_call") texts.push(p.name, JSON.stringify(p.input));
+      else if (p.type === "tool_result") for (const c of p.content) c.type === "text" ? texts.push(c.text) : images++;
+      else if (p.type === "image") images++;
+    }
+  }
+  for (const t of req.tools ?? []) texts.push(t.name, t.description ?? "", JSON.stringify(t.parameters ?? {}));
+  // ~1,600 tokens per image: Claude's figure for a 1092×1092 image.
+  return count(texts.join("\n")) + images * 1600 + req.messages.length * 3;
+}
+
+const COUNT_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"];
+
+export async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
+  const fail = (status: number, message: string, param?: string) =>
+    errorResponse(engine.mappings, "claude", unifiedError(status, message, param));
+  const body = call.body as Record<string, unknown>;
+  if (typeof body !== "object" || body === null) return fail(400, "request body must be a JSON object", "body");
+  if (typeof body.model !== "string") return fail(400, "model: field required", "model");
+  if (!Array.isArray(body.messages)) return fail(400, "messages: field required", "messages");
+  const ctx: MappingContext = { model: body.model };
+  const req = engine.mappings.claude.spec["request.decode"].run(body, ctx) as Request;
+  const plan = engine.router.plan(call.models, req.model);
+  if (!plan?.attempts.length) return fail(404, `model "${req.model}" is not served by this proxy`, "model");
+
+  const a = plan.attempts[0]!;
+  if (a.provider.protocol === "claude") {
+    const full = engine.mappings.claude.spec["request.encode"].run({ ...req, model: a.model }, ctx) as Record<string, unknown>;
+    const payload = Object.fromEntries(COUNT_FIELDS.filter((k) => full[k] !== undefined).map((k) => [k, full[k]]));
+    const target = upstreamCall(a.provider, "count", a.key, { protocol: "claude", headers: call.headers });
+    try {
+      const res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(payload), signal: call.signal });
+      if (res.ok) return Response.json(await res.json());
+      const text = await res.text();
+      // Not every Claude-compatible server counts; fall back to counting here.
+      if (res.status !== 404) return errorResponse(engine.mappings, "claude", upstreamError(engine.mappings, "claude", res.status, text, `${a.provider.name}/${a.model}`));
+    } catch {
+      // unreachable upstream: a local count is still a useful answer
+    }
+  }
+  return Response.json({ input_tokens: await localCount(req) });
+}

@@ -1,0 +1,153 @@
+// The data path for one chat request: decode (client → unified) → router picks target + key →
+// encode (unified → upstream) → fetch → decode (upstream → unified) → encode (unified → client).
+import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
+import type { MappingSet, ProtocolName } from "../mapping/load.ts";
+import type { MappingContext } from "../mapping/functions.ts";
+import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
+import type { Attempt, Router } from "../router/index.ts";
+import { upstreamCall } from "../protocols/upstream.ts";
+import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
+import { convertStream } from "./stream.ts";
+import { responseEvents, settleStopReason } from "./synthesize.ts";
+import { writeFrame, type Frame } from "./frames.ts";
+
+export interface Engine {
+  config: ResolvedConfig;
+  mappings: MappingSet;
+  router: Router;
+}
+
+export interface ChatCall {
+  client: ProtocolName;
+  body: unknown;
+  headers: Headers;
+  /** The proxy models in scope: the root config's or a group's */
+  models: readonly ModelRoute[];
+  signal?: AbortSignal;
+}
+
+const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
+
+/** Decodes the client's request; answers with the client's error shape when it is not acceptable. */
+export function decodeRequest(engine: Engine, call: ChatCall): { req: Request; ctx: MappingContext } | Response {
+  const m = engine.mappings[call.client];
+  const bad = m.require(call.body);
+  if (bad) return errorResponse(engine.mappings, call.client, unifiedError(400, bad.message, bad.param));
+  const ctx: MappingContext = { model: (call.body as { model?: string }).model };
+  const req = m.spec["request.decode"].run(call.body, ctx) as Request;
+  ctx.request = req;
+  return { req, ctx };
+}
+
+export async function generate(engine: Engine, call: ChatCall): Promise<Response> {
+  const decoded = decodeRequest(engine, call);
+  if (decoded instanceof Response) return decoded;
+  const { req, ctx } = decoded;
+  const fail = (e: UnifiedError) => errorResponse(engine.mappings, call.client, e);
+
+  const plan = engine.router.plan(call.models, req.model);
+  if (!plan?.attempts.length) return fail(unifiedError(404, `model "${req.model}" is not served by this proxy`, "model"));
+
+  let last: UnifiedError | undefined;
+  for (const [i, a] of plan.attempts.entries()) {
+    const result = await attempt(engine, call, req, ctx, a);
+    if (result instanceof Response) return result;
+    last = result.error;
+    if (!result.retry || i === plan.attempts.length - 1) break;
+  }
+  return fail(last!);
+}
+
+type Outcome = Response | { error: UnifiedError; retry: boolean };
+
+async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: MappingContext, a: Attempt): Promise<Outcome> {
+  const protocol = a.provider.protocol as ProtocolName;
+  const upstream = engine.mappings[protocol];
+  if (!upstream)
+    return { error: unifiedError(501, `provider "${a.provider.name}" speaks ${protocol}, which this build does not convert yet`), retry: true };
+  const where = `${a.provider.name}/${a.model}`;
+  const body = upstream.spec["request.encode"].run({ ...req, model: a.model }, ctx);
+  const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers });
+
+  const timeout = AbortSignal.timeout(a.provider.limits.firstByteTimeoutMs);
+  const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+  let res: globalThis.Response;
+  try {
+    res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(body), signal });
+  } catch (e) {
+    return { error: networkError(e, where, timeout.aborted, a.provider.limits.firstByteTimeoutMs), retry: true };
+  }
+  if (!res.ok) {
+    const error = upstreamError(engine.mappings, protocol, res.status, await res.text().catch(() => ""), where);
+    return { error, retry: isRetryable(res.status) || res.status === 401 || res.status === 403 };
+  }
+  const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
+  if (!req.stream || isJson) return whole(engine, call, res, protocol, ctx, where, !!req.stream);
+  return streamed(engine, call, res, protocol, ctx, a, where);
+}
+
+async function whole(
+  engine: Engine,
+  call: ChatCall,
+  res: globalThis.Response,
+  protocol: ProtocolName,
+  ctx: MappingContext,
+  where: string,
+  asStream: boolean,
+): Promise<Outcome> {
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch {
+    return { error: unifiedError(502, `${where}: upstream answered with a body that is not JSON`), retry: true };
+  }
+  const unified = settleStopReason(engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse);
+  const client = engine.mappings[call.client];
+  if (!asStream) return Response.json(client.spec["response.encode"].run(unified, ctx));
+  // Asked to stream but answered whole: replay it in the client's stream grammar.
+  const enc = client.stream["stream.encode"];
+  let text = "";
+  for (const e of responseEvents(unified)) {
+    const frames = enc.events.run(e, ctx) as Frame | Frame[] | undefined;
+    for (const f of Array.isArray(frames) ? frames : frames ? [frames] : []) text += writeFrame(enc.frame, f);
+  }
+  if (enc.done) text += writeFrame(enc.frame, { data: enc.done });
+  return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
+}
+
+async function streamed(
+  engine: Engine,
+  call: ChatCall,
+  res: globalThis.Response,
+  protocol: ProtocolName,
+  ctx: MappingContext,
+  a: Attempt,
+  where: string,
+): Promise<Outcome> {
+  const reader = res.body!.getReader();
+  // The first chunk is read before the client sees a byte, so a stream that dies at once fails over.
+  let first: ReadableStreamReadResult<Uint8Array>;
+  try {
+    first = await reader.read();
+  } catch (e) {
+    return { error: networkError(e, where, false, 0), retry: true };
+  }
+  if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
+  const encode = engine.mappings[call.client].stream["stream.encode"];
+  const body = convertStream(reader, {
+    decode: engine.mappings[protocol].stream["stream.decode"],
+    encode,
+    ctx,
+    idleTimeoutMs: a.provider.limits.idleTimeoutMs,
+    first: first.value,
+  });
+  return new Response(body, {
+    headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
+  });
+}
+
+function networkError(e: unknown, where: string, timedOut: boolean, ms: number): UnifiedError {
+  if (timedOut) return unifiedError(504, `${where}: no response within ${ms} ms`, undefined, "timeout");
+  const err = e as { code?: string; message?: string };
+  return unifiedError(502, `${where}: cannot reach upstream (${err.code ?? err.message ?? String(e)})`);
+}

@@ -1,0 +1,46 @@
+// Starts ccproxy in-process on port 0 with a config written for the test's upstreams.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { loadConfig } from "../../src/config/load.ts";
+import { loadMappings, type MappingSet } from "../../src/mapping/load.ts";
+import { formatError } from "../../src/config/yaml-source.ts";
+import { mappingFunctions } from "../../src/protocols/functions.ts";
+import { startServer } from "../../src/server/index.ts";
+import { Router } from "../../src/router/index.ts";
+
+export interface Proxy {
+  url: string;
+  port: number;
+  mappings: MappingSet;
+  close(): Promise<void>;
+}
+
+let builtin: MappingSet | undefined;
+
+/** `config` is the config file's content (an object, written as YAML); listen is forced to port 0. */
+export async function startProxy(config: Record<string, unknown>): Promise<Proxy> {
+  const dir = mkdtempSync(join(tmpdir(), "ccproxy-test-"));
+  const file = join(dir, "ccproxy.yaml");
+  writeFileSync(file, stringify({ listen: "127.0.0.1:0", ...config }));
+  const loaded = loadConfig({ flag: file, env: {}, cwd: dir, home: dir });
+  if (!loaded.config) throw new Error(loaded.errors.map(formatError).join("\n"));
+  let mappings = builtin;
+  if (loaded.config.mappings || !mappings) {
+    const m = loadMappings({ overrideDir: loaded.config.mappings, functions: mappingFunctions });
+    if (!m.mappings) throw new Error(m.errors.map(formatError).join("\n"));
+    mappings = m.mappings;
+    if (!loaded.config.mappings) builtin = mappings;
+  }
+  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config) }, loaded.config.listen);
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    port: server.port!,
+    mappings,
+    async close() {
+      await server.stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
