@@ -105,10 +105,14 @@ export function resolveModel(
   name: string,
   providers?: Readonly<Record<string, unknown>>,
 ): { entry: ModelRoute; targets: Target[] } | undefined {
-  const hit = (entry: ModelRoute) => ({
-    entry,
-    targets: entry.targets.map((t) => (t.model === "*" ? { provider: t.provider, model: name } : t)),
-  });
+  const hit = (entry: ModelRoute) => {
+    // "*" alone is the whole requested name; a "*" inside a model is what the pattern's first "*" matched.
+    const star = entry.match.exec(name)?.[1] ?? name;
+    const targets = entry.targets.map((t) =>
+      t.model === "*" ? { provider: t.provider, model: name } : t.model.includes("*") ? { provider: t.provider, model: t.model.replace("*", star) } : t,
+    );
+    return { entry, targets };
+  };
   for (const entry of models) if (entry.pattern !== "*" && entry.match.test(name)) return hit(entry);
   const direct = splitTarget(name);
   if (direct && providers && Object.hasOwn(providers, direct.provider)) {
@@ -132,7 +136,7 @@ export function compileModels(models: Readonly<Record<string, ModelEntry>>): Mod
 export function globToRegExp(glob: string): RegExp {
   let source = "";
   for (const ch of glob) {
-    source += ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\/-]/, "\\$&");
+    source += ch === "*" ? "(.*)" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\/-]/, "\\$&");
   }
   return new RegExp(`^${source}$`, "s");
 }

@@ -155,7 +155,7 @@ class Generator {
       }
       case "call": {
         const name = t.call as string;
-        if (!(name in this.functions)) {
+        if (!Object.hasOwn(this.functions, name)) {
           this.problems.push({ path: [...at, "call"], message: `unknown function "${name}" (known: ${Object.keys(this.functions).sort().join(", ")})` });
           return "undefined";
         }
@@ -166,7 +166,7 @@ class Generator {
       }
       case "use": {
         const name = t.use as string;
-        if (!(name in this.defs)) {
+        if (!Object.hasOwn(this.defs, name)) {
           this.problems.push({ path: [...at, "use"], message: `unknown def "${name}" (defined: ${Object.keys(this.defs).join(", ") || "none"})` });
           return "undefined";
         }
@@ -178,7 +178,7 @@ class Generator {
         const from = sub("from");
         const dflt = "default" in t ? sub("default") : "undefined";
         if (!("table" in t)) return `${this.fn(`  const v = ${from};\n  return v !== undefined ? v : ${dflt};`)}(s, r, c)`;
-        const table = this.constant(new Map(Object.entries(t.table as object)));
+        const table = this.constant(new Map(Object.entries(deepFreeze(t.table as object))));
         return `${this.fn(`  const v = ${from};\n  const m = ${table}.get(String(v));\n  return v !== undefined && m !== undefined ? m : ${dflt};`)}(s, r, c)`;
       }
     }
@@ -204,6 +204,10 @@ export function compileTemplate(
 ): { compiled?: CompiledTemplate; problems: CompileProblem[] } {
   const defs = opts.defs ?? {};
   const g = new Generator(opts.functions, defs);
+  // Def names become JavaScript identifiers (`D_name`); anything else would not compile.
+  for (const name of Object.keys(defs))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      g.problems.push({ path: ["defs", name], message: `bad def name "${name}": use letters, digits and _` });
   const defFns = Object.entries(defs).map(([name, def]) => `function D_${name}(s, r, c) {\n  return ${g.expr(def, ["defs", name])};\n}`);
   const main = g.expr(template, opts.at ?? []);
   if (g.problems.length) return { problems: g.problems };

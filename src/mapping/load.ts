@@ -63,12 +63,15 @@ interface Ctx {
   functions: Record<string, MappingFunction>;
 }
 
+const INCLUDE_NAME = /^[a-z][a-z0-9-]*$/;
+
 /** Defs of the file plus those of the files it includes; each def remembers its source for errors. */
 function gatherDefs(source: YamlSource, ctx: Ctx, errors: SourceError[]) {
   const value = source.value as { defs?: Record<string, unknown>; include?: string[] };
   const defs: Record<string, unknown> = {};
   const origin: Record<string, YamlSource> = {};
-  for (const [i, name] of (value.include ?? []).entries()) {
+  for (const [i, name] of (Array.isArray(value.include) ? value.include : []).entries()) {
+    if (typeof name !== "string" || !INCLUDE_NAME.test(name)) continue; // the schema check reports it
     const found = readSpec(`${ctx.protocol}/${name}.defs`, ctx.overrideDir);
     if (!found) {
       errors.push(errorAt(source, ["include", i], `no defs file "${ctx.protocol}/${name}.defs.yaml"`));
@@ -77,6 +80,10 @@ function gatherDefs(source: YamlSource, ctx: Ctx, errors: SourceError[]) {
     const parsed = parseYaml(found.file, found.text);
     errors.push(...parsed.errors);
     if (!parsed.source) continue;
+    if (!isMap(parsed.source.value)) {
+      errors.push(errorAt(parsed.source, [], "a defs file is a map of name: template"));
+      continue;
+    }
     for (const [k, v] of Object.entries(parsed.source.value as Record<string, unknown>)) {
       defs[k] = v;
       origin[k] = parsed.source;
@@ -142,6 +149,10 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
       const parsed = parseYaml(found.file, found.text);
       errors.push(...parsed.errors);
       if (!parsed.source) continue;
+      if (!isMap(parsed.source.value)) {
+        errors.push(errorAt(parsed.source, [], "a mapping file is a map of field: template"));
+        continue;
+      }
       if ((STREAM_SPECS as readonly string[]).includes(kind)) {
         const r = compileStreamSpec(parsed.source, { protocol, ...opts });
         errors.push(...r.errors);
@@ -159,5 +170,11 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
       require: compileRequire(require ?? {}),
     };
   }
-  return { mappings: errors.length ? undefined : (out as MappingSet), errors, sources };
+  // A problem in an included defs file is found once per file that includes it; report it once.
+  const unique = [...new Map(errors.map((e) => [`${e.file}:${e.line}:${e.field}:${e.message}`, e])).values()];
+  return { mappings: unique.length ? undefined : (out as MappingSet), errors: unique, sources };
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -34,6 +34,6 @@ export function parseSimplePath(text: string): SimplePath | undefined {
 
 /** JavaScript source that reads the path; null reads as undefined so absent and null agree. */
 export function pathCode(p: SimplePath): string {
-  if (!p.steps.length) return p.base === "s" ? "nn(s)" : p.base;
+  if (!p.steps.length) return `nn(${p.base})`;
   return `nn(${p.base}${p.steps.map((k) => `?.[${JSON.stringify(k)}]`).join("")})`;
 }
