@@ -23,4 +23,8 @@ export const claudeContent: MappingFunction = (content: Part[] | undefined) =>
     ? withoutEmptyText(content).filter((p) => p.type !== "thinking" || p.signature || p.redacted)
     : content;
 
-export const claudeFunctions = { claudeTurns, claudeContent };
+/** Claude accepts tool ids of `[A-Za-z0-9_-]` only; other vendors' ids are made to fit, the same way each time. */
+export const claudeToolId: MappingFunction = (id: unknown) =>
+  typeof id === "string" ? (/^[A-Za-z0-9_-]+$/.test(id) ? id : id.replace(/[^A-Za-z0-9_-]/g, "_")) : id;
+
+export const claudeFunctions = { claudeTurns, claudeContent, claudeToolId };
