@@ -69,21 +69,40 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
   const body = upstream.spec["request.encode"].run({ ...req, model: a.model }, ctx);
   const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers });
 
-  const timeout = AbortSignal.timeout(a.provider.limits.firstByteTimeoutMs);
-  const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-  let res: globalThis.Response;
+  // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
+  // after that only the idle timeout between chunks applies.
+  const ms = a.provider.limits.firstByteTimeoutMs;
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => ((timedOut = true), abort.abort()), ms);
+  const onClientGone = () => abort.abort();
+  call.signal?.addEventListener("abort", onClientGone, { once: true });
   try {
-    res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(body), signal });
-  } catch (e) {
-    return { error: networkError(e, where, timeout.aborted, a.provider.limits.firstByteTimeoutMs), retry: true };
+    let res: globalThis.Response;
+    try {
+      res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(body), signal: abort.signal });
+    } catch (e) {
+      return { error: networkError(e, where, timedOut, ms), retry: true };
+    }
+    if (!res.ok) {
+      const error = upstreamError(engine.mappings, protocol, res.status, await res.text().catch(() => ""), where);
+      return { error, retry: isRetryable(res.status) || res.status === 401 || res.status === 403 };
+    }
+    const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
+    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream);
+    const reader = res.body!.getReader();
+    let first: ReadableStreamReadResult<Uint8Array>;
+    try {
+      first = await reader.read();
+    } catch (e) {
+      return { error: networkError(e, where, timedOut, ms), retry: true };
+    }
+    if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
+    return streamed(engine, call, reader, first.value, protocol, ctx, a);
+  } finally {
+    clearTimeout(timer);
+    call.signal?.removeEventListener("abort", onClientGone);
   }
-  if (!res.ok) {
-    const error = upstreamError(engine.mappings, protocol, res.status, await res.text().catch(() => ""), where);
-    return { error, retry: isRetryable(res.status) || res.status === 401 || res.status === 403 };
-  }
-  const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-  if (!req.stream || isJson) return whole(engine, call, res, protocol, ctx, where, !!req.stream);
-  return streamed(engine, call, res, protocol, ctx, a, where);
 }
 
 async function whole(
@@ -115,31 +134,23 @@ async function whole(
   return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
 }
 
-async function streamed(
+/** The first chunk is already read, so a stream that dies at once has failed over before the client saw a byte. */
+function streamed(
   engine: Engine,
   call: ChatCall,
-  res: globalThis.Response,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  first: Uint8Array,
   protocol: ProtocolName,
   ctx: MappingContext,
   a: Attempt,
-  where: string,
-): Promise<Outcome> {
-  const reader = res.body!.getReader();
-  // The first chunk is read before the client sees a byte, so a stream that dies at once fails over.
-  let first: ReadableStreamReadResult<Uint8Array>;
-  try {
-    first = await reader.read();
-  } catch (e) {
-    return { error: networkError(e, where, false, 0), retry: true };
-  }
-  if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
+): Response {
   const encode = engine.mappings[call.client].stream["stream.encode"];
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
     ctx,
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
-    first: first.value,
+    first,
   });
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },

@@ -1,0 +1,155 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadMappings } from "./load.ts";
+import { BUILTIN_MAPPINGS } from "./builtin.ts";
+import { mappingFunctions } from "../protocols/functions.ts";
+import { formatError } from "../config/yaml-source.ts";
+
+const root = mkdtempSync(join(tmpdir(), "ccproxy-mappings-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let n = 0;
+/** A fresh override folder holding `files` (name without .yaml → text), loaded over the built-ins. */
+function loadWith(files: Record<string, string>) {
+  const dir = join(root, `case${n++}`);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name.split("/")[0]!), { recursive: true });
+    writeFileSync(join(dir, `${name}.yaml`), text);
+  }
+  const result = loadMappings({ overrideDir: dir, functions: mappingFunctions });
+  return { ...result, dir, messages: result.errors.map((e) => formatError(e).replace(dir + "/", "")) };
+}
+
+const builtin = loadMappings({ functions: mappingFunctions });
+
+const REQUEST = {
+  model: "gpt-x",
+  messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
+  sampling: { maxTokens: 10 },
+};
+
+describe("built-in mappings", () => {
+  test("load with no errors", () => {
+    expect(builtin.errors.map(formatError)).toEqual([]);
+    expect(builtin.mappings).toBeDefined();
+    expect(builtin.mappings!.openai.stream["stream.decode"]).toMatchObject({ frame: "sse", done: "[DONE]" });
+    expect(builtin.mappings!.claude.stream["stream.encode"].frame).toBe("sse");
+  });
+
+  test("run: the OpenAI request encode of a small request", () => {
+    const body = builtin.mappings!.openai.spec["request.encode"].run(REQUEST, { model: "gpt-x" });
+    expect(body).toEqual({ model: "gpt-x", messages: [{ role: "user", content: "hi" }], max_tokens: 10 });
+  });
+
+  test("request.decode's require: becomes the required-field check", () => {
+    const check = builtin.mappings!.claude.require;
+    expect(check({ model: "m", messages: [], max_tokens: 5 })).toBeUndefined();
+    expect(check({ model: "m", messages: [] })).toEqual({ param: "max_tokens", message: "max_tokens: field required" });
+    expect(check({ model: "m", messages: "x", max_tokens: 5 })).toEqual({ param: "messages", message: "messages: must be of type array" });
+    expect(check([])).toEqual({ param: "body", message: "request body must be a JSON object" });
+  });
+
+  test("every file under mappings/ is embedded, and every embedded name has its file", () => {
+    const dir = join(import.meta.dir, "../../mappings");
+    const onDisk = readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => f.replace(/\\/g, "/").replace(/\.yaml$/, ""))
+      .sort();
+    expect(Object.keys(BUILTIN_MAPPINGS).sort()).toEqual(onDisk);
+    for (const name of onDisk) expect(BUILTIN_MAPPINGS[name]).toBe(readFileSync(join(dir, `${name}.yaml`), "utf8"));
+  });
+});
+
+describe("a user folder overrides files of the same name", () => {
+  test("a replaced request.encode takes effect; other files stay built-in", () => {
+    const text = `${BUILTIN_MAPPINGS["openai/request.encode"]}\nx_via: ccproxy\n`;
+    const r = loadWith({ "openai/request.encode": text });
+    expect(r.messages).toEqual([]);
+    const body = r.mappings!.openai.spec["request.encode"].run(REQUEST, { model: "gpt-x" });
+    expect(body).toEqual({ model: "gpt-x", messages: [{ role: "user", content: "hi" }], max_tokens: 10, x_via: "ccproxy" });
+    expect(r.sources["openai/request.encode"]).not.toBe(builtin.sources["openai/request.encode"]);
+    for (const name of Object.keys(builtin.sources).filter((k) => k !== "openai/request.encode"))
+      expect(r.sources[name]).toBe(builtin.sources[name]!);
+  });
+
+  test("an overridden defs file is what the built-in specs include", () => {
+    const text = BUILTIN_MAPPINGS["openai/parts.defs"]!.replace("length: max_tokens,", "length: stop_sequence,");
+    const r = loadWith({ "openai/parts.defs": text });
+    expect(r.messages).toEqual([]);
+    const decoded = r.mappings!.openai.spec["response.decode"].run({ choices: [{ message: { content: "x" }, finish_reason: "length" }] }, {});
+    expect(decoded.stopReason).toBe("stop_sequence");
+  });
+});
+
+describe("a broken override is reported as file:line: field: message", () => {
+  test("a YAML syntax error", () => {
+    const r = loadWith({ "openai/request.encode": "model: $.model\nmessages: [\n  bad" });
+    expect(r.mappings).toBeUndefined();
+    expect(r.messages).toEqual([
+      "openai/request.encode.yaml:3: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+  });
+
+  test("an unknown function in a nested field", () => {
+    const r = loadWith({
+      "claude/response.encode": [
+        "id: $.id",
+        "content:",
+        "  each: $.content",
+        "  as:",
+        "    type: text",
+        "    text: { call: shout, from: $.text }",
+      ].join("\n"),
+    });
+    expect(r.messages).toHaveLength(1);
+    expect(r.messages[0]).toStartWith('claude/response.encode.yaml:6: content.as.text.call: unknown function "shout" (known: asObject, ');
+  });
+
+  test("a directive with an unknown key", () => {
+    const r = loadWith({ "claude/request.encode": "model: $.model\ntools:\n  each: $.tools\n  az: { name: $.name }\n" });
+    expect(r.messages).toEqual(['claude/request.encode.yaml:4: tools.az: each: unknown key in "each" (allowed: each, as, where)']);
+  });
+
+  test("a bad frame: in a stream spec", () => {
+    const r = loadWith({ "claude/stream.encode": "# comment\nframe: sse2\nevents: { data: $ }\n" });
+    expect(r.messages).toEqual(["claude/stream.encode.yaml:2: frame: Expected union value"]);
+  });
+
+  test("an unknown top-level key in a stream spec", () => {
+    const r = loadWith({ "openai/stream.decode": "frame: sse\nevents: $\nevent: 1\n" });
+    expect(r.messages).toEqual(["openai/stream.decode.yaml:3: event: Unexpected property"]);
+  });
+
+  test("a missing include", () => {
+    const r = loadWith({ "openai/response.encode": "id: $.id\ninclude: [part]\n" });
+    expect(r.messages).toEqual(['openai/response.encode.yaml:2: include.0: no defs file "openai/part.defs.yaml"']);
+  });
+
+  test("an unknown require type", () => {
+    const r = loadWith({ "openai/request.decode": "require: { model: text }\nmodel: $.model\n" });
+    expect(r.messages).toEqual([
+      'openai/request.decode.yaml:1: require.model: unknown type "text" (one of string, number, boolean, array, object, string|array, any)',
+    ]);
+  });
+
+  test("an empty file or a list is an error, not a crash", () => {
+    expect(loadWith({ "openai/error.encode": "" }).messages).toEqual(["openai/error.encode.yaml:1: a mapping file is a map of field: template"]);
+    expect(loadWith({ "openai/stream.encode": "- a\n" }).messages).toEqual(["openai/stream.encode.yaml:1: a mapping file is a map of field: template"]);
+    expect(loadWith({ "claude/error.decode": "include: blocks\nkind: 1\n" }).messages).toEqual(["claude/error.decode.yaml:1: include: Expected array"]);
+  });
+
+  test("a def name that is not an identifier is an error, not a crash", () => {
+    const r = loadWith({ "openai/error.encode": "defs:\n  my-def: 1\nerror: 1\n" });
+    expect(r.messages).toEqual(['openai/error.encode.yaml:2: defs.my-def: bad def name "my-def": use letters, digits and _']);
+  });
+
+  test("a problem in an included defs file is reported once, at its own line", () => {
+    const text = BUILTIN_MAPPINGS["claude/blocks.defs"]!.replace("call: asObject, from: $.input", "call: asObjekt, from: $.input");
+    const line = text.split("\n").findIndex((l) => l.includes("asObjekt")) + 1;
+    const r = loadWith({ "claude/blocks.defs": text });
+    expect(r.messages).toHaveLength(1);
+    expect(r.messages[0]).toStartWith(`claude/blocks.defs.yaml:${line}: decodeBlock.cases.tool_use.input.call: unknown function "asObjekt"`);
+  });
+});
