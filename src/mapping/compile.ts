@@ -69,6 +69,14 @@ class Generator {
     return `K.jp(${JSON.stringify(t.replace(/^\$(root|ctx)/, "$"))}, ${t.startsWith("$root") ? "r" : t.startsWith("$ctx") ? "c" : "s"})`;
   }
 
+  /** Defs are compiled when first used, so a file pays only for the shared defs it needs. */
+  private readonly compiledDefs = new Set<string>();
+  def(name: string): void {
+    if (this.compiledDefs.has(name)) return;
+    this.compiledDefs.add(name); // before compiling, so a recursive def refers to itself
+    this.hoisted.push(`function D_${name}(s, r, c) {\n  return ${this.expr(this.defs[name], ["defs", name])};\n}`);
+  }
+
   private constant(v: unknown): string {
     if (v === null || typeof v !== "object") return JSON.stringify(v);
     this.constants.push(deepFreeze(v));
@@ -170,6 +178,7 @@ class Generator {
           this.problems.push({ path: [...at, "use"], message: `unknown def "${name}" (defined: ${Object.keys(this.defs).join(", ") || "none"})` });
           return "undefined";
         }
+        this.def(name);
         return `D_${name}(${"from" in t ? sub("from") : "s"}, r, c)`;
       }
       case "query":
@@ -208,7 +217,6 @@ export function compileTemplate(
   for (const name of Object.keys(defs))
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
       g.problems.push({ path: ["defs", name], message: `bad def name "${name}": use letters, digits and _` });
-  const defFns = Object.entries(defs).map(([name, def]) => `function D_${name}(s, r, c) {\n  return ${g.expr(def, ["defs", name])};\n}`);
   const main = g.expr(template, opts.at ?? []);
   if (g.problems.length) return { problems: g.problems };
   const binds = [...g.usedFunctions].map((n) => `const F_${n} = K.f[${JSON.stringify(n)}];`);
@@ -216,7 +224,6 @@ export function compileTemplate(
     `"use strict";`,
     `const nn = K.nn;`,
     ...binds,
-    ...defFns,
     ...g.hoisted,
     `return function mapping(input, ctx) {\n  const s = input, r = input, c = ctx;\n  return ${main};\n};`,
   ].join("\n");

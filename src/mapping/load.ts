@@ -61,6 +61,16 @@ interface Ctx {
   protocol: string;
   overrideDir?: string;
   functions: Record<string, MappingFunction>;
+  /** Def files parsed once per load, however many specs include them */
+  defFiles: Map<string, ReturnType<typeof parseYaml> | undefined>;
+}
+
+function parseInclude(name: string, ctx: Ctx) {
+  if (!ctx.defFiles.has(name)) {
+    const found = readSpec(name, ctx.overrideDir);
+    ctx.defFiles.set(name, found && parseYaml(found.file, found.text));
+  }
+  return ctx.defFiles.get(name);
 }
 
 const INCLUDE_NAME = /^[a-z][a-z0-9-]*$/;
@@ -72,14 +82,12 @@ function gatherDefs(source: YamlSource, ctx: Ctx, errors: SourceError[]) {
   const origin: Record<string, YamlSource> = {};
   for (const [i, name] of (Array.isArray(value.include) ? value.include : []).entries()) {
     if (typeof name !== "string" || !INCLUDE_NAME.test(name)) continue; // the schema check reports it
-    const found = readSpec(`${ctx.protocol}/${name}.defs`, ctx.overrideDir);
-    if (!found) {
+    const parsed = parseInclude(`${ctx.protocol}/${name}.defs`, ctx);
+    if (!parsed) {
       errors.push(errorAt(source, ["include", i], `no defs file "${ctx.protocol}/${name}.defs.yaml"`));
       continue;
     }
-    const parsed = parseYaml(found.file, found.text);
-    errors.push(...parsed.errors);
-    if (!parsed.source) continue;
+    if (!parsed.source) continue; // its syntax errors are reported once, below
     if (!isMap(parsed.source.value)) {
       errors.push(errorAt(parsed.source, [], "a defs file is a map of name: template"));
       continue;
@@ -135,6 +143,7 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
   const errors: SourceError[] = [];
   const sources: Record<string, string> = {};
   const out: Partial<MappingSet> = {};
+  const defFiles: Ctx["defFiles"] = new Map();
   for (const protocol of PROTOCOLS) {
     const spec: Partial<ProtocolMappings["spec"]> = {};
     const stream: Partial<ProtocolMappings["stream"]> = {};
@@ -154,11 +163,11 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
         continue;
       }
       if ((STREAM_SPECS as readonly string[]).includes(kind)) {
-        const r = compileStreamSpec(parsed.source, { protocol, ...opts });
+        const r = compileStreamSpec(parsed.source, { protocol, ...opts, defFiles });
         errors.push(...r.errors);
         if (r.mapping) (stream[kind as StreamSpecName] = r.mapping), (sources[name] = r.mapping.events.source);
       } else {
-        const r = compileObjectSpec(parsed.source, { protocol, ...opts });
+        const r = compileObjectSpec(parsed.source, { protocol, ...opts, defFiles });
         errors.push(...r.errors);
         if (r.compiled) (spec[kind as ObjectSpecName] = r.compiled), (sources[name] = r.compiled.source);
         if (kind === "request.decode") require = r.require;
