@@ -17,11 +17,12 @@ export const claudeTurns: MappingFunction = (messages: Message[] | undefined) =>
   return (mergeTurns(shaped, {}) as Message[]).filter((m) => m.content.length);
 };
 
-/** Response content for Claude: no empty text blocks, no unsigned thinking. */
+/**
+ * Response content for Claude: no empty text blocks. Another vendor's reasoning is shown as an
+ * unsigned thinking block, as the stream shows it; claudeTurns drops it if the client echoes it back.
+ */
 export const claudeContent: MappingFunction = (content: Part[] | undefined) =>
-  Array.isArray(content)
-    ? withoutEmptyText(content).filter((p) => p.type !== "thinking" || p.signature || p.redacted)
-    : content;
+  Array.isArray(content) ? withoutEmptyText(content) : content;
 
 /** Claude accepts tool ids of `[A-Za-z0-9_-]` only; other vendors' ids are made to fit, the same way each time. */
 export const claudeToolId: MappingFunction = (id: unknown) =>
