@@ -177,7 +177,7 @@ describe("OpenAI client → Ollama upstream", () => {
 });
 
 describe("Anthropic client → Ollama upstream", () => {
-  test("plain: system, max_tokens, top_k, stop sequences and think as Ollama received them; unsigned thinking not shown to Claude", async () => {
+  test("plain: system, max_tokens, top_k, stop sequences and think as Ollama received them; its thinking shown unsigned", async () => {
     ol.script({ json: ollamaChat({ thinking: "Adding.", content: "4", usage: { prompt: 11, eval: 3 } }) });
     const m = await anthropic().messages.create({
       model: "qwen",
@@ -188,7 +188,7 @@ describe("Anthropic client → Ollama upstream", () => {
       thinking: { type: "enabled", budget_tokens: 1024 },
       messages: [{ role: "user", content: "2+2" }],
     });
-    expect(m.content).toEqual([{ type: "text", text: "4" }] as any); // unsigned thinking is not Claude's to show
+    expect(m.content).toEqual([{ type: "thinking", thinking: "Adding.", signature: "" }, { type: "text", text: "4" }] as any);
     expect(m.stop_reason).toBe("end_turn");
     expect(m.usage).toMatchObject({ input_tokens: 11, output_tokens: 3 });
     expect(ol.received.at(-1)!.body).toEqual({
