@@ -119,6 +119,27 @@ describe("chat, OpenAI upstream", () => {
     ]);
   });
 
+  test("results in another order than their calls pair by tool_name, and a tool_call_id wins when given", async () => {
+    oa.script({ json: openaiCompletion({ content: "ok" }) }, { json: openaiCompletion({ content: "ok" }) });
+    const call = (name: string) => ({ function: { name, arguments: { city: "Oslo" } } });
+    const history = (results: any[]) => [
+      { role: "user", content: "Time and weather?" },
+      { role: "assistant", content: "", tool_calls: [call("get_weather"), call("get_time")] },
+      ...results,
+    ];
+    await ollama().chat({ model: "gpt-local", messages: history([
+      { role: "tool", content: "12:00", tool_name: "get_time" },
+      { role: "tool", content: "rain", tool_name: "get_weather" },
+    ]) });
+    const byId = (msgs: any[]) => msgs.filter((m) => m.role === "tool").map((m) => [m.tool_call_id, m.content]);
+    expect(byId(oa.received.at(-1)!.body.messages)).toEqual([["call_1", "12:00"], ["call_0", "rain"]]);
+    await ollama().chat({ model: "gpt-local", messages: history([
+      { role: "tool", content: "rain", tool_name: "get_weather" },
+      { role: "tool", content: "12:00", tool_call_id: "call_1" },
+    ]) as any });
+    expect(byId(oa.received.at(-1)!.body.messages)).toEqual([["call_0", "rain"], ["call_1", "12:00"]]);
+  });
+
   test("an image goes as a data URL with its sniffed media type", async () => {
     oa.script({ json: openaiCompletion({ content: "a pixel" }) });
     await ollama().chat({ model: "gpt-local", messages: [{ role: "user", content: "What is it?", images: [PNG] }] });

@@ -225,13 +225,19 @@ describe("Anthropic client → Ollama upstream", () => {
       messages: [
         { role: "user", content: [{ type: "text", text: "Lima?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } }] },
         { role: "assistant", content: [{ type: "tool_use", id: "toolu_9", name: "get_weather", input: { city: "Lima" } }] },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_9", content: "sunny" }, { type: "text", text: "And?" }] },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_9", content: [{ type: "text", text: "sunny" }, { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } }] },
+            { type: "text", text: "And?" },
+          ],
+        },
       ],
     });
     expect(ol.received.at(-1)!.body.messages).toEqual([
       { role: "user", content: "Lima?", images: [PNG] },
       { role: "assistant", content: "", tool_calls: [{ function: { name: "get_weather", arguments: { city: "Lima" } } }] },
-      { role: "tool", content: "sunny", tool_name: "get_weather" },
+      { role: "tool", content: "sunny", tool_name: "get_weather", images: [PNG] },
       { role: "user", content: "And?" },
     ]);
   });

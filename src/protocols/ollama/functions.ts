@@ -68,13 +68,6 @@ function inlineImagesOnly<P extends Part>(p: P): P | Part {
   return p.type === "image" && !p.data ? { type: "text", text: `[image not sent: ${p.url}]` } : p;
 }
 
-/** The text of all thinking parts (an Ollama model's reasoning has no signature to keep) */
-export const thinkingText: MappingFunction = (v) => {
-  if (!Array.isArray(v)) return undefined;
-  const t = v.filter((p) => p?.type === "thinking" && p.text).map((p) => p.text);
-  return t.length ? t.join("") : undefined;
-};
-
 /** The media type of raw base64 image data, from its first bytes (Ollama sends no type). */
 export const imageType: MappingFunction = (data) => {
   if (typeof data !== "string") return undefined;
@@ -108,7 +101,6 @@ export const digestOf: MappingFunction = (name) =>
 export const ollamaFunctions = {
   ollamaPairTools,
   ollamaTurns,
-  thinkingText,
   imageType,
   labelSuffix,
   ollamaCallId,
