@@ -32,6 +32,9 @@ export function upstreamCall(
     case "openai":
       if (key) headers.authorization = `Bearer ${key}`;
       return { url: `${p.baseUrl}/chat/completions`, headers };
+    case "ollama":
+      if (key) headers.authorization = `Bearer ${key}`; // ollama.com; a local server ignores it
+      return { url: `${p.baseUrl}/api/chat`, headers };
     default:
       if (key) headers.authorization = `Bearer ${key}`;
       return { url: p.baseUrl, headers };

@@ -7,6 +7,7 @@ import { countTokens } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, presentedKey } from "./auth.ts";
+import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
 
 export const VERSION = "0.1.0";
 
@@ -30,6 +31,11 @@ const ROUTES: Record<string, Route> = {
   "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: countTokens },
   "/v1/models": { method: "GET", client: "sniff", handle: (e, c) => listModels(e, c.client, c.models) },
   "/models": { method: "GET", client: "openai", handle: (e, c) => listModels(e, c.client, c.models) },
+  "/api/chat": { method: "POST", client: "ollama", handle: generate },
+  "/api/generate": { method: "POST", client: "ollama", handle: ollamaGenerate },
+  "/api/tags": { method: "GET", client: "ollama", handle: ollamaTags },
+  "/api/show": { method: "POST", client: "ollama", handle: ollamaShow },
+  "/api/version": { method: "GET", client: "ollama", handle: ollamaVersion },
 };
 
 /** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version. */
