@@ -1,33 +1,19 @@
 // Claude Code, the real CLI, through ccproxy to each scripted upstream protocol: it is asked to create
 // a file, the upstream answers with a call to the Write tool Claude Code advertised, then a final text.
+// Claude Code 2.1.x ships as a native binary in a per-platform package; its postinstall is not needed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startProxy, type Proxy } from "../support/proxy.ts";
 import type { Received, Upstream } from "../support/upstream.ts";
 import { upstreams } from "../conformance/upstreams/index.ts";
-import type { Answer, Seen, UpstreamDriver } from "../conformance/types.ts";
+import type { Seen } from "../conformance/types.ts";
+import { FINAL, scriptedAnswer } from "./scripted-model.ts";
 import { offlineEnv, runCli, startSentinel, tempDirs } from "./cli.ts";
 
 const BINARY = join(import.meta.dir, "../../node_modules/@anthropic-ai", `claude-code-${process.platform}-${process.arch}`, "claude");
 const KEY = "cc-access-key";
 const CONTENT = "hello from ccproxy\n";
-const FINAL = "Created hello.txt for you.";
-const usage = { input: 1200, output: 40 };
-
-/** The scripted model: write the file when Write is offered, finish once its result is back, else say ok. */
-function answer(seen: Seen, file: string): Answer {
-  const last = seen.turns.at(-1);
-  if (last?.toolResults.length) return { text: [FINAL.slice(0, 8), FINAL.slice(8)], stop: "end", usage };
-  if (seen.tools.some((t) => t.name === "Write"))
-    return {
-      text: ["I will write the file."],
-      toolCalls: [{ id: "toolu_e2e_1", name: "Write", args: [JSON.stringify({ file_path: file, content: CONTENT }).slice(0, 20), JSON.stringify({ file_path: file, content: CONTENT }).slice(20)] }],
-      stop: "tool_use",
-      usage,
-    };
-  return { text: ["ok"], stop: "end", usage };
-}
 
 describe("Claude Code through ccproxy", () => {
   let sentinel: Awaited<ReturnType<typeof startSentinel>>;
@@ -60,7 +46,7 @@ describe("Claude Code through ccproxy", () => {
         const responder = (r: Received) => {
           const s = driver.seen(r);
           seen.push(s);
-          return driver.reply(answer(s, file), s.stream);
+          return driver.reply(scriptedAnswer(s, file, CONTENT), s.stream);
         };
         for (let i = 0; i < 20; i++) up.script(responder);
 
