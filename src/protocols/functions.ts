@@ -3,10 +3,12 @@ import { transforms, type MappingFunction } from "../mapping/functions.ts";
 import { turnFunctions } from "./turns.ts";
 import { claudeFunctions } from "./claude/functions.ts";
 import { openaiFunctions } from "./openai/functions.ts";
+import { geminiFunctions } from "./gemini/functions.ts";
 
 export const mappingFunctions: Record<string, MappingFunction> = {
   ...transforms,
   ...turnFunctions,
   ...claudeFunctions,
   ...openaiFunctions,
+  ...geminiFunctions,
 };
