@@ -36,7 +36,7 @@ export function geminiRoute(path: string, url: URL): GeminiRoute | undefined {
 
 function getModel(engine: Engine, call: ChatCall): Response {
   const id = call.route!.model!.replace(/^models\//, "");
-  if (!modelNames(call.models).includes(id))
+  if (!modelNames(call.models).includes(id) && !engine.router.plan(call.models, id)?.attempts.length)
     return errorResponse(engine.mappings, "gemini", unifiedError(404, `model "${id}" is not served by this proxy`, "model"));
   const list = engine.mappings.gemini.spec["models.encode"].run({ models: [{ id, ownedBy: id.includes("/") ? id.split("/")[0] : "ccproxy" }] }, {});
   return Response.json(list.models[0]);

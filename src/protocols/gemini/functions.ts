@@ -43,7 +43,11 @@ export const geminiTurns: MappingFunction = (messages: Message[] | undefined) =>
   const shaped = messages.map((m) => ({
     role: m.role === "system" ? ("user" as const) : m.role,
     content: withoutEmptyText(m.content).flatMap((p): Part[] => {
-      if (p.type === "tool_call") names.set(p.id, p.name);
+      if (p.type === "tool_call") {
+        names.set(p.id, p.name);
+        const signature = callSignature(p);
+        return [signature ? { ...p, signature } : p];
+      }
       if (p.type === "thinking") return [];
       if (p.type === "tool_result" && !p.name) return [{ ...p, name: names.get(p.id) ?? p.id }];
       return [p];
@@ -99,9 +103,24 @@ export const geminiCamel: MappingFunction = function camel(v: unknown): unknown 
 /** The `models/` prefix of Gemini model resource names. */
 export const geminiModelName: MappingFunction = (id: unknown) => (typeof id === "string" ? `models/${id}` : id);
 
-/** A fresh call id for a call an upstream sent without one. */
-export const newCallId: MappingFunction = () => `call_${randomId()}`;
+/**
+ * The id of a call a Gemini upstream sent (a part with `functionCall`): its own id if it gave one,
+ * else a fresh one that carries the part's thoughtSignature (as base64url), so the signature comes
+ * back with the call through clients whose protocol has no place for it (OpenAI, Claude).
+ */
+export const geminiCallId: MappingFunction = (part: { functionCall?: { id?: string }; thoughtSignature?: string }) => {
+  if (part?.functionCall?.id) return part.functionCall.id;
+  const sig = part?.thoughtSignature;
+  return `call_${randomId()}${sig ? `_s_${Buffer.from(sig).toString("base64url")}` : ""}`;
+};
+
+/** The signature a call's id carries (see geminiCallId), or the one it came with. */
+export function callSignature(p: ToolCallPart): string | undefined {
+  if (p.signature) return p.signature;
+  const m = /^call_[a-z0-9]+_s_([A-Za-z0-9_-]+)$/.exec(p.id);
+  return m ? Buffer.from(m[1]!, "base64url").toString() : undefined;
+}
 
 export const geminiFunctions = {
-  geminiIds, geminiTurns, geminiResponse, geminiResultContent, geminiCamel, geminiModelName, geminiSchema, newCallId,
+  geminiIds, geminiTurns, geminiResponse, geminiResultContent, geminiCamel, geminiModelName, geminiSchema, geminiCallId,
 };
