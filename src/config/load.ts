@@ -216,9 +216,11 @@ function checkTargets(
   for (const [pattern, entry] of Object.entries(asRecord(models) ?? {})) {
     const targets = asRecord(entry)?.targets;
     if (!Array.isArray(targets)) continue;
-    targets.forEach((t, i) => {
+    targets.forEach((entry, i) => {
+      const weighted = typeof entry !== "string";
+      const t = weighted ? asRecord(entry)?.target : entry;
       if (typeof t !== "string") return;
-      const path = [...at, pattern, "targets", i];
+      const path = weighted ? [...at, pattern, "targets", i, "target"] : [...at, pattern, "targets", i];
       const target = splitTarget(t);
       if (!target) {
         out.push(errorAt(source, path, `"${t}" must have the form provider/model`));

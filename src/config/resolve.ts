@@ -109,7 +109,7 @@ export function resolveModel(
     // "*" alone is the whole requested name; a "*" inside a model is what the pattern's first "*" matched.
     const star = entry.match.exec(name)?.[1] ?? name;
     const targets = entry.targets.map((t) =>
-      t.model === "*" ? { provider: t.provider, model: name } : t.model.includes("*") ? { provider: t.provider, model: t.model.replace("*", star) } : t,
+      t.model === "*" ? { ...t, model: name } : t.model.includes("*") ? { ...t, model: t.model.replace("*", star) } : t,
     );
     return { entry, targets };
   };
@@ -127,7 +127,11 @@ export function compileModels(models: Readonly<Record<string, ModelEntry>>): Mod
   return Object.entries(models).map(([pattern, m]) => ({
     pattern,
     match: globToRegExp(pattern),
-    targets: m.targets.map((t) => splitTarget(t) ?? { provider: t, model: "*" }),
+    targets: m.targets.map((entry) => {
+      const t = typeof entry === "string" ? entry : entry.target;
+      const target = splitTarget(t) ?? { provider: t, model: "*" };
+      return typeof entry === "string" || entry.weight === undefined ? target : { ...target, weight: entry.weight };
+    }),
     toolCompat: m.toolCompat ?? "native",
   }));
 }

@@ -58,8 +58,14 @@ export type Provider = Static<typeof ProviderSchema>;
 
 export const ModelEntrySchema = Type.Object(
   {
-    /** "provider/model"; a model of "*" stands for the name the client asked for */
-    targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    /** "provider/model"; a model of "*" stands for the name the client asked for. A weight repeats a target's turn. */
+    targets: Type.Array(
+      Type.Union([
+        Type.String({ minLength: 1 }),
+        Type.Object({ target: Type.String({ minLength: 1 }), weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, closed),
+      ]),
+      { minItems: 1 },
+    ),
     toolCompat: Type.Optional(Type.Union([Type.Literal("native"), Type.Literal("compat"), Type.Literal("auto")])),
   },
   closed,
@@ -96,6 +102,8 @@ export interface Target {
   provider: string;
   /** "*" means: the model name the client asked for */
   model: string;
+  /** How many turns of the rotation this target takes (default 1) */
+  weight?: number;
 }
 
 export interface ModelRoute {

@@ -43,7 +43,19 @@ export function upstreamError(
   }
   const message = `${where}: ${decoded.message ?? `HTTP ${status}`}`;
   if (status === 401 || status === 403) return unifiedError(502, `${message} (the provider refused the proxy's key)`, undefined, "api_error");
-  return unifiedError(status, message, decoded.param, decoded.kind ?? kindForStatus(status));
+  return unifiedError(status, message, decoded.param, settleKind(status, decoded.kind));
+}
+
+/** Kinds an upstream's body may name within a broad status: a 500 that says "overloaded", a 400 "too large". */
+const REFINES: Partial<Record<ErrorKind, ErrorKind[]>> = {
+  invalid_request: ["request_too_large", "not_found", "rate_limit"],
+  api_error: ["overloaded", "timeout", "rate_limit"],
+};
+
+/** The status decides the kind, so the client never sees a 429 typed as a server error. */
+function settleKind(status: number, said: ErrorKind | undefined): ErrorKind {
+  const byStatus = kindForStatus(status);
+  return said && REFINES[byStatus]?.includes(said) ? said : byStatus;
 }
 
 /** Failures worth another target or key: rate limits, overload, server faults. */

@@ -5,6 +5,7 @@ import type { MappingSet, ProtocolName, StreamMapping } from "../mapping/load.ts
 import type { MappingContext } from "../mapping/functions.ts";
 import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
 import type { Attempt, Router } from "../router/index.ts";
+import { parseRetryAfter } from "../router/health.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import { convertStream } from "./stream.ts";
@@ -59,14 +60,20 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
   let last: UnifiedError | undefined;
   for (const [i, a] of plan.attempts.entries()) {
     const result = await attempt(engine, call, req, ctx, a);
-    if (result instanceof Response) return result;
+    if (result instanceof Response) {
+      engine.router.succeed(a);
+      return result;
+    }
     last = result.error;
+    // A fault of the upstream (not of the request) cools the pair down for the next requests.
+    if (result.retry) engine.router.fail(a, { status: result.status, message: result.error.message, retryAfterMs: result.retryAfterMs });
     if (!result.retry || i === plan.attempts.length - 1) break;
   }
   return fail(last!);
 }
 
-type Outcome = Response | { error: UnifiedError; retry: boolean };
+/** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
+type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number };
 
 async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: MappingContext, a: Attempt): Promise<Outcome> {
   const protocol = a.provider.protocol as ProtocolName;
@@ -94,7 +101,8 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
     }
     if (!res.ok) {
       const error = upstreamError(engine.mappings, protocol, res.status, await res.text().catch(() => ""), where);
-      return { error, retry: isRetryable(res.status) || res.status === 401 || res.status === 403 };
+      const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;
+      return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
     }
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
     if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream);

@@ -70,11 +70,9 @@ export const transforms: Record<string, MappingFunction> = {
   /** True when every part is text (so a plain string says the same) */
   onlyText: (v) => Array.isArray(v) && v.every((p) => p?.type === "text"),
   /** Text of thinking parts that carry no signature: reasoning that came from an OpenAI-style model */
-  unsignedThinking: (v) => {
-    if (!Array.isArray(v)) return undefined;
-    const t = v.filter((p) => p?.type === "thinking" && !p.signature && !p.redacted).map((p) => p.text);
-    return t.length ? t.join("") : undefined;
-  },
+  unsignedThinking: (v) => thinkingText(v, (p) => !p.signature),
+  /** Text of every readable thinking part: what a client shows as the model's reasoning */
+  thinkingText: (v) => thinkingText(v, () => true),
   /** Absent for empty strings, arrays and objects */
   nonEmpty: (v) =>
     v === "" || (Array.isArray(v) && !v.length) || (v && typeof v === "object" && !Object.keys(v).length) ? undefined : v,
@@ -90,6 +88,12 @@ export const transforms: Record<string, MappingFunction> = {
     return o && typeof o === "object" && !Array.isArray(o) ? undefined : v;
   },
 };
+
+function thinkingText(v: unknown, keep: (p: { signature?: string }) => boolean): string | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const t = v.filter((p) => p?.type === "thinking" && !p.redacted && keep(p)).map((p) => p.text);
+  return t.length ? t.join("") : undefined;
+}
 
 export function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));

@@ -1,5 +1,5 @@
 // Turn-shaping functions on unified messages that several protocols' mappings call by name.
-import type { Message, Part, TextPart } from "../unified/index.ts";
+import type { Message, Part, TextPart, ToolCallPart, ToolResultPart } from "../unified/index.ts";
 import type { MappingFunction } from "../mapping/functions.ts";
 
 /** Leading system messages become the system prompt; later ones stay where they are. */
@@ -33,6 +33,47 @@ function resultsFirst(content: Part[]): Part[] {
   if (i < 0 || !content.slice(i).some((p) => p.type === "tool_result")) return content;
   return [...content.filter((p) => p.type === "tool_result"), ...content.filter((p) => p.type !== "tool_result")];
 }
+
+const UNANSWERED = "No result: the call was not answered.";
+
+/**
+ * Every tool call answered in the turn right after it, every result answering a call: Claude and
+ * OpenAI reject a conversation where either is not so (a client that was interrupted mid-call
+ * leaves one behind). A missing result is answered as an error; a stray one becomes text.
+ */
+export function pairToolResults(messages: Message[]): Message[] {
+  const out: Message[] = [];
+  let calls: ToolCallPart[] = [];
+  for (const m of messages) {
+    if (calls.length && m.role !== "user") out.push({ role: "user", content: calls.map(unanswered) });
+    if (m.role === "user") out.push(answerCalls(calls, m));
+    else out.push(m);
+    calls = m.role === "assistant" ? m.content.filter((p): p is ToolCallPart => p.type === "tool_call") : [];
+  }
+  if (calls.length) out.push({ role: "user", content: calls.map(unanswered) });
+  return out;
+}
+
+/** The user turn after `calls`: their results first, in call order, then the rest; unchanged when already so. */
+function answerCalls(calls: ToolCallPart[], m: Message): Message {
+  const results = new Map<string, ToolResultPart>();
+  const rest: Part[] = [];
+  const ids = new Set(calls.map((c) => c.id));
+  let stray = false;
+  for (const p of m.content) {
+    if (p.type !== "tool_result") rest.push(p);
+    else if (ids.has(p.id) && !results.has(p.id)) results.set(p.id, p);
+    else (stray = true), rest.push({ type: "text", text: `Result of tool call ${p.id}: ${resultText(p)}` });
+  }
+  if (!stray && results.size === calls.length) return m;
+  return { role: "user", content: [...calls.map((c) => results.get(c.id) ?? unanswered(c)), ...rest] };
+}
+
+function unanswered(c: ToolCallPart): ToolResultPart {
+  return { type: "tool_result", id: c.id, name: c.name, content: [{ type: "text", text: UNANSWERED }], isError: true };
+}
+
+const resultText = (p: ToolResultPart) => p.content.map((c) => (c.type === "text" ? c.text : "[image]")).join("\n");
 
 /** Drops text parts that carry no text: Claude rejects empty text blocks. */
 export function withoutEmptyText(content: Part[]): Part[] {

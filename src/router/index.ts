@@ -1,7 +1,9 @@
-// The router: a proxy model's targets × each provider's keys, in the order a request tries them.
-// Keys rotate round-robin per provider so load spreads over all of them.
+// The router: a proxy model's targets × each provider's keys form a pool; requests rotate over the
+// pool round-robin (a target's weight repeats its pairs in the rotation), and a request's attempts
+// are the pool's pairs from its turn on, healthy ones first, cooling ones last, soonest back first.
 import { resolveModel } from "../config/load.ts";
 import type { ModelRoute, ResolvedConfig, ResolvedProvider } from "../config/schema.ts";
+import { Health, type Failure } from "./health.ts";
 
 export interface Attempt {
   provider: ResolvedProvider;
@@ -10,6 +12,8 @@ export interface Attempt {
   key?: string;
   /** How logs and errors name the key: never the key itself */
   keyLabel: string;
+  /** The pair's health id */
+  id: string;
 }
 
 export interface Plan {
@@ -17,35 +21,101 @@ export interface Plan {
   attempts: Attempt[];
 }
 
-export class Router {
-  private readonly turn = new Map<string, number>();
+export interface PairStatus {
+  provider: string;
+  model: string;
+  key: string;
+  state: "healthy" | "cooling";
+  coolingUntil?: string;
+  failures: number;
+  lastError?: { status?: number; message: string; at: string };
+}
 
-  constructor(private readonly config: ResolvedConfig) {}
+export class Router {
+  private readonly turns = new Map<string, number>();
+  private readonly pairs: Health;
+  private readonly keys: Health;
+  private readonly known = new Map<string, { provider: string; model: string; keyLabel: string }>();
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.pairs = new Health(now);
+    this.keys = new Health(now);
+  }
 
   /** The attempts for one request, or undefined when no route knows the model. */
   plan(models: readonly ModelRoute[], name: string): Plan | undefined {
     const hit = resolveModel(models, name, this.config.providers);
     if (!hit) return undefined;
-    const attempts: Attempt[] = [];
+    const cycle: Attempt[] = [];
     for (const t of hit.targets) {
       const provider = this.config.providers[t.provider];
       if (!provider) continue;
-      if (!provider.keys.length) {
-        attempts.push({ provider, model: t.model, keyLabel: `${provider.name}/none` });
-        continue;
-      }
-      const start = this.next(provider);
-      for (let i = 0; i < provider.keys.length; i++) {
-        const k = (start + i) % provider.keys.length;
-        attempts.push({ provider, model: t.model, key: provider.keys[k], keyLabel: `${provider.name}#${k + 1}` });
-      }
+      const pairs = provider.keys.length
+        ? provider.keys.map((key, k) => this.pair(provider, t.model, `${provider.name}#${k + 1}`, key))
+        : [this.pair(provider, t.model, `${provider.name}/none`)];
+      for (let w = 0; w < (t.weight ?? 1); w++) cycle.push(...pairs);
     }
-    return { route: hit.entry, attempts: attempts.slice(0, Math.max(1, this.config.limits.attempts)) };
+    if (!cycle.length) return { route: hit.entry, attempts: [] };
+    const turn = this.turns.get(hit.entry.pattern) ?? 0;
+    this.turns.set(hit.entry.pattern, turn + 1);
+    const seen = new Set<string>();
+    const healthy: Attempt[] = [];
+    const cooling: Attempt[] = [];
+    for (let i = 0; i < cycle.length; i++) {
+      const a = cycle[(turn + i) % cycle.length]!;
+      if (seen.has(a.id)) continue;
+      seen.add(a.id);
+      (this.isCooling(a) ? cooling : healthy).push(a);
+    }
+    cooling.sort((a, b) => this.back(a) - this.back(b));
+    const limit = Math.max(1, this.config.limits.attempts);
+    return { route: hit.entry, attempts: [...healthy, ...cooling].slice(0, limit) };
   }
 
-  private next(p: ResolvedProvider): number {
-    const n = this.turn.get(p.name) ?? 0;
-    this.turn.set(p.name, n + 1);
-    return n % p.keys.length;
+  succeed(a: Attempt): void {
+    this.pairs.succeed(a.id);
+    this.keys.succeed(a.keyLabel);
+  }
+
+  /** A refused key cools down on every model; any other failure cools the pair alone. */
+  fail(a: Attempt, f: Failure): void {
+    if (f.status === 401 || f.status === 403) this.keys.fail(a.keyLabel, f);
+    else this.pairs.fail(a.id, f);
+  }
+
+  /** Every pair that has served or failed, for /admin/status: key labels only, never keys. */
+  status(): PairStatus[] {
+    return [...this.known.entries()].map(([id, p]) => {
+      const pair = this.pairs.get(id);
+      const key = this.keys.get(p.keyLabel);
+      const until = Math.max(pair?.coolUntil ?? 0, key?.coolUntil ?? 0);
+      const last = [pair?.lastError, key?.lastError].filter((e) => e).sort((x, y) => y!.at - x!.at)[0];
+      return {
+        provider: p.provider,
+        model: p.model,
+        key: p.keyLabel,
+        state: until > this.now() ? "cooling" : "healthy",
+        ...(until > this.now() && { coolingUntil: new Date(until).toISOString() }),
+        failures: (pair?.failures ?? 0) + (key?.failures ?? 0),
+        ...(last && { lastError: { status: last.status, message: last.message, at: new Date(last.at).toISOString() } }),
+      };
+    });
+  }
+
+  private pair(provider: ResolvedProvider, model: string, keyLabel: string, key?: string): Attempt {
+    const id = `${keyLabel}/${model}`;
+    if (!this.known.has(id)) this.known.set(id, { provider: provider.name, model, keyLabel });
+    return { provider, model, key, keyLabel, id };
+  }
+
+  private isCooling(a: Attempt): boolean {
+    return this.pairs.cooling(a.id) || this.keys.cooling(a.keyLabel);
+  }
+
+  private back(a: Attempt): number {
+    return Math.max(this.pairs.get(a.id)?.coolUntil ?? 0, this.keys.get(a.keyLabel)?.coolUntil ?? 0);
   }
 }

@@ -61,7 +61,7 @@ export interface Observed {
   toolCalls: ToolCall[];
   stop: Stop;
   usage?: { input?: number; output?: number };
-  /** How many stream events / chunks the client saw (1 for a plain response) */
+  /** How many deltas carrying answer text the client saw (1 for a plain response): proves no buffering */
   chunks: number;
 }
 

@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import { resolveConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { Router } from "./index.ts";
+import { cooldownMs, parseRetryAfter } from "./health.ts";
+
+function router(config: Partial<Config>, clock = { t: 1_000_000 }) {
+  const resolved = resolveConfig({ providers: {}, ...config } as Config, { home: "/h", cwd: "/c" });
+  return { r: new Router(resolved, () => clock.t), resolved, clock };
+}
+
+const providers: Config["providers"] = {
+  a: { protocol: "openai", baseUrl: "http://a", keys: ["ka1", "ka2"] },
+  b: { protocol: "claude", baseUrl: "http://b", keys: ["kb1"] },
+};
+const ids = (p: ReturnType<Router["plan"]>) => p!.attempts.map((a) => a.id);
+
+describe("rotation over targets × keys", () => {
+  test("each request starts one pair further; the rest of the pool follows for failover", () => {
+    const { r } = router({ providers, models: { m: { targets: ["a/x", "b/y"] } }, limits: { attempts: 5 } });
+    expect(ids(r.plan(r["config"].models, "m"))).toEqual(["a#1/x", "a#2/x", "b#1/y"]);
+    expect(ids(r.plan(r["config"].models, "m"))).toEqual(["a#2/x", "b#1/y", "a#1/x"]);
+    expect(ids(r.plan(r["config"].models, "m"))).toEqual(["b#1/y", "a#1/x", "a#2/x"]);
+  });
+
+  test("a weight gives a target more turns", () => {
+    const { r, resolved } = router({
+      providers: { a: { protocol: "openai", baseUrl: "http://a" }, b: { protocol: "openai", baseUrl: "http://b" } },
+      models: { m: { targets: [{ target: "a/x", weight: 3 }, "b/y"] } },
+    });
+    const firsts = Array.from({ length: 8 }, () => r.plan(resolved.models, "m")!.attempts[0]!.provider.name);
+    expect(firsts.filter((n) => n === "a").length).toBe(6);
+    expect(firsts.filter((n) => n === "b").length).toBe(2);
+  });
+
+  test("attempts are capped by limits.attempts", () => {
+    const { r, resolved } = router({ providers, models: { m: { targets: ["a/x", "b/y"] } }, limits: { attempts: 2 } });
+    expect(r.plan(resolved.models, "m")!.attempts.length).toBe(2);
+  });
+});
+
+describe("cooldown and failover", () => {
+  test("a failed pair goes last until its cooldown ends, then rejoins", () => {
+    const { r, resolved, clock } = router({ providers: { b: providers.b!, a: providers.a! }, models: { m: { targets: ["b/y", "a/x"] } } });
+    const first = r.plan(resolved.models, "m")!.attempts[0]!;
+    expect(first.id).toBe("b#1/y");
+    r.fail(first, { status: 503, message: "unavailable" });
+    for (let i = 0; i < 3; i++) expect(r.plan(resolved.models, "m")!.attempts.at(-1)!.id).toBe("b#1/y");
+    clock.t += 1001;
+    const ids = new Set(Array.from({ length: 3 }, () => r.plan(resolved.models, "m")!.attempts[0]!.id));
+    expect(ids.has("b#1/y")).toBe(true);
+  });
+
+  test("retry-after is honoured; repeats back off exponentially", () => {
+    expect(cooldownMs({ status: 429, message: "", retryAfterMs: 7000 }, 1)).toBe(7000);
+    expect(cooldownMs({ status: 429, message: "" }, 1)).toBe(2000);
+    expect(cooldownMs({ status: 429, message: "" }, 3)).toBe(8000);
+    expect(cooldownMs({ status: 500, message: "" }, 1)).toBe(1000);
+    expect(cooldownMs({ status: 500, message: "" }, 30)).toBe(60_000);
+    expect(cooldownMs({ message: "connection refused" }, 2)).toBe(2000);
+  });
+
+  test("a refused key cools down longer, on every model it serves", () => {
+    const { r, resolved } = router({ providers, models: { m: { targets: ["a/x"] }, n: { targets: ["a/z"] } } });
+    const a = r.plan(resolved.models, "m")!.attempts[0]!;
+    r.fail(a, { status: 401, message: "invalid key" });
+    expect(cooldownMs({ status: 401, message: "" }, 1)).toBe(600_000);
+    const n = r.plan(resolved.models, "n")!.attempts;
+    expect(n.at(-1)!.keyLabel).toBe(a.keyLabel);
+    const status = r.status().filter((s) => s.key === a.keyLabel);
+    expect(status.every((s) => s.state === "cooling")).toBe(true);
+    expect(status[0]!.lastError).toMatchObject({ status: 401, message: "invalid key" });
+    expect(JSON.stringify(r.status())).not.toContain("ka1");
+  });
+
+  test("success clears a pair's failures", () => {
+    const { r, resolved } = router({ providers, models: { m: { targets: ["b/y"] } } });
+    const a = r.plan(resolved.models, "m")!.attempts[0]!;
+    r.fail(a, { status: 500, message: "boom" });
+    r.succeed(a);
+    expect(r.status()[0]).toMatchObject({ state: "healthy", failures: 0 });
+  });
+
+  test("retry-after as seconds or an HTTP date", () => {
+    expect(parseRetryAfter("3")).toBe(3000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(parseRetryAfter("soon")).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});

@@ -1,0 +1,6 @@
+// Every client driver of the matrix; a protocol joins the matrix by adding its line here.
+import type { ClientDriver } from "../types.ts";
+import { client as openai } from "./openai.ts";
+import { client as claude } from "./claude.ts";
+
+export const clients: ClientDriver[] = [openai, claude];

@@ -1,0 +1,6 @@
+// Every upstream driver of the matrix; a protocol joins the matrix by adding its line here.
+import type { UpstreamDriver } from "../types.ts";
+import { upstream as openai } from "./openai.ts";
+import { upstream as claude } from "./claude.ts";
+
+export const upstreams: UpstreamDriver[] = [openai, claude];

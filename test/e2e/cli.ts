@@ -1,0 +1,64 @@
+// Running a real CLI offline through the proxy: a temporary HOME and working directory, a time
+// limit, and a sentinel that records any connection the CLI tries to make anywhere but the proxy.
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A local port that stands in as HTTP(S)_PROXY: every connection to it is a CLI trying to reach
+ * something other than the proxy (which NO_PROXY exempts), recorded and refused.
+ */
+export async function startSentinel(): Promise<{ url: string; attempts: string[]; close(): Promise<void> }> {
+  const attempts: string[] = [];
+  const server: Server = createServer((sock) => {
+    sock.once("data", (d) => {
+      attempts.push(d.toString("latin1").split("\r\n")[0]!);
+      sock.destroy();
+    });
+    sock.on("error", () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, attempts, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export function tempDirs(prefix: string) {
+  const home = mkdtempSync(join(tmpdir(), `${prefix}-home-`));
+  const work = mkdtempSync(join(tmpdir(), `${prefix}-work-`));
+  return { home, work, remove: () => [home, work].forEach((d) => rmSync(d, { recursive: true, force: true })) };
+}
+
+/** Runs `argv` with exactly `env` (plus PATH), killed after `timeoutMs`. */
+export async function runCli(argv: string[], o: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<CliRun> {
+  const proc = Bun.spawn(argv, {
+    cwd: o.cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...o.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), o.timeoutMs);
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/** The proxy and the test's own servers are on loopback; everything else goes to the sentinel. */
+export function offlineEnv(sentinel: string): Record<string, string> {
+  return {
+    HTTP_PROXY: sentinel,
+    HTTPS_PROXY: sentinel,
+    http_proxy: sentinel,
+    https_proxy: sentinel,
+    NO_PROXY: "127.0.0.1,localhost",
+    no_proxy: "127.0.0.1,localhost",
+  };
+}
