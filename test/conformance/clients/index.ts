@@ -2,5 +2,6 @@
 import type { ClientDriver } from "../types.ts";
 import { client as openai } from "./openai.ts";
 import { client as claude } from "./claude.ts";
+import { client as gemini } from "./gemini.ts";
 
-export const clients: ClientDriver[] = [openai, claude];
+export const clients: ClientDriver[] = [openai, claude, gemini];

@@ -2,5 +2,6 @@
 import type { UpstreamDriver } from "../types.ts";
 import { upstream as openai } from "./openai.ts";
 import { upstream as claude } from "./claude.ts";
+import { upstream as gemini } from "./gemini.ts";
 
-export const upstreams: UpstreamDriver[] = [openai, claude];
+export const upstreams: UpstreamDriver[] = [openai, claude, gemini];
