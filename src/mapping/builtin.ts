@@ -20,6 +20,21 @@ import gemini_response_decode from "../../mappings/gemini/response.decode.yaml" 
 import gemini_response_encode from "../../mappings/gemini/response.encode.yaml" with { type: "text" };
 import gemini_stream_decode from "../../mappings/gemini/stream.decode.yaml" with { type: "text" };
 import gemini_stream_encode from "../../mappings/gemini/stream.encode.yaml" with { type: "text" };
+import ollama_error_decode from "../../mappings/ollama/error.decode.yaml" with { type: "text" };
+import ollama_error_encode from "../../mappings/ollama/error.encode.yaml" with { type: "text" };
+import ollama_generate_decode from "../../mappings/ollama/generate.decode.yaml" with { type: "text" };
+import ollama_generate_encode from "../../mappings/ollama/generate.encode.yaml" with { type: "text" };
+import ollama_generate_stream_encode from "../../mappings/ollama/generate.stream.encode.yaml" with { type: "text" };
+import ollama_messages_defs from "../../mappings/ollama/messages.defs.yaml" with { type: "text" };
+import ollama_models_defs from "../../mappings/ollama/models.defs.yaml" with { type: "text" };
+import ollama_models_encode from "../../mappings/ollama/models.encode.yaml" with { type: "text" };
+import ollama_request_decode from "../../mappings/ollama/request.decode.yaml" with { type: "text" };
+import ollama_request_encode from "../../mappings/ollama/request.encode.yaml" with { type: "text" };
+import ollama_response_decode from "../../mappings/ollama/response.decode.yaml" with { type: "text" };
+import ollama_response_encode from "../../mappings/ollama/response.encode.yaml" with { type: "text" };
+import ollama_show_encode from "../../mappings/ollama/show.encode.yaml" with { type: "text" };
+import ollama_stream_decode from "../../mappings/ollama/stream.decode.yaml" with { type: "text" };
+import ollama_stream_encode from "../../mappings/ollama/stream.encode.yaml" with { type: "text" };
 import openai_error_decode from "../../mappings/openai/error.decode.yaml" with { type: "text" };
 import openai_error_encode from "../../mappings/openai/error.encode.yaml" with { type: "text" };
 import openai_models_encode from "../../mappings/openai/models.encode.yaml" with { type: "text" };
@@ -52,6 +67,21 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "gemini/response.encode": gemini_response_encode,
   "gemini/stream.decode": gemini_stream_decode,
   "gemini/stream.encode": gemini_stream_encode,
+  "ollama/error.decode": ollama_error_decode,
+  "ollama/error.encode": ollama_error_encode,
+  "ollama/generate.decode": ollama_generate_decode,
+  "ollama/generate.encode": ollama_generate_encode,
+  "ollama/generate.stream.encode": ollama_generate_stream_encode,
+  "ollama/messages.defs": ollama_messages_defs,
+  "ollama/models.defs": ollama_models_defs,
+  "ollama/models.encode": ollama_models_encode,
+  "ollama/request.decode": ollama_request_decode,
+  "ollama/request.encode": ollama_request_encode,
+  "ollama/response.decode": ollama_response_decode,
+  "ollama/response.encode": ollama_response_encode,
+  "ollama/show.encode": ollama_show_encode,
+  "ollama/stream.decode": ollama_stream_decode,
+  "ollama/stream.encode": ollama_stream_encode,
   "openai/error.decode": openai_error_decode,
   "openai/error.encode": openai_error_encode,
   "openai/models.encode": openai_models_encode,

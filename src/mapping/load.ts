@@ -10,7 +10,7 @@ import { compileRequire, type RequireCheck } from "./require.ts";
 import type { MappingFunction } from "./functions.ts";
 import { BUILTIN_MAPPINGS } from "./builtin.ts";
 
-export const PROTOCOLS = ["openai", "claude", "gemini"] as const;
+export const PROTOCOLS = ["openai", "claude", "gemini", "ollama"] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
 
 export const OBJECT_SPECS = [
@@ -23,6 +23,11 @@ export const OBJECT_SPECS = [
   "models.encode",
 ] as const;
 export const STREAM_SPECS = ["stream.decode", "stream.encode"] as const;
+/** Spec kinds of one protocol's own extra routes (Ollama's /api/generate), required and checked like the rest. */
+export const EXTRA_SPECS: Partial<Record<ProtocolName, readonly string[]>> = {
+  ollama: ["generate.decode", "generate.encode", "generate.stream.encode", "show.encode"],
+};
+const isStreamKind = (kind: string) => /(^|\.)stream\.(de|en)code$/.test(kind);
 export type ObjectSpecName = (typeof OBJECT_SPECS)[number];
 export type StreamSpecName = (typeof STREAM_SPECS)[number];
 
@@ -33,10 +38,13 @@ export interface StreamMapping {
 }
 
 export interface ProtocolMappings {
-  spec: Record<ObjectSpecName, CompiledTemplate>;
-  stream: Record<StreamSpecName, StreamMapping>;
+  /** The common kinds, plus the protocol's EXTRA_SPECS under their own names */
+  spec: Record<ObjectSpecName, CompiledTemplate> & Partial<Record<string, CompiledTemplate>>;
+  stream: Record<StreamSpecName, StreamMapping> & Partial<Record<string, StreamMapping>>;
   /** Required-field check of the client request, from request.decode's `require:` */
   require: RequireCheck;
+  /** The same check for each decode kind that has a `require:` (request.decode, generate.decode, …) */
+  requireOf: Record<string, RequireCheck>;
 }
 
 export type MappingSet = Record<ProtocolName, ProtocolMappings>;
@@ -147,8 +155,8 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
   for (const protocol of PROTOCOLS) {
     const spec: Partial<ProtocolMappings["spec"]> = {};
     const stream: Partial<ProtocolMappings["stream"]> = {};
-    let require: Record<string, string> | undefined;
-    for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS]) {
+    const requireOf: Record<string, RequireCheck> = {};
+    for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS, ...(EXTRA_SPECS[protocol] ?? [])]) {
       const name = `${protocol}/${kind}`;
       const found = readSpec(name, opts.overrideDir);
       if (!found) {
@@ -162,7 +170,7 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
         errors.push(errorAt(parsed.source, [], "a mapping file is a map of field: template"));
         continue;
       }
-      if ((STREAM_SPECS as readonly string[]).includes(kind)) {
+      if (isStreamKind(kind)) {
         const r = compileStreamSpec(parsed.source, { protocol, ...opts, defFiles });
         errors.push(...r.errors);
         if (r.mapping) (stream[kind as StreamSpecName] = r.mapping), (sources[name] = r.mapping.events.source);
@@ -170,13 +178,14 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
         const r = compileObjectSpec(parsed.source, { protocol, ...opts, defFiles });
         errors.push(...r.errors);
         if (r.compiled) (spec[kind as ObjectSpecName] = r.compiled), (sources[name] = r.compiled.source);
-        if (kind === "request.decode") require = r.require;
+        if (kind.endsWith(".decode")) requireOf[kind] = compileRequire(r.require ?? {});
       }
     }
     out[protocol] = {
       spec: spec as ProtocolMappings["spec"],
       stream: stream as ProtocolMappings["stream"],
-      require: compileRequire(require ?? {}),
+      require: requireOf["request.decode"] ?? compileRequire({}),
+      requireOf,
     };
   }
   // A problem in an included defs file is found once per file that includes it; report it once.

@@ -4,6 +4,7 @@ import { turnFunctions } from "./turns.ts";
 import { claudeFunctions } from "./claude/functions.ts";
 import { openaiFunctions } from "./openai/functions.ts";
 import { geminiFunctions } from "./gemini/functions.ts";
+import { ollamaFunctions } from "./ollama/functions.ts";
 
 export const mappingFunctions: Record<string, MappingFunction> = {
   ...transforms,
@@ -11,4 +12,5 @@ export const mappingFunctions: Record<string, MappingFunction> = {
   ...claudeFunctions,
   ...openaiFunctions,
   ...geminiFunctions,
+  ...ollamaFunctions,
 };

@@ -39,6 +39,9 @@ export function upstreamCall(
       const method = kind === "count" ? "countTokens" : target?.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       return { url: `${p.baseUrl}/v1beta/models/${target?.model}:${method}`, headers };
     }
+    case "ollama":
+      if (key) headers.authorization = `Bearer ${key}`; // ollama.com; a local server ignores it
+      return { url: `${p.baseUrl}/api/chat`, headers };
     default:
       if (key) headers.authorization = `Bearer ${key}`;
       return { url: p.baseUrl, headers };

@@ -8,6 +8,7 @@ import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, presentedKey } from "./auth.ts";
 import { geminiRoute } from "./gemini.ts";
+import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
 
 export const VERSION = "0.1.0";
 
@@ -34,6 +35,11 @@ const ROUTES: Record<string, Route> = {
   "/v1/models": { method: "GET", client: "sniff", handle: (e, c) => listModels(e, c.client, c.models) },
   "/models": { method: "GET", client: "openai", handle: (e, c) => listModels(e, c.client, c.models) },
   "/v1beta/models": { method: "GET", client: "gemini", handle: (e, c) => listModels(e, c.client, c.models) },
+  "/api/chat": { method: "POST", client: "ollama", handle: generate },
+  "/api/generate": { method: "POST", client: "ollama", handle: ollamaGenerate },
+  "/api/tags": { method: "GET", client: "ollama", handle: ollamaTags },
+  "/api/show": { method: "POST", client: "ollama", handle: ollamaShow },
+  "/api/version": { method: "GET", client: "ollama", handle: ollamaVersion },
 };
 
 /** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version, Google's a Gemini key. */

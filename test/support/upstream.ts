@@ -2,7 +2,7 @@
 // answers each with the next queued reply, encoded in that protocol's exact wire format.
 import type { Server } from "bun";
 
-export type Protocol = "openai" | "claude" | "gemini";
+export type Protocol = "openai" | "claude" | "gemini" | "ollama";
 export interface Received {
   method: string;
   path: string;
@@ -29,6 +29,7 @@ const ROUTES: Record<Protocol, string[]> = {
   openai: ["POST /v1/chat/completions", "GET /v1/models"],
   claude: ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"],
   gemini: ["GET /v1beta/models"],
+  ollama: ["POST /api/chat", "POST /api/generate", "GET /api/tags", "POST /api/show", "GET /api/version"],
 };
 /** Routes with the model in the path */
 const PATTERNS: Partial<Record<Protocol, RegExp>> = {
@@ -78,6 +79,8 @@ export function errorBody(protocol: Protocol, status: number, message?: string):
     const type = CLAUDE_ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
     return { type: "error", error: { type, message: message ?? CLAUDE_DEFAULT_MESSAGES[type] }, request_id: requestId() };
   }
+  // Ollama: the message only (docs/api/errors.mdx).
+  if (protocol === "ollama") return { error: message ?? (status === 404 ? "model not found" : `upstream error ${status}`) };
   // OpenAI: 429 is type "requests" (rate limit), 5xx "server_error", other 4xx "invalid_request_error".
   const type = status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error";
   return { error: { message: message ?? `Upstream error ${status}`, type, param: null, code: null } };
@@ -187,7 +190,7 @@ export async function startUpstream(protocol: Protocol): Promise<Upstream> {
       };
       received.push(rec);
       if (!routes.has(`${rec.method} ${rec.path}`) && !PATTERNS[protocol]?.test(`${rec.method} ${rec.path}`)) {
-        const msg = protocol === "openai" ? `Invalid URL (${rec.method} ${rec.path})` : "Not Found";
+        const msg = protocol === "openai" ? `Invalid URL (${rec.method} ${rec.path})` : protocol === "ollama" ? "404 page not found" : "Not Found";
         return render(protocol, { error: 404, body: errorBody(protocol, 404, msg) });
       }
       const next = queue.shift();

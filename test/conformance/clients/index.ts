@@ -3,5 +3,6 @@ import type { ClientDriver } from "../types.ts";
 import { client as openai } from "./openai.ts";
 import { client as claude } from "./claude.ts";
 import { client as gemini } from "./gemini.ts";
+import { client as ollama } from "./ollama.ts";
 
-export const clients: ClientDriver[] = [openai, claude, gemini];
+export const clients: ClientDriver[] = [openai, claude, gemini, ollama];

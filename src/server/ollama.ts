@@ -1,0 +1,52 @@
+// Ollama's routes besides /api/chat: /api/generate (the chat data path with its own decode and
+// encode mappings), and the model routes /api/tags, /api/show, /api/version.
+import type { MappingSet } from "../mapping/load.ts";
+import { generate, type Engine, type ChatCall } from "../convert/pipeline.ts";
+import { modelNames } from "../convert/models.ts";
+import { errorResponse, unifiedError } from "../convert/errors.ts";
+
+/** The Ollama API level the proxy speaks; clients gate features (tools, thinking) on it. */
+export const OLLAMA_API_VERSION = "0.12.0";
+
+const generateViews = new WeakMap<MappingSet, MappingSet>();
+
+/** The mapping set with Ollama's client side swapped for /api/generate's specs; its upstream side is unchanged. */
+function generateView(mappings: MappingSet): MappingSet {
+  let view = generateViews.get(mappings);
+  if (!view) {
+    const o = mappings.ollama;
+    view = {
+      ...mappings,
+      ollama: {
+        ...o,
+        spec: { ...o.spec, "request.decode": o.spec["generate.decode"]!, "response.encode": o.spec["generate.encode"]! },
+        stream: { ...o.stream, "stream.encode": o.stream["generate.stream.encode"]! },
+        require: o.requireOf["generate.decode"]!,
+      },
+    };
+    generateViews.set(mappings, view);
+  }
+  return view;
+}
+
+export const ollamaGenerate = (engine: Engine, call: ChatCall) =>
+  generate({ ...engine, mappings: generateView(engine.mappings) }, call);
+
+const STARTED = new Date().toISOString();
+
+export function ollamaTags(engine: Engine, call: ChatCall): Response {
+  const models = modelNames(call.models).map((id) => ({ id, createdAt: STARTED }));
+  return Response.json(engine.mappings.ollama.spec["models.encode"].run({ models }, {}));
+}
+
+export function ollamaShow(engine: Engine, call: ChatCall): Response {
+  const body = call.body as { model?: unknown; name?: unknown };
+  const name = body?.model ?? body?.name; // older clients send `name`
+  const fail = (status: number, message: string) =>
+    errorResponse(engine.mappings, "ollama", unifiedError(status, message, "model"));
+  if (typeof name !== "string") return fail(400, "model is required");
+  if (!engine.router.plan(call.models, name)?.attempts.length) return fail(404, `model '${name}' not found`);
+  return Response.json(engine.mappings.ollama.spec["show.encode"]!.run({ id: name, createdAt: STARTED }, {}));
+}
+
+export const ollamaVersion = () => Response.json({ version: OLLAMA_API_VERSION });
