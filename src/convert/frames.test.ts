@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { frameParser, ndjsonParser, sseParser, writeFrame, type FrameParser } from "./frames.ts";
+import { frameParser, frameWriter, jsonArrayParser, ndjsonParser, sseParser, writeFrame, type FrameParser } from "./frames.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -157,5 +157,31 @@ describe("writeFrame", () => {
     ]);
     const ndText = frames.map((f) => writeFrame("ndjson", f)).join("");
     expect(parse(ndjsonParser, [bytes(ndText)]).map((f) => JSON.parse(f.data))).toEqual([{ x: "🌍" }, [1, 2]]);
+  });
+});
+
+describe("JSON array streams (Gemini without alt=sse)", () => {
+  const elements = [{ a: "x]}{\"" }, { b: [1, { c: "é€" }] }, { d: "\\" }];
+  const wire = "[" + elements.map((e) => JSON.stringify(e)).join("\n,\r\n") + "]";
+
+  test("each top-level element is one frame, brackets and quoted brackets inside strings included", () => {
+    expect(parse(jsonArrayParser, [bytes(wire)]).map((f) => JSON.parse(f.data))).toEqual(elements);
+    expect(frameParser("json").push(bytes(wire)).length).toBe(3);
+  });
+
+  test("split at every byte, including inside a UTF-8 character, the frames are the same", () => {
+    const payload = bytes(wire);
+    for (let at = 1; at < payload.length; at++)
+      expect(splitAt(jsonArrayParser, payload, at).map((f) => JSON.parse(f.data))).toEqual(elements);
+  });
+
+  test("the writer opens, separates and closes the array; an empty stream is []", () => {
+    const w = frameWriter("json");
+    const text = elements.map((e) => w.write({ data: e })).join("") + w.end();
+    expect(JSON.parse(text)).toEqual(elements);
+    expect(parse(jsonArrayParser, [bytes(text)]).map((f) => JSON.parse(f.data))).toEqual(elements);
+    const empty = frameWriter("json");
+    expect(empty.end()).toBe("[]");
+    expect(frameWriter("sse").write({ data: { a: 1 } })).toBe(writeFrame("sse", { data: { a: 1 } }));
   });
 });

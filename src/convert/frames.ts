@@ -106,8 +106,72 @@ export function ndjsonParser(): FrameParser {
   };
 }
 
+/**
+ * One streamed JSON array (Gemini's REST stream without `alt=sse`): `[{…}\n,\r\n{…}]`.
+ * Each top-level element is a frame; brackets, commas and whitespace between elements are skipped.
+ */
+export function jsonArrayParser(): FrameParser {
+  const decoder = new TextDecoder();
+  let buf = "";
+  let depth = 0; // 0 outside the array, 1 between elements, more inside one
+  let inString = false;
+  let escaped = false;
+  let start = -1;
+  const scan = (text: string) => {
+    const out: { data: string }[] = [];
+    const from = buf.length;
+    buf += text;
+    for (let i = from; i < buf.length; i++) {
+      const ch = buf[i]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (ch === "\\") escaped = true;
+        else if (ch === '"') inString = false;
+        continue;
+      }
+      if (ch === '"') inString = true;
+      else if (ch === "[" || ch === "{") {
+        if (depth === 1) start = i;
+        depth++;
+      } else if (ch === "]" || ch === "}") {
+        depth--;
+        if (depth === 1 && start >= 0) out.push({ data: buf.slice(start, i + 1) }), (start = -1);
+      }
+    }
+    // Keep only the element in progress.
+    if (start >= 0) (buf = buf.slice(start)), (start = 0);
+    else buf = "";
+    return out;
+  };
+  return {
+    push: (chunk) => scan(decoder.decode(chunk, { stream: true })),
+    end: () => scan(decoder.decode()),
+  };
+}
+
 export function frameParser(kind: "sse" | "ndjson" | "json"): FrameParser {
-  return kind === "ndjson" ? ndjsonParser() : sseParser();
+  return kind === "ndjson" ? ndjsonParser() : kind === "json" ? jsonArrayParser() : sseParser();
+}
+
+export interface FrameWriter {
+  write(f: Frame): string;
+  /** What closes the stream: the JSON array's `]`, nothing for SSE and NDJSON. */
+  end(): string;
+}
+
+/** Frames → text; a JSON array needs to know whether an element came before. */
+export function frameWriter(kind: "sse" | "ndjson" | "json"): FrameWriter {
+  if (kind !== "json") return { write: (f) => writeFrame(kind, f), end: () => "" };
+  let first = true;
+  return {
+    write(f) {
+      const data = typeof f.data === "string" ? f.data : JSON.stringify(f.data);
+      const sep = first ? "[" : ",\r\n";
+      first = false;
+      return sep + data;
+    },
+    end: () => (first ? "[]" : "]"),
+  };
 }
 
 /** Text of one frame as the client's protocol frames it. */

@@ -1,7 +1,7 @@
 // The data path for one chat request: decode (client → unified) → router picks target + key →
 // encode (unified → upstream) → fetch → decode (upstream → unified) → encode (unified → client).
 import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
-import type { MappingSet, ProtocolName } from "../mapping/load.ts";
+import type { MappingSet, ProtocolName, StreamMapping } from "../mapping/load.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
 import type { Attempt, Router } from "../router/index.ts";
@@ -10,7 +10,7 @@ import { upstreamCall } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
-import { writeFrame, type Frame } from "./frames.ts";
+import { frameWriter, type Frame } from "./frames.ts";
 
 export interface Engine {
   config: ResolvedConfig;
@@ -25,6 +25,14 @@ export interface ChatCall {
   /** The proxy models in scope: the root config's or a group's */
   models: readonly ModelRoute[];
   signal?: AbortSignal;
+  /** What the route's URL says (Gemini: the model, streaming, and the stream's framing) */
+  route?: RouteParams;
+}
+
+export interface RouteParams {
+  model?: string;
+  stream?: boolean;
+  frame?: StreamMapping["frame"];
 }
 
 const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
@@ -34,7 +42,7 @@ export function decodeRequest(engine: Engine, call: ChatCall): { req: Request; c
   const m = engine.mappings[call.client];
   const bad = m.require(call.body);
   if (bad) return errorResponse(engine.mappings, call.client, unifiedError(400, bad.message, bad.param));
-  const ctx: MappingContext = { model: (call.body as { model?: string }).model };
+  const ctx: MappingContext = { model: (call.body as { model?: string }).model ?? call.route?.model, route: call.route };
   const req = m.spec["request.decode"].run(call.body, ctx) as Request;
   ctx.request = req;
   return { req, ctx };
@@ -74,7 +82,7 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
     return { error: unifiedError(501, `provider "${a.provider.name}" speaks ${protocol}, which this build does not convert yet`), retry: true };
   const where = `${a.provider.name}/${a.model}`;
   const body = upstream.spec["request.encode"].run({ ...req, model: a.model }, ctx);
-  const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers });
+  const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers }, { model: a.model, stream: !!req.stream });
 
   // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
   // after that only the idle timeout between chunks applies.
@@ -132,13 +140,15 @@ async function whole(
   const client = engine.mappings[call.client];
   if (!asStream) return Response.json(client.spec["response.encode"].run(unified, ctx));
   // Asked to stream but answered whole: replay it in the client's stream grammar.
-  const enc = client.stream["stream.encode"];
+  const enc = clientStream(engine, call);
+  const writer = frameWriter(enc.frame);
   let text = "";
   for (const e of responseEvents(unified)) {
     const frames = enc.events.run(e, ctx) as Frame | Frame[] | undefined;
-    for (const f of Array.isArray(frames) ? frames : frames ? [frames] : []) text += writeFrame(enc.frame, f);
+    for (const f of Array.isArray(frames) ? frames : frames ? [frames] : []) text += writer.write(f);
   }
-  if (enc.done) text += writeFrame(enc.frame, { data: enc.done });
+  if (enc.done) text += writer.write({ data: enc.done });
+  text += writer.end();
   return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
 }
 
@@ -152,7 +162,7 @@ function streamed(
   ctx: MappingContext,
   a: Attempt,
 ): Response {
-  const encode = engine.mappings[call.client].stream["stream.encode"];
+  const encode = clientStream(engine, call);
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
@@ -163,6 +173,12 @@ function streamed(
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
   });
+}
+
+/** The client's stream encoding, framed as its route asks (Gemini: SSE or a JSON array). */
+function clientStream(engine: Engine, call: ChatCall): StreamMapping {
+  const enc = engine.mappings[call.client].stream["stream.encode"];
+  return call.route?.frame && call.route.frame !== enc.frame ? { ...enc, frame: call.route.frame } : enc;
 }
 
 function networkError(e: unknown, where: string, timedOut: boolean, ms: number): UnifiedError {

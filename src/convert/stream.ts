@@ -4,7 +4,7 @@
 import type { StreamMapping } from "../mapping/load.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import type { DecodedEvent, StreamEvent, UnifiedError } from "../unified/index.ts";
-import { frameParser, writeFrame, type Frame } from "./frames.ts";
+import { frameParser, frameWriter, type Frame } from "./frames.ts";
 import { createNormalizer } from "./stream-normalizer.ts";
 
 export interface StreamOptions {
@@ -23,16 +23,17 @@ const encoder = new TextEncoder();
 
 export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>, o: StreamOptions): ReadableStream<Uint8Array> {
   const parser = frameParser(o.decode.frame);
-  const outFrame = o.encode.frame;
+  const writer = frameWriter(o.encode.frame);
   let out = "";
   let sawDone = false;
 
   const normalizer = createNormalizer((e) => {
     o.observe?.(e);
     const frames = o.encode.events.run(e, o.ctx) as Frame | Frame[] | undefined;
-    if (Array.isArray(frames)) for (const f of frames) out += writeFrame(outFrame, f);
-    else if (frames) out += writeFrame(outFrame, frames);
-    if (e.type === "stop" && o.encode.done) out += writeFrame(outFrame, { data: o.encode.done });
+    if (Array.isArray(frames)) for (const f of frames) out += writer.write(f);
+    else if (frames) out += writer.write(frames);
+    if (e.type === "stop" && o.encode.done) out += writer.write({ data: o.encode.done });
+    if (e.type === "stop" || e.type === "error") out += writer.end();
   }, { model: o.ctx.model ?? "" });
 
   function decodeFrames(frames: { event?: string; data: string }[]) {

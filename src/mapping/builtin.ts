@@ -10,6 +10,16 @@ import claude_response_decode from "../../mappings/claude/response.decode.yaml" 
 import claude_response_encode from "../../mappings/claude/response.encode.yaml" with { type: "text" };
 import claude_stream_decode from "../../mappings/claude/stream.decode.yaml" with { type: "text" };
 import claude_stream_encode from "../../mappings/claude/stream.encode.yaml" with { type: "text" };
+import gemini_error_decode from "../../mappings/gemini/error.decode.yaml" with { type: "text" };
+import gemini_error_encode from "../../mappings/gemini/error.encode.yaml" with { type: "text" };
+import gemini_models_encode from "../../mappings/gemini/models.encode.yaml" with { type: "text" };
+import gemini_parts_defs from "../../mappings/gemini/parts.defs.yaml" with { type: "text" };
+import gemini_request_decode from "../../mappings/gemini/request.decode.yaml" with { type: "text" };
+import gemini_request_encode from "../../mappings/gemini/request.encode.yaml" with { type: "text" };
+import gemini_response_decode from "../../mappings/gemini/response.decode.yaml" with { type: "text" };
+import gemini_response_encode from "../../mappings/gemini/response.encode.yaml" with { type: "text" };
+import gemini_stream_decode from "../../mappings/gemini/stream.decode.yaml" with { type: "text" };
+import gemini_stream_encode from "../../mappings/gemini/stream.encode.yaml" with { type: "text" };
 import ollama_error_decode from "../../mappings/ollama/error.decode.yaml" with { type: "text" };
 import ollama_error_encode from "../../mappings/ollama/error.encode.yaml" with { type: "text" };
 import ollama_generate_decode from "../../mappings/ollama/generate.decode.yaml" with { type: "text" };
@@ -47,6 +57,16 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "claude/response.encode": claude_response_encode,
   "claude/stream.decode": claude_stream_decode,
   "claude/stream.encode": claude_stream_encode,
+  "gemini/error.decode": gemini_error_decode,
+  "gemini/error.encode": gemini_error_encode,
+  "gemini/models.encode": gemini_models_encode,
+  "gemini/parts.defs": gemini_parts_defs,
+  "gemini/request.decode": gemini_request_decode,
+  "gemini/request.encode": gemini_request_encode,
+  "gemini/response.decode": gemini_response_decode,
+  "gemini/response.encode": gemini_response_encode,
+  "gemini/stream.decode": gemini_stream_decode,
+  "gemini/stream.encode": gemini_stream_encode,
   "ollama/error.decode": ollama_error_decode,
   "ollama/error.encode": ollama_error_encode,
   "ollama/generate.decode": ollama_generate_decode,

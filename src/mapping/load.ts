@@ -10,7 +10,7 @@ import { compileRequire, type RequireCheck } from "./require.ts";
 import type { MappingFunction } from "./functions.ts";
 import { BUILTIN_MAPPINGS } from "./builtin.ts";
 
-export const PROTOCOLS = ["openai", "claude", "ollama"] as const;
+export const PROTOCOLS = ["openai", "claude", "gemini", "ollama"] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
 
 export const OBJECT_SPECS = [

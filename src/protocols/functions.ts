@@ -3,6 +3,7 @@ import { transforms, type MappingFunction } from "../mapping/functions.ts";
 import { turnFunctions } from "./turns.ts";
 import { claudeFunctions } from "./claude/functions.ts";
 import { openaiFunctions } from "./openai/functions.ts";
+import { geminiFunctions } from "./gemini/functions.ts";
 import { ollamaFunctions } from "./ollama/functions.ts";
 
 export const mappingFunctions: Record<string, MappingFunction> = {
@@ -10,5 +11,6 @@ export const mappingFunctions: Record<string, MappingFunction> = {
   ...turnFunctions,
   ...claudeFunctions,
   ...openaiFunctions,
+  ...geminiFunctions,
   ...ollamaFunctions,
 };

@@ -17,6 +17,8 @@ export function upstreamCall(
   kind: "generate" | "count",
   key: string | undefined,
   client: { protocol: string; headers: Headers },
+  /** The upstream model and whether the reply streams: Gemini puts both in the URL */
+  target?: { model: string; stream?: boolean },
 ): UpstreamCall {
   const headers: Record<string, string> = { "content-type": "application/json", ...p.headers };
   if (client.protocol === p.protocol)
@@ -32,6 +34,11 @@ export function upstreamCall(
     case "openai":
       if (key) headers.authorization = `Bearer ${key}`;
       return { url: `${p.baseUrl}/chat/completions`, headers };
+    case "gemini": {
+      if (key) headers["x-goog-api-key"] = key;
+      const method = kind === "count" ? "countTokens" : target?.stream ? "streamGenerateContent?alt=sse" : "generateContent";
+      return { url: `${p.baseUrl}/v1beta/models/${target?.model}:${method}`, headers };
+    }
     case "ollama":
       if (key) headers.authorization = `Bearer ${key}`; // ollama.com; a local server ignores it
       return { url: `${p.baseUrl}/api/chat`, headers };

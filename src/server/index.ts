@@ -2,11 +2,12 @@
 import type { Server } from "bun";
 import type { ModelRoute } from "../config/schema.ts";
 import type { ProtocolName } from "../mapping/load.ts";
-import { generate, type Engine, type ChatCall } from "../convert/pipeline.ts";
+import { generate, type Engine, type ChatCall, type RouteParams } from "../convert/pipeline.ts";
 import { countTokens } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, presentedKey } from "./auth.ts";
+import { geminiRoute } from "./gemini.ts";
 import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
 
 export const VERSION = "0.1.0";
@@ -22,6 +23,8 @@ interface Route {
   method: string;
   client: ProtocolName | "sniff";
   handle: Handler;
+  /** What a pattern-matched route read from the URL */
+  params?: RouteParams;
 }
 
 const ROUTES: Record<string, Route> = {
@@ -31,6 +34,7 @@ const ROUTES: Record<string, Route> = {
   "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: countTokens },
   "/v1/models": { method: "GET", client: "sniff", handle: (e, c) => listModels(e, c.client, c.models) },
   "/models": { method: "GET", client: "openai", handle: (e, c) => listModels(e, c.client, c.models) },
+  "/v1beta/models": { method: "GET", client: "gemini", handle: (e, c) => listModels(e, c.client, c.models) },
   "/api/chat": { method: "POST", client: "ollama", handle: generate },
   "/api/generate": { method: "POST", client: "ollama", handle: ollamaGenerate },
   "/api/tags": { method: "GET", client: "ollama", handle: ollamaTags },
@@ -38,8 +42,9 @@ const ROUTES: Record<string, Route> = {
   "/api/version": { method: "GET", client: "ollama", handle: ollamaVersion },
 };
 
-/** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version. */
-function sniff(req: Request): ProtocolName {
+/** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version, Google's a Gemini key. */
+function sniff(req: Request, url: URL): ProtocolName {
+  if (req.headers.has("x-goog-api-key") || url.searchParams.has("key")) return "gemini";
   return req.headers.has("anthropic-version") || req.headers.has("x-api-key") ? "claude" : "openai";
 }
 
@@ -69,8 +74,8 @@ export function startServer(engine: Engine, listen: { host: string; port: number
       const group = groups.get(head);
       if (group) (scope = group), (path = path.slice(slash));
 
-      const route = ROUTES[path];
-      const client = route && route.client !== "sniff" ? route.client : sniff(req);
+      const route = ROUTES[path] ?? geminiRoute(path, url);
+      const client = route && route.client !== "sniff" ? route.client : sniff(req, url);
       const fail = (status: number, message: string, param?: string) =>
         errorResponse(engine.mappings, client, unifiedError(status, message, param));
 
@@ -90,7 +95,7 @@ export function startServer(engine: Engine, listen: { host: string; port: number
         }
       }
       try {
-        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal });
+        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params });
       } catch (e) {
         console.error("ccproxy: internal error", e);
         return fail(500, `internal error: ${(e as Error).message}`);

@@ -2,7 +2,7 @@
 // answers each with the next queued reply, encoded in that protocol's exact wire format.
 import type { Server } from "bun";
 
-export type Protocol = "openai" | "claude" | "ollama";
+export type Protocol = "openai" | "claude" | "gemini" | "ollama";
 export interface Received {
   method: string;
   path: string;
@@ -28,7 +28,17 @@ export interface Upstream {
 const ROUTES: Record<Protocol, string[]> = {
   openai: ["POST /v1/chat/completions", "GET /v1/models"],
   claude: ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"],
+  gemini: ["GET /v1beta/models"],
   ollama: ["POST /api/chat", "POST /api/generate", "GET /api/tags", "POST /api/show", "GET /api/version"],
+};
+/** Routes with the model in the path */
+const PATTERNS: Partial<Record<Protocol, RegExp>> = {
+  gemini: /^POST \/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent|countTokens)$/,
+};
+/** google.rpc.Status names Gemini gives each HTTP status */
+const GEMINI_STATUSES: Record<number, string> = {
+  400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+  429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 };
 
 const CLAUDE_ERROR_TYPES: Record<number, string> = {
@@ -61,6 +71,10 @@ const requestId = () => `req_test${String(++requestSeq).padStart(6, "0")}`;
 
 /** The exact error body a real upstream sends for `status`. */
 export function errorBody(protocol: Protocol, status: number, message?: string): unknown {
+  if (protocol === "gemini") {
+    const name = GEMINI_STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
+    return { error: { code: status, message: message ?? `Upstream error ${status}`, status: name } };
+  }
   if (protocol === "claude") {
     const type = CLAUDE_ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
     return { type: "error", error: { type, message: message ?? CLAUDE_DEFAULT_MESSAGES[type] }, request_id: requestId() };
@@ -80,6 +94,7 @@ export function encodeSse(protocol: Protocol, ev: SseEvent): string {
     const t = (ev.data as { type?: unknown }).type;
     if (typeof t === "string") name = t;
   }
+  if (protocol === "gemini") return `data: ${data}\r\n\r\n`; // Gemini: data lines only, CRLF, no sentinel
   return (name !== undefined ? `event: ${name}\n` : "") + `data: ${data}\n\n`;
 }
 
@@ -174,7 +189,7 @@ export async function startUpstream(protocol: Protocol): Promise<Upstream> {
         body: await readBody(request),
       };
       received.push(rec);
-      if (!routes.has(`${rec.method} ${rec.path}`)) {
+      if (!routes.has(`${rec.method} ${rec.path}`) && !PATTERNS[protocol]?.test(`${rec.method} ${rec.path}`)) {
         const msg = protocol === "openai" ? `Invalid URL (${rec.method} ${rec.path})` : protocol === "ollama" ? "404 page not found" : "Not Found";
         return render(protocol, { error: 404, body: errorBody(protocol, 404, msg) });
       }

@@ -2,6 +2,7 @@
 import type { ClientDriver } from "../types.ts";
 import { client as openai } from "./openai.ts";
 import { client as claude } from "./claude.ts";
+import { client as gemini } from "./gemini.ts";
 import { client as ollama } from "./ollama.ts";
 
-export const clients: ClientDriver[] = [openai, claude, ollama];
+export const clients: ClientDriver[] = [openai, claude, gemini, ollama];

@@ -2,6 +2,7 @@
 import type { UpstreamDriver } from "../types.ts";
 import { upstream as openai } from "./openai.ts";
 import { upstream as claude } from "./claude.ts";
+import { upstream as gemini } from "./gemini.ts";
 import { upstream as ollama } from "./ollama.ts";
 
-export const upstreams: UpstreamDriver[] = [openai, claude, ollama];
+export const upstreams: UpstreamDriver[] = [openai, claude, gemini, ollama];

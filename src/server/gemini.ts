@@ -1,0 +1,74 @@
+// Gemini's routes put the model and the method in the path (`/v1beta/models/{model}:generateContent`),
+// so they are matched by pattern rather than looked up; the handlers here are the Gemini-only ones.
+import type { Engine, ChatCall, RouteParams } from "../convert/pipeline.ts";
+import { decodeRequest, generate } from "../convert/pipeline.ts";
+import { localCount } from "../convert/count.ts";
+import { listModels, modelNames } from "../convert/models.ts";
+import { errorResponse, unifiedError, upstreamError } from "../convert/errors.ts";
+import { upstreamCall } from "../protocols/upstream.ts";
+
+type Handler = (engine: Engine, call: ChatCall) => Promise<Response> | Response;
+export interface GeminiRoute {
+  method: string;
+  client: "gemini";
+  handle: Handler;
+  params: RouteParams;
+}
+
+const CALL = /^\/v1(?:beta)?\/models\/(.+):(generateContent|streamGenerateContent|countTokens)$/;
+const MODEL = /^\/v1(?:beta)?\/models(?:\/(.+))?$/;
+
+/** The Gemini route a path names, with what its URL says; undefined when it names none. */
+export function geminiRoute(path: string, url: URL): GeminiRoute | undefined {
+  const call = CALL.exec(path);
+  if (call) {
+    const model = decodeURIComponent(call[1]!);
+    if (call[2] === "countTokens") return { method: "POST", client: "gemini", handle: countTokens, params: { model } };
+    const stream = call[2] === "streamGenerateContent";
+    const frame = stream && url.searchParams.get("alt") !== "sse" ? "json" : "sse";
+    return { method: "POST", client: "gemini", handle: generate, params: { model, stream, frame } };
+  }
+  const m = MODEL.exec(path);
+  if (!m || (!m[1] && path.startsWith("/v1/"))) return undefined; // GET /v1/models is shared, sniffed by the server
+  if (!m[1]) return { method: "GET", client: "gemini", handle: (e, c) => listModels(e, "gemini", c.models), params: {} };
+  return { method: "GET", client: "gemini", handle: getModel, params: { model: decodeURIComponent(m[1]) } };
+}
+
+function getModel(engine: Engine, call: ChatCall): Response {
+  const id = call.route!.model!.replace(/^models\//, "");
+  if (!modelNames(call.models).includes(id) && !engine.router.plan(call.models, id)?.attempts.length)
+    return errorResponse(engine.mappings, "gemini", unifiedError(404, `model "${id}" is not served by this proxy`, "model"));
+  const list = engine.mappings.gemini.spec["models.encode"].run({ models: [{ id, ownedBy: id.includes("/") ? id.split("/")[0] : "ccproxy" }] }, {});
+  return Response.json(list.models[0]);
+}
+
+/**
+ * `:countTokens` takes `{contents, …}` or `{generateContentRequest: {…}}`. A Gemini upstream is
+ * asked; any other is counted here, as Claude's count_tokens is.
+ */
+async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
+  const body = call.body as { generateContentRequest?: unknown } | null;
+  const inner = body && typeof body === "object" && body.generateContentRequest ? body.generateContentRequest : body;
+  const decoded = decodeRequest(engine, { ...call, body: inner });
+  if (decoded instanceof Response) return decoded;
+  const { req, ctx } = decoded;
+  const plan = engine.router.plan(call.models, req.model);
+  if (!plan?.attempts.length)
+    return errorResponse(engine.mappings, "gemini", unifiedError(404, `model "${req.model}" is not served by this proxy`, "model"));
+
+  const a = plan.attempts[0]!;
+  if (a.provider.protocol === "gemini") {
+    const encoded = engine.mappings.gemini.spec["request.encode"].run({ ...req, model: a.model }, ctx) as Record<string, unknown>;
+    const target = upstreamCall(a.provider, "count", a.key, { protocol: "gemini", headers: call.headers }, { model: a.model });
+    const payload = { generateContentRequest: { model: `models/${a.model}`, ...encoded } };
+    try {
+      const res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(payload), signal: call.signal });
+      if (res.ok) return Response.json(await res.json());
+      if (res.status !== 404)
+        return errorResponse(engine.mappings, "gemini", upstreamError(engine.mappings, "gemini", res.status, await res.text(), `${a.provider.name}/${a.model}`));
+    } catch {
+      // unreachable upstream: a local count is still a useful answer
+    }
+  }
+  return Response.json({ totalTokens: await localCount(req) });
+}
