@@ -1,6 +1,6 @@
 // The data path for one chat request: decode (client → unified) → router picks target + key →
 // encode (unified → upstream) → fetch → decode (upstream → unified) → encode (unified → client).
-import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
+import type { ModelRoute, ResolvedConfig, ToolCompat } from "../config/schema.ts";
 import type { MappingSet, ProtocolName, StreamMapping } from "../mapping/load.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
@@ -11,6 +11,7 @@ import { errorResponse, isRetryable, unifiedError, upstreamError } from "./error
 import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
 import { frameWriter, type Frame } from "./frames.ts";
+import { compatPlan, type CompatSession } from "../compat/index.ts";
 
 export interface Engine {
   config: ResolvedConfig;
@@ -25,6 +26,8 @@ export interface ChatCall {
   /** The proxy models in scope: the root config's or a group's */
   models: readonly ModelRoute[];
   signal?: AbortSignal;
+  /** Forces tool compatibility mode (the /compat/ path prefix) over the model's `toolCompat` */
+  toolCompat?: ToolCompat;
   /** What the route's URL says (Gemini: the model, streaming, and the stream's framing) */
   route?: RouteParams;
 }
@@ -57,9 +60,13 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
   const plan = engine.router.plan(call.models, req.model);
   if (!plan?.attempts.length) return fail(unifiedError(404, `model "${req.model}" is not served by this proxy`, "model"));
 
+  const compat = compatPlan(call.toolCompat ?? plan.route.toolCompat, req, engine.router, engine.config.mappings);
   let last: UnifiedError | undefined;
   for (const [i, a] of plan.attempts.entries()) {
-    const result = await attempt(engine, call, req, ctx, a);
+    const target = `${a.provider.name}/${a.model}`;
+    let result = await attempt(engine, call, req, ctx, a, compat.session(target));
+    if (!(result instanceof Response) && compat.fallback(target, result.error))
+      result = await attempt(engine, call, req, ctx, a, compat.session(target));
     if (result instanceof Response) {
       engine.router.succeed(a);
       return result;
@@ -75,13 +82,20 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
 /** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
 type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number };
 
-async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: MappingContext, a: Attempt): Promise<Outcome> {
+async function attempt(
+  engine: Engine,
+  call: ChatCall,
+  req: Request,
+  ctx: MappingContext,
+  a: Attempt,
+  compat: CompatSession | undefined,
+): Promise<Outcome> {
   const protocol = a.provider.protocol as ProtocolName;
   const upstream = engine.mappings[protocol];
   if (!upstream)
     return { error: unifiedError(501, `provider "${a.provider.name}" speaks ${protocol}, which this build does not convert yet`), retry: true };
   const where = `${a.provider.name}/${a.model}`;
-  const body = upstream.spec["request.encode"].run({ ...req, model: a.model }, ctx);
+  const body = upstream.spec["request.encode"].run({ ...(compat ? compat.request(req) : req), model: a.model }, ctx);
   const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers }, { model: a.model, stream: !!req.stream });
 
   // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
@@ -105,7 +119,7 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
       return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
     }
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream);
+    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat);
     const reader = res.body!.getReader();
     let first: ReadableStreamReadResult<Uint8Array>;
     try {
@@ -114,7 +128,7 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
       return { error: networkError(e, where, timedOut, ms), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
-    return streamed(engine, call, reader, first.value, protocol, ctx, a);
+    return streamed(engine, call, reader, first.value, protocol, ctx, a, compat);
   } finally {
     clearTimeout(timer);
     call.signal?.removeEventListener("abort", onClientGone);
@@ -129,6 +143,7 @@ async function whole(
   ctx: MappingContext,
   where: string,
   asStream: boolean,
+  compat: CompatSession | undefined,
 ): Promise<Outcome> {
   let json: unknown;
   try {
@@ -136,7 +151,8 @@ async function whole(
   } catch {
     return { error: unifiedError(502, `${where}: upstream answered with a body that is not JSON`), retry: true };
   }
-  const unified = settleStopReason(engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse);
+  const decoded = engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse;
+  const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
   const client = engine.mappings[call.client];
   if (!asStream) return Response.json(client.spec["response.encode"].run(unified, ctx));
   // Asked to stream but answered whole: replay it in the client's stream grammar.
@@ -161,6 +177,7 @@ function streamed(
   protocol: ProtocolName,
   ctx: MappingContext,
   a: Attempt,
+  compat: CompatSession | undefined,
 ): Response {
   const encode = clientStream(engine, call);
   const body = convertStream(reader, {
@@ -169,6 +186,7 @@ function streamed(
     ctx,
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
+    rewrite: compat?.events(),
   });
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },

@@ -6,6 +6,7 @@ import type { MappingContext } from "../mapping/functions.ts";
 import type { DecodedEvent, StreamEvent, UnifiedError } from "../unified/index.ts";
 import { frameParser, frameWriter, type Frame } from "./frames.ts";
 import { createNormalizer } from "./stream-normalizer.ts";
+import type { EventRewrite } from "../compat/index.ts";
 
 export interface StreamOptions {
   decode: StreamMapping;
@@ -17,6 +18,8 @@ export interface StreamOptions {
   observe?: (e: StreamEvent) => void;
   /** Bytes already read from upstream before streaming began (the first chunk) */
   first?: Uint8Array;
+  /** Rewrites decoded events before the normalizer (tool compatibility mode) */
+  rewrite?: EventRewrite;
 }
 
 const encoder = new TextEncoder();
@@ -51,13 +54,17 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         return;
       }
       const events = o.decode.events.run(data, o.ctx) as DecodedEvent | DecodedEvent[] | undefined;
-      if (Array.isArray(events)) for (const e of events) normalizer.push(e);
-      else if (events) normalizer.push(events);
+      if (Array.isArray(events)) for (const e of events) push(e);
+      else if (events) push(events);
     }
   }
 
+  const toNormalizer = (e: DecodedEvent) => normalizer.push(e);
+  const push = o.rewrite ? (e: DecodedEvent) => o.rewrite!.push(e, toNormalizer) : toNormalizer;
+
   function finish() {
     decodeFrames(parser.end());
+    o.rewrite?.end(toNormalizer);
     normalizer.finish(o.decode.done !== undefined ? sawDone : normalizer.sawStop);
   }
 

@@ -10,6 +10,7 @@ import claude_response_decode from "../../mappings/claude/response.decode.yaml" 
 import claude_response_encode from "../../mappings/claude/response.encode.yaml" with { type: "text" };
 import claude_stream_decode from "../../mappings/claude/stream.decode.yaml" with { type: "text" };
 import claude_stream_encode from "../../mappings/claude/stream.encode.yaml" with { type: "text" };
+import compat_instruction from "../../mappings/compat/instruction.yaml" with { type: "text" };
 import gemini_error_decode from "../../mappings/gemini/error.decode.yaml" with { type: "text" };
 import gemini_error_encode from "../../mappings/gemini/error.encode.yaml" with { type: "text" };
 import gemini_models_encode from "../../mappings/gemini/models.encode.yaml" with { type: "text" };
@@ -57,6 +58,7 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "claude/response.encode": claude_response_encode,
   "claude/stream.decode": claude_stream_decode,
   "claude/stream.encode": claude_stream_encode,
+  "compat/instruction": compat_instruction,
   "gemini/error.decode": gemini_error_decode,
   "gemini/error.encode": gemini_error_encode,
   "gemini/models.encode": gemini_models_encode,

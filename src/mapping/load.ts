@@ -50,7 +50,7 @@ export interface ProtocolMappings {
 export type MappingSet = Record<ProtocolName, ProtocolMappings>;
 
 /** Where a mapping's text comes from: the user's folder first, else the embedded default. */
-function readSpec(name: string, overrideDir?: string): { file: string; text: string } | undefined {
+export function readSpec(name: string, overrideDir?: string): { file: string; text: string } | undefined {
   if (overrideDir) {
     const file = join(overrideDir, `${name}.yaml`);
     if (existsSync(file)) return { file, text: readFileSync(file, "utf8") };

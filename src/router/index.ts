@@ -36,6 +36,8 @@ export class Router {
   private readonly pairs: Health;
   private readonly keys: Health;
   private readonly known = new Map<string, { provider: string; model: string; keyLabel: string }>();
+  /** Targets (`provider/model`) that refused native tools; tool compatibility `auto` sends them prompts instead */
+  private readonly toolless = new Set<string>();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -84,6 +86,14 @@ export class Router {
   fail(a: Attempt, f: Failure): void {
     if (f.status === 401 || f.status === 403) this.keys.fail(a.keyLabel, f);
     else this.pairs.fail(a.id, f);
+  }
+
+  refusesTools(target: string): boolean {
+    return this.toolless.has(target);
+  }
+
+  markRefusesTools(target: string): void {
+    this.toolless.add(target);
   }
 
   /** Every pair that has served or failed, for /admin/status: key labels only, never keys. */

@@ -73,6 +73,9 @@ export function startServer(engine: Engine, listen: { host: string; port: number
       const head = slash > 0 ? path.slice(1, slash) : "";
       const group = groups.get(head);
       if (group) (scope = group), (path = path.slice(slash));
+      // /compat/… and /{group}/compat/…: tool compatibility mode, whatever the model's setting
+      const compat = path.startsWith("/compat/");
+      if (compat) path = path.slice("/compat".length);
 
       const route = ROUTES[path] ?? geminiRoute(path, url);
       const client = route && route.client !== "sniff" ? route.client : sniff(req, url);
@@ -95,7 +98,7 @@ export function startServer(engine: Engine, listen: { host: string; port: number
         }
       }
       try {
-        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params });
+        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params, toolCompat: compat ? "compat" : undefined });
       } catch (e) {
         console.error("ccproxy: internal error", e);
         return fail(500, `internal error: ${(e as Error).message}`);

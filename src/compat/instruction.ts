@@ -1,0 +1,77 @@
+// The instruction of tool compatibility mode: a user-editable template file (compat/instruction.yaml,
+// built in, or replaced from the config's mappings folder), checked at start-up, rendered per request.
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { errorAt, parseYaml, type SourceError } from "../config/yaml-source.ts";
+import { readSpec } from "../mapping/load.ts";
+
+export const INSTRUCTION_FILE = "compat/instruction";
+
+export const InstructionSpec = Type.Object(
+  {
+    placement: Type.Union([Type.Literal("system"), Type.Literal("user")]),
+    instruction: Type.String(),
+    tool: Type.String(),
+    choice: Type.Object(
+      { auto: Type.String(), any: Type.String(), tool: Type.String(), none: Type.String(), single: Type.String() },
+      { additionalProperties: false },
+    ),
+    call: Type.String(),
+    result: Type.String(),
+    error: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type Instruction = Static<typeof InstructionSpec>;
+
+/** The placeholders each template may use; any other is a start-up error, not a silent blank. */
+const PLACEHOLDERS: Record<string, readonly string[]> = {
+  instruction: ["tools", "choice"],
+  tool: ["name", "description", "parameters"],
+  "choice.tool": ["name"],
+  call: ["json", "name", "arguments", "id"],
+  result: ["name", "id", "content"],
+  error: ["name", "id", "content"],
+};
+
+const PLACEHOLDER = /\{\{(\w+)\}\}/g;
+
+export function render(template: string, vars: Record<string, string>): string {
+  return template.replace(PLACEHOLDER, (_, k: string) => vars[k] ?? "");
+}
+
+/** Parses and checks the template: errors name file, line and field. */
+export function parseInstruction(overrideDir?: string): { instruction?: Instruction; errors: SourceError[] } {
+  const found = readSpec(INSTRUCTION_FILE, overrideDir);
+  if (!found) return { errors: [{ file: `mappings/${INSTRUCTION_FILE}.yaml`, line: 1, field: "", message: "mapping file missing" }] };
+  const parsed = parseYaml(found.file, found.text);
+  if (!parsed.source) return { errors: parsed.errors };
+  const source = parsed.source;
+  const errors = [...Value.Errors(InstructionSpec, source.value)].map((e) =>
+    errorAt(source, e.path.split("/").filter(Boolean), e.message),
+  );
+  if (errors.length) return { errors };
+  const value = source.value as Instruction;
+  for (const [field, allowed] of Object.entries(PLACEHOLDERS)) {
+    const path = field.split(".");
+    const text = path.reduce((o: any, k) => o[k], value) as string;
+    for (const [, name] of text.matchAll(PLACEHOLDER))
+      if (!allowed.includes(name!))
+        errors.push(errorAt(source, path, `unknown placeholder {{${name}}} (allowed: ${allowed.map((a) => `{{${a}}}`).join(", ")})`));
+  }
+  return errors.length ? { errors } : { instruction: value, errors };
+}
+
+const loaded = new Map<string, Instruction>();
+
+/** The instruction for a mappings folder, parsed once; `check` and `serve` report its errors at start-up. */
+export function instructionFor(overrideDir?: string): Instruction {
+  const key = overrideDir ?? "";
+  let t = loaded.get(key);
+  if (!t) {
+    const r = parseInstruction(overrideDir);
+    if (!r.instruction) throw new Error(`tool compatibility instruction: ${r.errors.map((e) => `${e.file}:${e.line}: ${e.message}`).join("; ")}`);
+    loaded.set(key, (t = r.instruction));
+  }
+  return t;
+}
