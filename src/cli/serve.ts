@@ -3,6 +3,7 @@ import type { ParsedArgs } from "./args.ts";
 import { load, printErrors } from "./start.ts";
 import { startServer } from "../server/index.ts";
 import { Router } from "../router/index.ts";
+import { reloadOnChange } from "./reload.ts";
 
 export function serve(args: ParsedArgs): number {
   const t0 = performance.now();
@@ -29,6 +30,7 @@ export function serve(args: ParsedArgs): number {
     server.stop();
     process.exit(0);
   };
+  reloadOnChange(args, engine, loaded.configPath);
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   return 0;

@@ -62,7 +62,9 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
 
   const compat = compatPlan(call.toolCompat ?? plan.route.toolCompat, req, engine.router, engine.config.mappings);
   let last: UnifiedError | undefined;
+  let tried = 0;
   for (const [i, a] of plan.attempts.entries()) {
+    tried++;
     const target = `${a.provider.name}/${a.model}`;
     let result = await attempt(engine, call, req, ctx, a, compat.session(target));
     if (!(result instanceof Response) && compat.fallback(target, result.error))
@@ -76,7 +78,9 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
     if (result.retry) engine.router.fail(a, { status: result.status, message: result.error.message, retryAfterMs: result.retryAfterMs });
     if (!result.retry || i === plan.attempts.length - 1) break;
   }
-  return fail(last!);
+  // The client learns which of its models failed, how often, and the last upstream's own words.
+  const tries = tried > 1 ? `all ${tried} attempts failed; last: ` : "";
+  return fail({ ...last!, message: `model "${req.model}": ${tries}${last!.message}` });
 }
 
 /** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
