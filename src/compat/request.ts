@@ -7,9 +7,9 @@ import { isObject } from "./parse.ts";
 
 export function compatRequest(req: Request, t: Instruction): Request {
   const { tools, toolChoice, ...rest } = req;
-  const names = new Map<string, string>();
-  for (const m of req.messages) for (const p of m.content) if (p.type === "tool_call") names.set(p.id, p.name);
-  const messages = pairToolResults(req.messages).map((m) => reencode(m, t, names));
+  const calls = new Map<string, { name: string; order: number }>();
+  for (const m of req.messages) for (const p of m.content) if (p.type === "tool_call") calls.set(p.id, { name: p.name, order: calls.size });
+  const messages = pairToolResults(req.messages).map((m) => reencode(m, t, calls));
   if (!tools?.length) return { ...rest, messages };
   const text = instructionText(tools, toolChoice, t);
   if (t.placement === "system") return { ...rest, messages, system: [...(req.system ?? []), { type: "text", text }] };
@@ -44,16 +44,18 @@ function requiredFirst(schema: unknown): unknown {
   return { ...rest, properties: Object.fromEntries(ordered.map((k) => [k, (rest.properties as Record<string, unknown>)[k]])) };
 }
 
-/** A turn with its calls and results written as the tagged text the model is taught. */
-function reencode(m: Message, t: Instruction, names: Map<string, string>): Message {
+/** A turn with its calls and results written as the tagged text the model is taught; results come
+ * first, in the order of their calls, since the model pairs them by position. */
+function reencode(m: Message, t: Instruction, calls: Map<string, { name: string; order: number }>): Message {
   if (!m.content.some((p) => p.type === "tool_call" || p.type === "tool_result")) return m;
+  const order = (p: Part) => (p.type === "tool_result" ? calls.get(p.id)?.order ?? 0 : calls.size);
   const content: Part[] = [];
-  for (const p of m.content) {
+  for (const p of m.content.toSorted((a, b) => order(a) - order(b))) {
     if (p.type === "tool_call") {
       const args = JSON.stringify(p.input);
       const json = JSON.stringify({ name: p.name, arguments: p.input });
       content.push({ type: "text", text: render(t.call, { json, name: p.name, arguments: args, id: p.id }) });
-    } else if (p.type === "tool_result") content.push(...result(p, p.name ?? names.get(p.id) ?? "", t));
+    } else if (p.type === "tool_result") content.push(...result(p, p.name ?? calls.get(p.id)?.name ?? "", t));
     else content.push(p);
   }
   return { role: m.role, content: joinText(content) };
