@@ -40,18 +40,25 @@ afterAll(async () => {
   await Promise.all([...running.values()].map((u) => u.close()));
 });
 
-/** How a model without tool support answers a request that carries `tools`. */
-function refuseTools(up: UpstreamDriver): Reply {
-  if (up.protocol === "ollama") return { error: 400, body: { error: "registry.ollama.ai/library/plain-model:latest does not support tools" } };
-  if (up.protocol === "openai")
-    return { error: 400, body: { error: { message: "tools is not supported for this model", type: "invalid_request_error", param: "tools", code: null } } };
-  return { error: 400 };
-}
+/**
+ * How servers answer `tools` for a model without tool support: Ollama on /api/chat and on its
+ * OpenAI-compatible layer (ollama/ollama#6027), and vLLM started without a tool parser (vllm#30613).
+ */
+const REFUSALS = {
+  ollama: { error: 400, body: { error: "registry.ollama.ai/library/plain-model:latest does not support tools" } },
+  ollamaOpenai: { error: 400, body: { error: { message: "plain-model:latest does not support tools", type: "api_error", param: null, code: null } } },
+  vllm: {
+    error: 400,
+    body: { object: "error", message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set', type: "BadRequestError", param: null, code: 400 },
+  },
+} satisfies Record<string, Reply>;
+
+const refuseTools = (up: UpstreamDriver): Reply =>
+  up.protocol === "ollama" ? REFUSALS.ollama : up.protocol === "openai" ? REFUSALS.ollamaOpenai : { error: 400 };
 
 /** The upstream answers `text` (split into stream pieces as given) unless it is sent tools. */
-function tagged(up: UpstreamDriver, pieces: string[], stream: boolean) {
-  return (r: Received): Reply =>
-    r.body?.tools ? refuseTools(up) : up.reply({ text: pieces, stop: "end", usage: { input: 10, output: 5 } }, stream);
+function tagged(up: UpstreamDriver, pieces: string[], stream: boolean, refusal = refuseTools(up)) {
+  return (r: Received): Reply => (r.body?.tools ? refusal : up.reply({ text: pieces, stop: "end", usage: { input: 10, output: 5 } }, stream));
 }
 
 async function exchange(client: ClientDriver, up: UpstreamDriver, c: Conversation, pieces: string[], opts: { base?: string; model?: string } = {}) {
@@ -190,7 +197,8 @@ for (const up of [openaiUpstream, ollamaUpstream])
       const events: CompatEvent[] = [];
       const off = onCompatEvent((e) => events.push(e));
       const before = server().received.length;
-      server().script(tagged(up, [call("get_weather", { city: "Oslo" })], false), tagged(up, [call("get_weather", { city: "Oslo" })], false));
+      const refusal = up.protocol === "openai" ? REFUSALS.vllm : REFUSALS.ollama;
+      server().script(...[1, 2].map(() => tagged(up, [call("get_weather", { city: "Oslo" })], false, refusal)));
       const first = await client.send(proxy.url, KEY, `auto-${up.protocol}`, ask);
       expect(first.toolCalls.map(({ name, input }) => ({ name, input }))).toEqual([{ name: "get_weather", input: { city: "Oslo" } }]);
       const sent = server().received.slice(before).map((r) => r.body);

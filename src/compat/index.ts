@@ -32,8 +32,12 @@ export interface CompatPlan {
 
 const NATIVE: CompatPlan = { session: () => undefined, fallback: () => false };
 
-/** An upstream's answer that it cannot take tools: Ollama's "does not support tools", a 4xx naming the field. */
-const REFUSES_TOOLS = /does not support tools|\btools\b|\btool_choice\b|function calling/i;
+/**
+ * An upstream's answer that it cannot take tools: Ollama's "<model> does not support tools" (both its
+ * APIs), vLLM's '"auto" tool choice requires --enable-auto-tool-choice …', any 4xx naming the fields.
+ * @see https://github.com/ollama/ollama/issues/6027 @see https://github.com/vllm-project/vllm/pull/30613
+ */
+const REFUSES_TOOLS = /\btools\b|\btool[_ ]choice\b|tool-call-parser|function calling/i;
 
 export function compatPlan(mode: ToolCompat, req: Request, memory: ToolMemory, mappingsDir?: string): CompatPlan {
   const hasTools = !!req.tools?.length || req.messages.some((m) => m.content.some((p) => p.type === "tool_call" || p.type === "tool_result"));
