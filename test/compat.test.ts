@@ -144,7 +144,7 @@ for (const client of clients)
           const bad = '<tool_call>{"name": "launch_rocket", "arguments": {}}</tool_call>';
           const { observed } = await exchange(client, up, c, ["Trying: ", bad, " done"]);
           off();
-          expect(observed.text).toBe(`Trying:${bad} done`);
+          expect(observed.text).toBe(`Trying: ${bad} done`);
           expect(observed.toolCalls).toEqual([]);
           expect(observed.stop).toBe("end");
           expect(compatCounters.malformed).toBe(before + 1);

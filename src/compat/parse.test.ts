@@ -76,7 +76,7 @@ describe("tool call tags, whole", () => {
     ];
     for (const b of bad) {
       const out = scan([`before ${b} after`]);
-      expect(out.pieces).toEqual([text(`before${b} after`)]);
+      expect(out.pieces).toEqual([text(`before ${b} after`)]);
       expect(out.malformed).toHaveLength(1);
       expect(out.malformed[0]!.text).toBe(b);
     }
@@ -110,6 +110,13 @@ describe("tool call tags, streamed", () => {
 
   test("split at every point: the same pieces", () => {
     for (let i = 0; i <= REPLY.length; i++) expect(scan([REPLY.slice(0, i), REPLY.slice(i)]).pieces).toEqual(whole.pieces);
+  });
+
+  test("malformed calls and an unclosed last call, split at every point: the same pieces and reports", () => {
+    const reply = 'Hm <tool_call>{"name":"nope","arguments":{}}</tool_call> ok\n<tool_call>{"name":"get_weather","arguments":{"city":"A"}}';
+    const once = scan([reply]);
+    expect(once.pieces).toEqual([text('Hm <tool_call>{"name":"nope","arguments":{}}</tool_call> ok'), call("get_weather", { city: "A" })]);
+    for (let i = 0; i <= reply.length; i++) expect(scan([reply.slice(0, i), reply.slice(i)])).toEqual(once);
   });
 
   test("split at every pair of points, and char by char: the same pieces", () => {

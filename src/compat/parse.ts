@@ -41,7 +41,7 @@ export function createScanner(tools: readonly KnownTool[], onMalformed: (m: Malf
   const byName = new Map(tools.map((t) => [t.name, t]));
   let buf = "";
   /** The open tag found in `buf` (at 0) whose closing tag has not come yet */
-  let open: { end: number; name?: string; fenced: boolean; searched: number } | undefined;
+  let open: { end: number; name?: string; fenced: boolean; searched: number; gap: string } | undefined;
   let afterCall = false; // the whitespace after a call is not text
   let fenced = false; // the calls sit in a code fence whose closing line is swallowed too
   let fences = 0; // fences in the text passed on: an odd count means a code block is open
@@ -57,11 +57,12 @@ export function createScanner(tools: readonly KnownTool[], onMalformed: (m: Malf
     else out.push({ type: "text", text: t });
   }
 
-  function call(out: Piece[], raw: string, body: string, name: string | undefined) {
+  /** `gap`: the whitespace between the text and the tag, which stays only if the call is text after all */
+  function call(out: Piece[], raw: string, body: string, name: string | undefined, gap: string) {
     const made = toCall(body, name, byName);
     if ("reason" in made) {
       onMalformed({ reason: made.reason, text: raw });
-      return text(out, raw);
+      return text(out, gap + raw);
     }
     out.push({ type: "call", ...made });
     afterCall = true;
@@ -85,9 +86,11 @@ export function createScanner(tools: readonly KnownTool[], onMalformed: (m: Malf
         // A fence right before the tag that closes a code block of the text is the text's, not the call's.
         const ownFence = !!m[1] && (fences + countFences(buf.slice(0, m.index))) % 2 === 0;
         const start = ownFence ? m.index : m.index + (m[1]?.length ?? 0);
-        text(out, buf.slice(0, start).trimEnd());
+        const before = buf.slice(0, start).trimEnd();
+        text(out, before);
+        const gap = buf.slice(before.length, start);
         buf = buf.slice(start);
-        open = { end: m[0].length - (ownFence ? 0 : m[1]?.length ?? 0), name: m[2], fenced: ownFence, searched: 0 };
+        open = { end: m[0].length - (ownFence ? 0 : m[1]?.length ?? 0), name: m[2], fenced: ownFence, searched: 0, gap };
       }
       const from = Math.max(open.end, open.searched);
       const c = CLOSE.exec(buf.slice(from));
@@ -98,7 +101,7 @@ export function createScanner(tools: readonly KnownTool[], onMalformed: (m: Malf
       const stop = c ? from + c.index + c[0].length : buf.length;
       const o = open;
       open = undefined;
-      call(out, buf.slice(0, stop), buf.slice(o.end, c ? from + c.index : buf.length), o.name);
+      call(out, buf.slice(0, stop), buf.slice(o.end, c ? from + c.index : buf.length), o.name, o.gap);
       if (o.fenced && afterCall) fenced = true;
       buf = buf.slice(stop);
       if (!buf) return out;
