@@ -1,0 +1,140 @@
+// The real CLIs through ccproxy's /compat/ prefix to scripted upstreams that have no tool calling at
+// all: they refuse `tools` and speak only tagged text. Claude Code's and Gemini CLI's file-writing
+// tool loops must still complete: the tagged call becomes the client's native tool call, and its
+// result goes back to the model as tagged text.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { countTokens } from "gpt-tokenizer";
+import { startProxy, type Proxy } from "../support/proxy.ts";
+import type { Received, Reply, Upstream } from "../support/upstream.ts";
+import { upstream as openai } from "../conformance/upstreams/openai.ts";
+import { upstream as ollama } from "../conformance/upstreams/ollama.ts";
+import type { Seen, UpstreamDriver } from "../conformance/types.ts";
+import { FINAL, scriptedAnswer } from "./scripted-model.ts";
+import { offlineEnv, runCli, startSentinel, tempDirs } from "./cli.ts";
+
+const KEY = "compat-access-key";
+const CONTENT = "hello from ccproxy\n";
+const usage = { input: 1200, output: 40 };
+
+interface Cli {
+  name: string;
+  /** The write tool the CLI advertises */
+  write: string;
+  argv: string[];
+  env(proxyUrl: string, home: string): Record<string, string>;
+  setup?(home: string): void;
+}
+
+const CLIS: Cli[] = [
+  {
+    name: "Claude Code",
+    write: "Write",
+    argv: [
+      join(import.meta.dir, "../../node_modules/@anthropic-ai", `claude-code-${process.platform}-${process.arch}`, "claude"),
+      "-p", "Create hello.txt containing: hello from ccproxy", "--allowedTools", "Write", "--permission-mode", "acceptEdits", "--output-format", "json",
+    ],
+    env: (url, home) => ({
+      HOME: home,
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_API_KEY: KEY,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_AUTOUPDATER: "1",
+      DISABLE_ERROR_REPORTING: "1",
+    }),
+  },
+  {
+    name: "Gemini CLI",
+    write: "write_file",
+    argv: ["node", join(import.meta.dir, "../../node_modules/@google/gemini-cli/bundle/gemini.js"), "-p", "Create hello.txt containing: hello from ccproxy", "--yolo", "--skip-trust", "--output-format", "json"],
+    env: (url, home) => ({ HOME: home, GOOGLE_GEMINI_BASE_URL: url, GEMINI_API_KEY: KEY }),
+    setup(home) {
+      mkdirSync(join(home, ".gemini"), { recursive: true });
+      const settings = { security: { auth: { selectedType: "gemini-api-key" } }, privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false } };
+      writeFileSync(join(home, ".gemini", "settings.json"), JSON.stringify(settings));
+    },
+  },
+];
+
+/** A model that only speaks tagged text: it writes the file when taught the write tool, then finishes. */
+function taggedModel(driver: UpstreamDriver, cli: Cli, file: string, log: Seen[]) {
+  return (r: Received): Reply => {
+    if (r.body?.tools) return { error: 400, body: { error: "registry.ollama.ai/library/tagged-model:latest does not support tools" } };
+    const seen = driver.seen(r);
+    log.push(seen);
+    const last = seen.turns.at(-1)?.text ?? "";
+    const call = JSON.stringify({ name: cli.write, arguments: { file_path: file, content: CONTENT } });
+    if (last.includes(`<tool_result name="${cli.write}">`)) return driver.reply({ text: [FINAL.slice(0, 8), FINAL.slice(8)], stop: "end", usage }, seen.stream);
+    if ((seen.system ?? "").includes(`### ${cli.write}\n`)) {
+      const text = ["I will write the file.\n<tool", `_call>\n${call.slice(0, 30)}`, `${call.slice(30)}\n</tool_`, "call>"];
+      return driver.reply({ text, stop: "end", usage }, seen.stream);
+    }
+    return driver.reply(scriptedAnswer(seen, file, CONTENT), seen.stream); // side calls (titles, routing)
+  };
+}
+
+describe("real CLIs through ccproxy's /compat/ prefix, to upstreams without tool calling", () => {
+  let sentinel: Awaited<ReturnType<typeof startSentinel>>;
+  beforeAll(async () => {
+    sentinel = await startSentinel();
+  });
+  afterAll(() => sentinel.close());
+
+  for (const cli of CLIS)
+    for (const driver of [openai, ollama])
+      describe(`${cli.name} to a ${driver.protocol} upstream`, () => {
+        let up: Upstream, proxy: Proxy;
+        const dirs = tempDirs("ccproxy-compat-cli");
+        beforeAll(async () => {
+          up = await driver.start();
+          proxy = await startProxy({
+            accessKeys: [KEY],
+            providers: { up: { protocol: driver.protocol, baseUrl: up.url, keys: [`sk-${driver.protocol}-upstream`] } },
+            models: { "*": { targets: ["up/tagged-model"] } },
+          });
+          cli.setup?.(dirs.home);
+        });
+        afterAll(async () => {
+          await proxy.close();
+          await up.close();
+          dirs.remove();
+        });
+
+        test(`creates the file with ${cli.write} and reports the final text`, async () => {
+          const file = join(dirs.work, "hello.txt");
+          const log: Seen[] = [];
+          for (let i = 0; i < 20; i++) up.script(taggedModel(driver, cli, file, log));
+
+          const run = await runCli(cli.argv, {
+            cwd: dirs.work,
+            timeoutMs: 90_000,
+            env: { ...cli.env(`${proxy.url}/compat`, dirs.home), ...offlineEnv(sentinel.url) },
+          });
+          if (run.code !== 0) console.error(run.stdout, run.stderr);
+          expect(run.code).toBe(0);
+          expect(readFileSync(file, "utf8")).toBe(CONTENT);
+          expect(run.stdout).toContain(FINAL);
+
+          // No request reached the upstream with tools; the tool loop's two carry the instruction.
+          expect(up.received.every((r) => !("tools" in (r.body ?? {})))).toBe(true);
+          const main = log.filter((s) => (s.system ?? "").includes(`### ${cli.write}\n`));
+          expect(main.length).toBe(2);
+          expect(main[0]!.stream).toBe(true);
+          const instruction = main[0]!.system!.slice(main[0]!.system!.indexOf("# Tools"));
+          const names = [...instruction.matchAll(/^### (\S+)$/gm)].map((m) => m[1]);
+          expect(names.length).toBeGreaterThanOrEqual(8);
+          // The second carries the call as tagged text in the assistant turn, the result in the user turn.
+          const turns = main[1]!.turns;
+          expect(turns.every((t) => !t.toolCalls.length && !t.toolResults.length)).toBe(true);
+          expect(turns.at(-2)!.text).toContain(`<tool_call>\n${JSON.stringify({ name: cli.write, arguments: { file_path: file, content: CONTENT } })}\n</tool_call>`);
+          expect(turns.at(-1)!.text).toContain(`<tool_result name="${cli.write}">`);
+          expect(sentinel.attempts).toEqual([]);
+
+          console.log(`${cli.name}: tool compatibility instruction for ${names.length} tools, ${instruction.length} characters, ${countTokens(instruction)} tokens (o200k)`);
+          const dump = process.env.CCPROXY_DUMP_INSTRUCTION;
+          if (dump) writeFileSync(`${dump}.${cli.write}.txt`, instruction);
+        }, 120_000);
+      });
+});
