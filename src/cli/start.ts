@@ -5,7 +5,7 @@ import { formatError, type SourceError } from "../config/yaml-source.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { loadMappings, type LoadResult as MappingResult } from "../mapping/load.ts";
 import { mappingFunctions } from "../protocols/functions.ts";
-import { parseInstruction } from "../compat/instruction.ts";
+import { loadInstruction } from "../compat/instruction.ts";
 import type { ParsedArgs } from "./args.ts";
 
 export interface Loaded {
@@ -25,7 +25,7 @@ export function load(args: ParsedArgs, env: Record<string, string | undefined> =
   });
   if (!cfg.config) return { errors: cfg.errors, configPath: cfg.path };
   const mappings = loadMappings({ overrideDir: cfg.config.mappings, functions: mappingFunctions });
-  const instruction = parseInstruction(cfg.config.mappings);
+  const instruction = loadInstruction(cfg.config.mappings);
   return { config: cfg.config, mappings, configPath: cfg.path, errors: [...mappings.errors, ...instruction.errors] };
 }
 

@@ -40,8 +40,13 @@ export function render(template: string, vars: Record<string, string>): string {
   return template.replace(PLACEHOLDER, (_, k: string) => vars[k] ?? "");
 }
 
-/** Parses and checks the template: errors name file, line and field. */
-export function parseInstruction(overrideDir?: string): { instruction?: Instruction; errors: SourceError[] } {
+const loaded = new Map<string, Instruction>();
+
+/**
+ * Reads and checks the template (errors name file, line and field); a good one becomes the one
+ * `instructionFor` gives, so a config reload picks up an edited file.
+ */
+export function loadInstruction(overrideDir?: string): { instruction?: Instruction; errors: SourceError[] } {
   const found = readSpec(INSTRUCTION_FILE, overrideDir);
   if (!found) return { errors: [{ file: `mappings/${INSTRUCTION_FILE}.yaml`, line: 1, field: "", message: "mapping file missing" }] };
   const parsed = parseYaml(found.file, found.text);
@@ -59,19 +64,14 @@ export function parseInstruction(overrideDir?: string): { instruction?: Instruct
       if (!allowed.includes(name!))
         errors.push(errorAt(source, path, `unknown placeholder {{${name}}} (allowed: ${allowed.map((a) => `{{${a}}}`).join(", ")})`));
   }
-  return errors.length ? { errors } : { instruction: value, errors };
+  if (errors.length) return { errors };
+  loaded.set(overrideDir ?? "", value);
+  return { instruction: value, errors };
 }
 
-const loaded = new Map<string, Instruction>();
-
-/** The instruction for a mappings folder, parsed once; `check` and `serve` report its errors at start-up. */
+/** The instruction for a mappings folder, read once; `check`, `serve` and reloads report its errors. */
 export function instructionFor(overrideDir?: string): Instruction {
-  const key = overrideDir ?? "";
-  let t = loaded.get(key);
-  if (!t) {
-    const r = parseInstruction(overrideDir);
-    if (!r.instruction) throw new Error(`tool compatibility instruction: ${r.errors.map((e) => `${e.file}:${e.line}: ${e.message}`).join("; ")}`);
-    loaded.set(key, (t = r.instruction));
-  }
+  const t = loaded.get(overrideDir ?? "") ?? loadInstruction(overrideDir).instruction;
+  if (!t) throw new Error(`tool compatibility instruction: ${loadInstruction(overrideDir).errors.map((e) => `${e.file}:${e.line}: ${e.message}`).join("; ")}`);
   return t;
 }

@@ -3,10 +3,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Request } from "../unified/index.ts";
-import { parseInstruction } from "./instruction.ts";
+import { instructionFor, loadInstruction } from "./instruction.ts";
 import { compatRequest, instructionText } from "./request.ts";
 
-const t = parseInstruction().instruction!;
+const t = loadInstruction().instruction!;
 const weather = {
   name: "get_weather",
   description: "Weather for a city",
@@ -101,24 +101,26 @@ describe("the request", () => {
 });
 
 describe("the template file", () => {
-  test("a user's file in the mappings folder replaces the built-in one; unknown placeholders are errors with a line", () => {
+  test("a user's file in the mappings folder replaces the built-in one, also on reload; unknown placeholders are errors with a line", () => {
     const dir = mkdtempSync(join(tmpdir(), "ccproxy-compat-"));
     try {
       mkdirSync(join(dir, "compat"));
       const file = join(dir, "compat", "instruction.yaml");
       const own = { ...t, instruction: "Tools:\n{{tools}}", tool: "- {{name}}" };
       writeFileSync(file, Object.entries(own).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n"));
-      const mine = parseInstruction(dir).instruction!;
+      const mine = loadInstruction(dir).instruction!;
       expect(instructionText([weather, { name: "noop" }], undefined, mine)).toBe("Tools:\n- get_weather\n\n- noop");
+      expect(instructionFor(dir)).toEqual(mine);
 
       writeFileSync(file, Object.entries({ ...own, tool: "- {{name}} {{colour}}" }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n"));
-      const bad = parseInstruction(dir);
+      const bad = loadInstruction(dir);
       expect(bad.instruction).toBeUndefined();
+      expect(instructionFor(dir).tool).toBe("- {{name}}"); // a bad edit leaves the last good one in use
       expect(bad.errors).toEqual([
         { file, line: 3, field: "tool", message: "unknown placeholder {{colour}} (allowed: {{name}}, {{description}}, {{parameters}})" },
       ]);
       writeFileSync(file, "placement: sideways\n");
-      expect(parseInstruction(dir).errors.map((e) => e.field)).toContain("placement");
+      expect(loadInstruction(dir).errors.map((e) => e.field)).toContain("placement");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
