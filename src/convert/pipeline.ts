@@ -11,11 +11,14 @@ import { errorResponse, isRetryable, unifiedError, upstreamError } from "./error
 import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
 import { frameWriter, type Frame } from "./frames.ts";
+import type { Logger, Trace } from "../log/index.ts";
 
 export interface Engine {
   config: ResolvedConfig;
   mappings: MappingSet;
   router: Router;
+  /** The request log; absent when logging is off */
+  log?: Logger;
 }
 
 export interface ChatCall {
@@ -27,6 +30,9 @@ export interface ChatCall {
   signal?: AbortSignal;
   /** What the route's URL says (Gemini: the model, streaming, and the stream's framing) */
   route?: RouteParams;
+  /** For the log: the route's path and the group it was served under */
+  path?: string;
+  group?: string;
 }
 
 export interface RouteParams {
@@ -49,9 +55,17 @@ export function decodeRequest(engine: Engine, call: ChatCall): { req: Request; c
 }
 
 export async function generate(engine: Engine, call: ChatCall): Promise<Response> {
+  const trace = engine.log?.begin({ ...call, model: call.route?.model });
+  const res = await route(engine, call, trace);
+  trace?.answered(res);
+  return res;
+}
+
+async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): Promise<Response> {
   const decoded = decodeRequest(engine, call);
   if (decoded instanceof Response) return decoded;
   const { req, ctx } = decoded;
+  trace?.request(req.model, !!req.stream);
   const fail = (e: UnifiedError) => errorResponse(engine.mappings, call.client, e);
 
   const plan = engine.router.plan(call.models, req.model);
@@ -59,12 +73,13 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
 
   let last: UnifiedError | undefined;
   for (const [i, a] of plan.attempts.entries()) {
-    const result = await attempt(engine, call, req, ctx, a);
+    const result = await attempt(engine, call, req, ctx, a, trace);
     if (result instanceof Response) {
       engine.router.succeed(a);
       return result;
     }
     last = result.error;
+    trace?.failed(result.error.message, result.status);
     // A fault of the upstream (not of the request) cools the pair down for the next requests.
     if (result.retry) engine.router.fail(a, { status: result.status, message: result.error.message, retryAfterMs: result.retryAfterMs });
     if (!result.retry || i === plan.attempts.length - 1) break;
@@ -75,7 +90,7 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
 /** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
 type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number };
 
-async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: MappingContext, a: Attempt): Promise<Outcome> {
+async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: MappingContext, a: Attempt, trace?: Trace): Promise<Outcome> {
   const protocol = a.provider.protocol as ProtocolName;
   const upstream = engine.mappings[protocol];
   if (!upstream)
@@ -83,6 +98,8 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
   const where = `${a.provider.name}/${a.model}`;
   const body = upstream.spec["request.encode"].run({ ...req, model: a.model }, ctx);
   const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers }, { model: a.model, stream: !!req.stream });
+  const payload = JSON.stringify(body);
+  trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
 
   // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
   // after that only the idle timeout between chunks applies.
@@ -95,17 +112,19 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
   try {
     let res: globalThis.Response;
     try {
-      res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(body), signal: abort.signal });
+      res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: abort.signal });
     } catch (e) {
       return { error: networkError(e, where, timedOut, ms), retry: true };
     }
     if (!res.ok) {
-      const error = upstreamError(engine.mappings, protocol, res.status, await res.text().catch(() => ""), where);
+      const text = await res.text().catch(() => "");
+      trace?.upstreamBody(text);
+      const error = upstreamError(engine.mappings, protocol, res.status, text, where);
       const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;
       return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
     }
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream);
+    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream, trace);
     const reader = res.body!.getReader();
     let first: ReadableStreamReadResult<Uint8Array>;
     try {
@@ -114,7 +133,7 @@ async function attempt(engine: Engine, call: ChatCall, req: Request, ctx: Mappin
       return { error: networkError(e, where, timedOut, ms), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
-    return streamed(engine, call, reader, first.value, protocol, ctx, a);
+    return streamed(engine, call, reader, first.value, protocol, ctx, a, trace);
   } finally {
     clearTimeout(timer);
     call.signal?.removeEventListener("abort", onClientGone);
@@ -129,6 +148,7 @@ async function whole(
   ctx: MappingContext,
   where: string,
   asStream: boolean,
+  trace?: Trace,
 ): Promise<Outcome> {
   let json: unknown;
   try {
@@ -137,6 +157,8 @@ async function whole(
     return { error: unifiedError(502, `${where}: upstream answered with a body that is not JSON`), retry: true };
   }
   const unified = settleStopReason(engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse);
+  trace?.upstreamJson(json);
+  trace?.usage(unified.usage);
   const client = engine.mappings[call.client];
   if (!asStream) return Response.json(client.spec["response.encode"].run(unified, ctx));
   // Asked to stream but answered whole: replay it in the client's stream grammar.
@@ -161,14 +183,18 @@ function streamed(
   protocol: ProtocolName,
   ctx: MappingContext,
   a: Attempt,
+  trace?: Trace,
 ): Response {
   const encode = clientStream(engine, call);
+  const hooks = trace?.stream();
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
     ctx,
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
+    observe: hooks?.observe,
+    tap: hooks,
   });
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },

@@ -17,6 +17,14 @@ export interface StreamOptions {
   observe?: (e: StreamEvent) => void;
   /** Bytes already read from upstream before streaming began (the first chunk) */
   first?: Uint8Array;
+  /** Sees the raw upstream bytes, the client's text and the stream's end, for logging; must not throw */
+  tap?: StreamTap;
+}
+
+export interface StreamTap {
+  upstream?(chunk: Uint8Array): void;
+  client?(text: string): void;
+  end?(cancelled: boolean): void;
 }
 
 const encoder = new TextEncoder();
@@ -73,7 +81,8 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     }
   }
 
-  if (o.first) decodeFrames(parser.push(o.first));
+  const tap = o.tap;
+  if (o.first) tap?.upstream?.(o.first), decodeFrames(parser.push(o.first));
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -81,24 +90,27 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         try {
           const r = await next();
           if (r.done) finish();
-          else decodeFrames(parser.push(r.value));
+          else tap?.upstream?.(r.value), decodeFrames(parser.push(r.value));
         } catch (e) {
           normalizer.fail(streamFault(e, o.idleTimeoutMs));
           upstream.cancel().catch(() => {});
         }
       }
       if (out) {
+        tap?.client?.(out);
         controller.enqueue(encoder.encode(out));
         out = "";
       }
       if (normalizer.done) {
         controller.close();
         upstream.cancel().catch(() => {});
+        tap?.end?.(false);
       }
     },
     cancel() {
       // The client went away: stop reading (and paying for) the upstream.
       upstream.cancel().catch(() => {});
+      tap?.end?.(true);
     },
   });
 }

@@ -95,7 +95,7 @@ export function startServer(engine: Engine, listen: { host: string; port: number
         }
       }
       try {
-        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params });
+        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params, path, group: group && head });
       } catch (e) {
         console.error("ccproxy: internal error", e);
         return fail(500, `internal error: ${(e as Error).message}`);
