@@ -2,7 +2,7 @@
 // posted to the writer worker every few milliseconds or every batch of rows. When the writer falls
 // behind and the queue is full, rows are dropped and counted; nothing ever waits for the disk.
 import { openStore, type LogRow, type Retention } from "./store.ts";
-import { Trace, type TraceStart } from "./trace.ts";
+import { Trace, type TraceSink, type TraceStart } from "./trace.ts";
 import type { FromWriter, ToWriter } from "./writer.ts";
 
 export interface LogOptions extends Retention {
@@ -27,7 +27,15 @@ export class Logger {
   private readonly queueLimit: number;
   private readonly batchRows: number;
   private readonly flushMs: number;
-  private readonly enqueue = (row: LogRow) => this.push(row);
+  /** Traces whose row waits for a response body to be read */
+  private readonly settling = new Set<Promise<void>>();
+  private readonly sink: TraceSink = {
+    send: (row) => this.push(row),
+    settling: (p) => {
+      this.settling.add(p);
+      p.finally(() => this.settling.delete(p));
+    },
+  };
   private dead = false;
   /** Rows dropped because the queue was full, since start */
   dropped = 0;
@@ -68,7 +76,7 @@ export class Logger {
   }
 
   begin(start: TraceStart): Trace {
-    return new Trace(this.enqueue, start, this.bodies);
+    return new Trace(this.sink, start, this.bodies);
   }
 
   private push(row: LogRow): void {
@@ -93,10 +101,11 @@ export class Logger {
     this.worker.postMessage(m);
   }
 
-  /** Resolves once every row queued so far is written (and, with `prune`, retention applied). */
-  flush(o: { prune?: boolean } = {}): Promise<void> {
+  /** Resolves once every row of a request answered so far is written (and, with `prune`, retention applied). */
+  async flush(o: { prune?: boolean } = {}): Promise<void> {
+    await Promise.all(this.settling);
     this.post();
-    if (this.dead) return Promise.resolve();
+    if (this.dead) return;
     const id = ++this.nextFlush;
     this.worker.ref(); // keep the process alive until the writer answers
     return new Promise<void>((resolve) => {

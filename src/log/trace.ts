@@ -19,6 +19,12 @@ export interface TraceStart {
   model?: string;
 }
 
+/** Where a trace's row goes; `settling` learns of rows that wait for a body to be read. */
+export interface TraceSink {
+  send(row: LogRow): void;
+  settling(p: Promise<void>): void;
+}
+
 export class Trace {
   private readonly t0 = performance.now();
   private readonly row: LogRow;
@@ -29,7 +35,7 @@ export class Trace {
   private upstreamText?: Capped;
   private clientText?: Capped;
 
-  constructor(private readonly send: (row: LogRow) => void, start: TraceStart, withBodies: boolean) {
+  constructor(private readonly sink: TraceSink, start: TraceStart, withBodies: boolean) {
     const body = start.body as { model?: unknown; stream?: unknown } | undefined;
     this.row = {
       time: Date.now(),
@@ -110,22 +116,24 @@ export class Trace {
     this.row.status = res.status;
     if (this.streaming) return;
     if (res.ok && !this.bodies) return this.end();
-    res
-      .clone()
-      .text()
-      .then((text) => {
-        if (!res.ok) this.row.error = messageOf(text);
-        if (this.bodies) this.bodies.clientResponse = text;
-      })
-      .catch(() => {})
-      .finally(() => this.end());
+    this.sink.settling(
+      res
+        .clone()
+        .text()
+        .then((text) => {
+          if (!res.ok) this.row.error = messageOf(text);
+          if (this.bodies) this.bodies.clientResponse = text;
+        })
+        .catch(() => {})
+        .finally(() => this.end()),
+    );
   }
 
   private end(): void {
     if (this.ended) return;
     this.ended = true;
     this.row.latencyMs = performance.now() - this.t0;
-    this.send(this.row);
+    this.sink.send(this.row);
   }
 }
 
