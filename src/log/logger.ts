@@ -17,6 +17,10 @@ export interface LogOptions extends Retention {
   pruneEveryMs?: number;
 }
 
+// The one-file build (build.ts lists the writer as an entry point) lays modules out from src/
+// under /$bunfs/root, where a worker is named by that layout rather than by this module's URL.
+const WRITER = import.meta.url.includes("/$bunfs/") ? "./log/writer.ts" : new URL("./writer.ts", import.meta.url).href;
+
 export class Logger {
   private pending: LogRow[] = [];
   private inFlight = 0;
@@ -62,7 +66,7 @@ export class Logger {
   /** Opens the database once here, so a bad path fails at start-up, then hands it to the writer. */
   static open(o: LogOptions): Logger {
     openStore(o.path).close();
-    const worker = new Worker(new URL("./writer.ts", import.meta.url).href);
+    const worker = new Worker(WRITER);
     worker.unref(); // the writer alone never keeps the process alive
     const open: ToWriter = {
       type: "open",
