@@ -1,56 +1,176 @@
-// Upstream faults on the data path: timeouts and broken streams are told to the client in its shape.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import Anthropic from "@anthropic-ai/sdk";
-import { startUpstream, type Upstream } from "./support/upstream.ts";
+// Upstream faults, each on every upstream protocol: before the first byte the request fails over to
+// the next target, or, with all down, the client gets an error in its own protocol's shape naming the
+// model and the last upstream error; after the first byte the client's stream fails, never finishing
+// as if complete. Provider keys appear nowhere the client can see. Clients rotate over the four
+// protocols so each fault is seen through each client's SDK somewhere in the table.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, type Proxy } from "./support/proxy.ts";
-import { openaiChunks, readSse } from "./support/wire.ts";
+import type { Reply, Upstream } from "./support/upstream.ts";
+import { upstreams } from "./conformance/upstreams/index.ts";
+import { clients } from "./conformance/clients/index.ts";
+import type { Answer, ClientDriver, Conversation, UpstreamDriver } from "./conformance/types.ts";
 
-let oa: Upstream, proxy: Proxy;
+const KEY = "faults-access-key";
+const hi: Conversation = { turns: [{ role: "user", text: "hi" }], stream: false };
+const answer: Answer = { text: ["fine ", "answer"], stop: "end", usage: { input: 3, output: 2 } };
+
+/** Each fault: what the failing upstream does, and the status a client gets when no target is left. */
+const FAULTS: { name: string; reply: (d: UpstreamDriver) => Reply | (() => Promise<Reply>); status: number }[] = [
+  { name: "429 with retry-after", reply: () => ({ error: 429, headers: { "retry-after": "20" } }), status: 429 },
+  { name: "429 without retry-after", reply: () => ({ error: 429 }), status: 429 },
+  { name: "500", reply: () => ({ error: 500 }), status: 500 },
+  { name: "502", reply: () => ({ error: 502 }), status: 502 },
+  { name: "503", reply: () => ({ error: 503 }), status: 503 },
+  { name: "529", reply: () => ({ error: 529 }), status: 529 },
+  { name: "a body that is not JSON", reply: () => ({ raw: "{not json", status: 200, contentType: "application/json" }), status: 502 },
+  {
+    name: "an HTML error page",
+    reply: () => ({ raw: "<html><body><h1>502 Bad Gateway</h1></body></html>", status: 502, contentType: "text/html" }),
+    status: 502,
+  },
+  {
+    name: "no headers within the first-byte timeout",
+    reply: (d) => async () => {
+      await Bun.sleep(900);
+      return d.reply(answer, false);
+    },
+    status: 504,
+  },
+];
+
+const servers = new Map<string, { bad: Upstream; good: Upstream }>();
+let closed: string;
+let proxy: Proxy;
+let clientTurn = 0;
+const nextClient = (): ClientDriver => clients[clientTurn++ % clients.length]!;
+
+/** Model names per test, so each test has its own rotation and its own pairs' health. */
+let seq = 0;
+const models: Record<string, { targets: string[] }> = {};
+function model(p: string, targets: ("bad" | "good" | "closed")[]): string {
+  const name = `proxy-${++seq}-model`;
+  for (const t of targets) models[name] = { targets: [...(models[name]?.targets ?? []), `${p}-${t}/u${seq}-${t}`] };
+  return name;
+}
+
+// The models each test uses are made before the proxy starts.
+const plan = new Map<string, string>();
+for (const d of upstreams) {
+  for (const f of FAULTS) {
+    plan.set(`${d.protocol}:${f.name}:failover`, model(d.protocol, ["bad", "good"]));
+    plan.set(`${d.protocol}:${f.name}:down`, model(d.protocol, ["bad"]));
+  }
+  for (const k of ["refused", "refused-down", "stall", "cut", "disconnect"])
+    plan.set(`${d.protocol}:${k}`, model(d.protocol, k.startsWith("refused") ? (k === "refused" ? ["closed", "good"] : ["closed"]) : ["bad"]));
+}
 
 beforeAll(async () => {
-  oa = await startUpstream("openai");
-  proxy = await startProxy({
-    providers: { slow: { protocol: "openai", baseUrl: oa.url, limits: { firstByteTimeoutMs: 300, idleTimeoutMs: 300 } } },
-    models: { "*": { targets: ["slow/m"] } },
+  const hole = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  closed = `http://127.0.0.1:${hole.port}`;
+  await hole.stop(true); // nothing listens there any more: connection refused
+  const providers: Record<string, unknown> = {};
+  for (const d of upstreams) {
+    const [bad, good] = await Promise.all([d.start(), d.start()]);
+    servers.set(d.protocol, { bad, good });
+    const limits = { firstByteTimeoutMs: 400, idleTimeoutMs: 400 };
+    providers[`${d.protocol}-bad`] = { protocol: d.protocol, baseUrl: bad.url, keys: [`sk-${d.protocol}-bad-secret`], limits };
+    providers[`${d.protocol}-good`] = { protocol: d.protocol, baseUrl: good.url, keys: [`sk-${d.protocol}-good-secret`], limits };
+    providers[`${d.protocol}-closed`] = { protocol: d.protocol, baseUrl: closed.replace(/\/$/, ""), keys: [`sk-${d.protocol}-closed-secret`] };
+  }
+  proxy = await startProxy({ accessKeys: [KEY], providers, models });
+});
+afterAll(async () => {
+  await proxy.close();
+  await Promise.all([...servers.values()].flatMap((s) => [s.bad.close(), s.good.close()]));
+});
+
+/** Whatever the client saw, checked for any provider key. */
+function noKeys(seen: unknown) {
+  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed)-secret/);
+}
+
+/** A stream that fails after its first byte: each SDK throws its own way, so only the rejection and its text are checked. */
+async function streamFailure(client: ClientDriver, model: string) {
+  const e = await client.send(proxy.url, KEY, model, { ...hi, stream: true }).then(
+    () => undefined,
+    (x) => x,
+  );
+  expect(e).toBeInstanceOf(Error);
+  noKeys(String(e?.message));
+}
+
+async function failure(client: ClientDriver, model: string, c: Conversation) {
+  try {
+    await client.send(proxy.url, KEY, model, c);
+  } catch (e) {
+    const err = client.error(e);
+    noKeys(err);
+    return err;
+  }
+  throw new Error("the client finished as if nothing went wrong");
+}
+
+for (const d of upstreams)
+  describe(`${d.protocol} upstream`, () => {
+    for (const f of FAULTS) {
+      test(`${f.name}: fails over to the next target before the first byte`, async () => {
+        const { bad, good } = servers.get(d.protocol)!;
+        bad.script(f.reply(d) as Reply);
+        good.script(d.reply(answer, false));
+        const client = nextClient();
+        const o = await client.send(proxy.url, KEY, plan.get(`${d.protocol}:${f.name}:failover`)!, hi);
+        expect(o.text).toBe("fine answer");
+        noKeys(o);
+      });
+      test(`${f.name}: with no target left, an error in the client's shape naming the model`, async () => {
+        servers.get(d.protocol)!.bad.script(f.reply(d) as Reply);
+        const client = nextClient();
+        const name = plan.get(`${d.protocol}:${f.name}:down`)!;
+        const e = await failure(client, name, hi);
+        expect(e.status).toBe(f.status);
+        expect(e.type).toBe(client.errorType(f.status));
+        expect(e.message).toContain(name);
+      });
+    }
+
+    test("connection refused: fails over, and alone is a 502 saying it cannot reach the upstream", async () => {
+      servers.get(d.protocol)!.good.script(d.reply(answer, false));
+      expect((await nextClient().send(proxy.url, KEY, plan.get(`${d.protocol}:refused`)!, hi)).text).toBe("fine answer");
+      const client = nextClient();
+      const e = await failure(client, plan.get(`${d.protocol}:refused-down`)!, hi);
+      expect(e.status).toBe(502);
+      expect(e.message).toMatch(/cannot reach/);
+    });
+
+    test("a stream that stalls past the idle timeout fails on the client", async () => {
+      const reply = d.reply(answer, true) as Reply & { delayMs?: number };
+      servers.get(d.protocol)!.bad.script({ ...reply, delayMs: 900 } as Reply);
+      await streamFailure(nextClient(), plan.get(`${d.protocol}:stall`)!);
+    });
+
+    test("a stream cut before its final event fails on the client", async () => {
+      servers.get(d.protocol)!.bad.script(d.cutStream(["partial ", "answer"]));
+      await streamFailure(nextClient(), plan.get(`${d.protocol}:cut`)!);
+    });
+
+    test("a client that disconnects mid-stream makes the proxy abort its upstream call", async () => {
+      const { bad } = servers.get(d.protocol)!;
+      const reply = d.reply({ ...answer, text: Array.from({ length: 50 }, (_, i) => `piece ${i} `) }, true) as Reply;
+      bad.script({ ...reply, delayMs: 50 } as Reply);
+      const abort = new AbortController();
+      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: plan.get(`${d.protocol}:disconnect`), stream: true, messages: [{ role: "user", content: "hi" }] }),
+        signal: abort.signal,
+      });
+      const reader = res.body!.getReader();
+      const rec = bad.received.at(-1)!;
+      await reader.read();
+      expect(rec.aborted).toBeFalsy();
+      abort.abort();
+      const end = Date.now() + 3000;
+      while (!rec.aborted && Date.now() < end) await Bun.sleep(20);
+      expect(rec.aborted).toBe(true);
+    });
   });
-});
-afterAll(async () => Promise.all([proxy.close(), oa.close()]));
-
-const anthropic = () => new Anthropic({ apiKey: "x", baseURL: proxy.url, maxRetries: 0 });
-const ask = { model: "m", max_tokens: 10, messages: [{ role: "user" as const, content: "hi" }] };
-
-test("no answer within the first-byte timeout is a 504 timeout in Claude shape", async () => {
-  oa.script(async () => {
-    await Bun.sleep(1500);
-    return { json: {} };
-  });
-  const t0 = performance.now();
-  const err = await anthropic().messages.create(ask).catch((e) => e);
-  expect(performance.now() - t0).toBeLessThan(1200);
-  expect(err.status).toBe(504);
-  expect(err.error.error.type).toBe("timeout_error");
-});
-
-test("a stream that stalls past the idle timeout ends with a Claude error event, not a clean finish", async () => {
-  const chunks = openaiChunks({ content: ["one", "two"] });
-  oa.script({ sse: chunks, delayMs: 800 });
-  const res = await fetch(`${proxy.url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: JSON.stringify({ ...ask, stream: true }),
-  });
-  expect(res.status).toBe(200);
-  const events = await readSse(res);
-  const names = events.map((e) => e.event);
-  expect(names.at(-1)).toBe("error");
-  expect(names).not.toContain("message_stop");
-  expect(JSON.parse(events.at(-1)!.data).error.type).toBe("timeout_error");
-});
-
-test("a stream cut before [DONE] makes the Anthropic SDK throw instead of finishing", async () => {
-  oa.script({ sse: openaiChunks({ content: ["partial ", "answer"], done: false, includeUsage: false }).slice(0, 3), cut: true });
-  const stream = anthropic().messages.stream(ask);
-  const err = await stream.finalMessage().catch((e) => e);
-  expect(err).toBeInstanceOf(Error);
-  expect(String(err.message ?? err)).toMatch(/upstream/);
-});

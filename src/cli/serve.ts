@@ -4,6 +4,7 @@ import { load, printErrors } from "./start.ts";
 import { startServer } from "../server/index.ts";
 import { Router } from "../router/index.ts";
 import { openLog } from "../log/index.ts";
+import { reloadOnChange } from "./reload.ts";
 
 export function serve(args: ParsedArgs): number {
   const t0 = performance.now();
@@ -39,6 +40,7 @@ export function serve(args: ParsedArgs): number {
     await log?.close(); // the rows still queued
     process.exit(0);
   };
+  reloadOnChange(args, engine, loaded.configPath);
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   return 0;

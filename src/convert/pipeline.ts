@@ -72,7 +72,9 @@ async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): 
   if (!plan?.attempts.length) return fail(unifiedError(404, `model "${req.model}" is not served by this proxy`, "model"));
 
   let last: UnifiedError | undefined;
+  let tried = 0;
   for (const [i, a] of plan.attempts.entries()) {
+    tried++;
     const result = await attempt(engine, call, req, ctx, a, trace);
     if (result instanceof Response) {
       engine.router.succeed(a);
@@ -84,7 +86,9 @@ async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): 
     if (result.retry) engine.router.fail(a, { status: result.status, message: result.error.message, retryAfterMs: result.retryAfterMs });
     if (!result.retry || i === plan.attempts.length - 1) break;
   }
-  return fail(last!);
+  // The client learns which of its models failed, how often, and the last upstream's own words.
+  const tries = tried > 1 ? `all ${tried} attempts failed; last: ` : "";
+  return fail({ ...last!, message: `model "${req.model}": ${tries}${last!.message}` });
 }
 
 /** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */

@@ -9,7 +9,18 @@ import { Logger } from "./logger.ts";
 export function openLog(config: ResolvedConfig): Logger | undefined {
   const l = config.logging;
   if (!l.enabled) return undefined;
-  const secrets = [
+  return Logger.open({ path: l.path, bodies: l.bodies, maxRows: l.maxRows, maxDays: l.maxDays, secrets: secretsOf(config) });
+}
+
+/** A reloaded config: its keys join those redacted, and bodies switch on or off; the rest needs a restart. */
+export function reconfigureLog(log: Logger, config: ResolvedConfig): void {
+  log.bodies = config.logging.enabled && config.logging.bodies;
+  log.addSecrets(secretsOf(config));
+}
+
+/** Every access key and provider key, and provider headers that look like credentials. */
+function secretsOf(config: ResolvedConfig): string[] {
+  return [
     ...config.accessKeys,
     ...Object.values(config.groups).flatMap((g) => g.accessKeys),
     ...Object.values(config.providers).flatMap((p) => [
@@ -17,5 +28,4 @@ export function openLog(config: ResolvedConfig): Logger | undefined {
       ...Object.entries(p.headers).flatMap(([name, value]) => (/key|auth|token|secret/i.test(name) ? [value] : [])),
     ]),
   ];
-  return Logger.open({ path: l.path, bodies: l.bodies, maxRows: l.maxRows, maxDays: l.maxDays, secrets });
 }

@@ -44,7 +44,7 @@ export class Logger {
   /** Rows dropped because the queue was full, since start */
   dropped = 0;
 
-  private constructor(private readonly worker: Worker, readonly bodies: boolean, o: LogOptions) {
+  private constructor(private readonly worker: Worker, public bodies: boolean, o: LogOptions) {
     this.queueLimit = o.queueLimit ?? 10_000;
     this.batchRows = o.batchRows ?? 200;
     this.flushMs = o.flushMs ?? 25;
@@ -77,6 +77,11 @@ export class Logger {
     };
     worker.postMessage(open);
     return new Logger(worker, o.bodies, o);
+  }
+
+  /** Keys of a reloaded config: redacted from now on, as are all the earlier ones (queued rows may hold them). */
+  addSecrets(secrets: string[]): void {
+    this.worker.postMessage({ type: "secrets", secrets } satisfies ToWriter);
   }
 
   begin(start: TraceStart): Trace {

@@ -6,6 +6,7 @@ import { redactor } from "./redact.ts";
 
 export type ToWriter =
   | { type: "open"; path: string; secrets: string[]; retention: Retention; pruneEveryMs: number }
+  | { type: "secrets"; secrets: string[] }
   | { type: "rows"; rows: LogRow[]; dropped: number }
   | { type: "flush"; id: number; prune?: boolean };
 
@@ -16,6 +17,7 @@ declare const self: Worker;
 let db: Database | undefined;
 let write: Writer;
 let redact: (s: string) => string = (s) => s;
+let secrets: string[] = [];
 let retention: Retention = {};
 const post = (m: FromWriter) => self.postMessage(m);
 
@@ -38,10 +40,15 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
       case "open":
         db = openStore(m.path);
         write = rowWriter(db);
-        redact = redactor(m.secrets);
+        secrets = m.secrets;
+        redact = redactor(secrets);
         retention = m.retention;
         pruneNow();
         setInterval(pruneNow, m.pruneEveryMs);
+        return;
+      case "secrets":
+        secrets = [...new Set([...secrets, ...m.secrets])];
+        redact = redactor(secrets);
         return;
       case "rows":
         if (db) write(m.rows.map(clean), m.dropped);

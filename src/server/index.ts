@@ -1,6 +1,6 @@
 // Bun.serve and the route table: each protocol's routes, optionally under a group's path prefix.
 import type { Server } from "bun";
-import type { ModelRoute } from "../config/schema.ts";
+import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import type { ProtocolName } from "../mapping/load.ts";
 import { generate, type Engine, type ChatCall, type RouteParams } from "../convert/pipeline.ts";
 import { countTokens } from "../convert/count.ts";
@@ -48,22 +48,35 @@ function sniff(req: Request, url: URL): ProtocolName {
   return req.headers.has("anthropic-version") || req.headers.has("x-api-key") ? "claude" : "openai";
 }
 
-export function startServer(engine: Engine, listen: { host: string; port: number }): Server {
-  const root: Scope = { models: engine.config.models, keys: new Set(engine.config.accessKeys) };
+/** The root scope and each group's, made once per config. */
+function scopesOf(config: ResolvedConfig) {
+  const root: Scope = { models: config.models, keys: new Set(config.accessKeys) };
   const groups = new Map<string, Scope>(
-    Object.values(engine.config.groups).map((g) => [
-      g.name,
-      { models: g.models, keys: new Set(g.accessKeys.length ? g.accessKeys : engine.config.accessKeys) },
-    ]),
+    Object.values(config.groups).map((g) => [g.name, { models: g.models, keys: new Set(g.accessKeys.length ? g.accessKeys : config.accessKeys) }]),
   );
-  const maxBody = engine.config.limits.maxBodyBytes;
+  return { config, root, groups };
+}
+
+const STARTED = Date.now();
+
+/**
+ * `engine` may be swapped whole by a reload (Object.assign of config, mappings and router): each
+ * request takes its own snapshot when it arrives, so requests in flight finish on the old one.
+ */
+export function startServer(live: Engine, listen: { host: string; port: number }): Server {
+  let scopes = scopesOf(live.config);
 
   return Bun.serve({
     hostname: listen.host,
     port: listen.port,
     idleTimeout: 0, // long generations stream slowly; the upstream idle timeout guards instead
-    maxRequestBodySize: maxBody + 1024 * 1024,
+    // Bun's own limit only stops absurd bodies; the configured one is answered in the caller's shape below.
+    maxRequestBodySize: 2 ** 31,
     async fetch(req) {
+      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
+      if (scopes.config !== engine.config) scopes = scopesOf(engine.config);
+      const { root, groups } = scopes;
+      const maxBody = engine.config.limits.maxBodyBytes;
       const url = new URL(req.url);
       let path = url.pathname;
       if (path === "/health" || path === "/") return Response.json({ status: "ok", version: VERSION });
@@ -79,6 +92,10 @@ export function startServer(engine: Engine, listen: { host: string; port: number
       const fail = (status: number, message: string, param?: string) =>
         errorResponse(engine.mappings, client, unifiedError(status, message, param));
 
+      if (path === "/admin/status" && !group) {
+        if (!allowed(root.keys, presentedKey(req, url))) return fail(401, "invalid access key");
+        return Response.json(adminStatus(engine));
+      }
       if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
       if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
       if (!allowed(scope.keys, presentedKey(req, url)))
@@ -86,8 +103,8 @@ export function startServer(engine: Engine, listen: { host: string; port: number
 
       let body: unknown;
       if (route.method === "POST") {
-        const text = await req.text();
-        if (text.length > maxBody) return fail(413, `request body is larger than ${maxBody} bytes`, "body");
+        const text = await readBody(req, maxBody);
+        if (text === undefined) return fail(413, `request body is larger than ${maxBody} bytes`, "body");
         try {
           body = JSON.parse(text);
         } catch (e) {
@@ -102,4 +119,30 @@ export function startServer(engine: Engine, listen: { host: string; port: number
       }
     },
   });
+}
+
+/** Each target × key pair's state: key labels only, never keys. */
+function adminStatus(engine: Engine) {
+  return {
+    version: VERSION,
+    startedAt: new Date(STARTED).toISOString(),
+    config: engine.config.file ?? "built-in default",
+    providers: Object.values(engine.config.providers).map((p) => ({ name: p.name, protocol: p.protocol, baseUrl: p.baseUrl, keys: p.keys.length })),
+    pairs: engine.router.status(),
+  };
+}
+
+/** The body as text, or undefined once it passes `max` bytes: a body without a length is read only that far. */
+async function readBody(req: Request, max: number): Promise<string | undefined> {
+  const length = req.headers.get("content-length");
+  if (length !== null) return Number(length) > max ? undefined : req.text();
+  if (!req.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.byteLength;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -86,6 +86,13 @@ export const Thinking = Type.Object({
   effort: Type.Optional(Type.String()),
 });
 
+/** Structured output: JSON, optionally held to a schema. Absent means free text. */
+export const ResponseFormat = Type.Object({
+  type: Type.Literal("json"),
+  schema: Type.Optional(Type.Unknown()),
+  name: Type.Optional(Type.String()),
+});
+
 export const Request = Type.Object({
   model: Type.String(),
   system: Type.Optional(Type.Array(TextPart)),
@@ -94,6 +101,7 @@ export const Request = Type.Object({
   toolChoice: Type.Optional(ToolChoice),
   sampling: Type.Optional(Sampling),
   thinking: Type.Optional(Thinking),
+  responseFormat: Type.Optional(ResponseFormat),
   stream: Type.Optional(Type.Boolean()),
   user: Type.Optional(Type.String()),
   /** Protocol fields with no unified meaning, carried to an upstream of the same protocol. */
@@ -109,4 +117,5 @@ export type Part = Static<typeof Part>;
 export type Message = Static<typeof Message>;
 export type Tool = Static<typeof Tool>;
 export type ToolChoice = Static<typeof ToolChoice>;
+export type ResponseFormat = Static<typeof ResponseFormat>;
 export type Request = Static<typeof Request>;

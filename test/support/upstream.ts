@@ -9,6 +9,8 @@ export interface Received {
   query: URLSearchParams;
   headers: Record<string, string>; // lower-cased names
   body: any; // parsed JSON, else raw text, undefined when empty
+  /** Set when the caller went away before the reply was done (the proxy aborted its upstream call) */
+  aborted?: boolean;
 }
 export type SseEvent = { event?: string; data: unknown /* object → JSON; string → as is, e.g. "[DONE]" */ };
 export type Reply =
@@ -189,6 +191,7 @@ export async function startUpstream(protocol: Protocol): Promise<Upstream> {
         body: await readBody(request),
       };
       received.push(rec);
+      request.signal.addEventListener("abort", () => (rec.aborted = true), { once: true });
       if (!routes.has(`${rec.method} ${rec.path}`) && !PATTERNS[protocol]?.test(`${rec.method} ${rec.path}`)) {
         const msg = protocol === "openai" ? `Invalid URL (${rec.method} ${rec.path})` : protocol === "ollama" ? "404 page not found" : "Not Found";
         return render(protocol, { error: 404, body: errorBody(protocol, 404, msg) });

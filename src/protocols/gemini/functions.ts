@@ -3,7 +3,7 @@
 import type { Message, Part, TextPart, ToolCallPart, ToolResultPart } from "../../unified/index.ts";
 import { randomId, type MappingFunction } from "../../mapping/functions.ts";
 import { mergeTurns, withoutEmptyText } from "../turns.ts";
-import { geminiSchema } from "./schema.ts";
+import { geminiSchema, jsonSchemaFromGemini } from "./schema.ts";
 
 /**
  * Gemini has no call ids (or optional ones): calls without one get `call_<turn>_<n>`, the same each
@@ -123,4 +123,5 @@ export function callSignature(p: ToolCallPart): string | undefined {
 
 export const geminiFunctions = {
   geminiIds, geminiTurns, geminiResponse, geminiResultContent, geminiCamel, geminiModelName, geminiSchema, geminiCallId,
+  jsonSchemaFromGemini,
 };

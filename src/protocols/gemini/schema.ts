@@ -106,3 +106,25 @@ function isObject(v: unknown): v is Schema {
 function asObject(v: unknown): Schema {
   return isObject(v) ? v : {};
 }
+
+/**
+ * A Gemini schema (OpenAPI subset, often with upper-case types from the SDKs' `Type` enum) as the
+ * plain JSON Schema other protocols take: types lower-cased, `nullable` as a "null" type,
+ * Gemini-only keywords dropped.
+ */
+export const jsonSchemaFromGemini: MappingFunction = (schema: unknown) => (isObject(schema) ? toJsonSchema(schema) : schema);
+
+function toJsonSchema(s: Schema): Schema {
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (k === "nullable" || k === "propertyOrdering" || (k === "format" && v === "enum")) continue;
+    if (k === "type" && typeof v === "string") out.type = v.toLowerCase();
+    else if (k === "properties" && isObject(v))
+      out.properties = Object.fromEntries(Object.entries(v).map(([name, p]) => [name, isObject(p) ? toJsonSchema(p) : p]));
+    else if ((k === "items" || k === "additionalProperties") && isObject(v)) out[k] = toJsonSchema(v);
+    else if ((k === "anyOf" || k === "oneOf" || k === "allOf") && Array.isArray(v)) out[k] = v.map((x) => (isObject(x) ? toJsonSchema(x) : x));
+    else out[k] = v;
+  }
+  if (s.nullable === true && typeof out.type === "string") out.type = [out.type, "null"];
+  return out;
+}
