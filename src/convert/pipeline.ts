@@ -164,7 +164,11 @@ async function whole(
   trace?.upstreamJson(json);
   trace?.usage(unified.usage);
   const client = engine.mappings[call.client];
-  if (!asStream) return Response.json(client.spec["response.encode"].run(unified, ctx));
+  if (!asStream) {
+    const out = client.spec["response.encode"].run(unified, ctx);
+    trace?.clientJson(out);
+    return Response.json(out);
+  }
   // Asked to stream but answered whole: replay it in the client's stream grammar.
   const enc = clientStream(engine, call);
   const writer = frameWriter(enc.frame);
@@ -175,6 +179,7 @@ async function whole(
   }
   if (enc.done) text += writer.write({ data: enc.done });
   text += writer.end();
+  trace?.clientText(text);
   return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
 }
 

@@ -74,3 +74,13 @@ test("the writer redacts error messages too", async () => {
     { status: 502, error: "refused [redacted]", trail: JSON.stringify([{ target: "", keyLabel: "", status: 401, error: "upstream said: bad key [redacted]" }]) },
   ]);
 });
+
+test("keys added by a reload are redacted from then on, and the earlier ones still are", async () => {
+  const path = join(dir, "reload.db");
+  const log = Logger.open({ path, bodies: false, secrets: ["sk-before-1111"], flushMs: 1 });
+  log.addSecrets(["sk-after-2222"]);
+  const t = log.begin({ client: "openai", body: { model: "m" }, headers: new Headers() });
+  t.answered(Response.json({ error: { message: "keys sk-before-1111 and sk-after-2222" } }, { status: 502 }));
+  await log.close();
+  expect(read(path, "SELECT error FROM requests")).toEqual([{ error: "keys [redacted] and [redacted]" }]);
+});

@@ -77,6 +77,15 @@ export class Trace {
     if (this.bodies) this.bodies.upstreamResponse = JSON.stringify(json);
   }
 
+  /** The client's whole response, as the pipeline made it (so no response is cloned to read it back). */
+  clientJson(json: unknown): void {
+    if (this.bodies) this.bodies.clientResponse = JSON.stringify(json);
+  }
+
+  clientText(text: string): void {
+    if (this.bodies) this.bodies.clientResponse = text;
+  }
+
   usage(u: Usage): void {
     this.row.usage = u;
   }
@@ -111,17 +120,20 @@ export class Trace {
     };
   }
 
-  /** The response the client gets. A stream's row is finished by its end; an error's message is what the client read. */
+  /**
+   * The response the client gets. A stream's row is finished by its end. An error's body is read
+   * back (errors are small and rare) for the message the client read, whatever its protocol.
+   */
   answered(res: Response): void {
     this.row.status = res.status;
     if (this.streaming) return;
-    if (res.ok && !this.bodies) return this.end();
+    if (res.ok) return this.end();
     this.sink.settling(
       res
         .clone()
         .text()
         .then((text) => {
-          if (!res.ok) this.row.error = messageOf(text);
+          this.row.error = messageOf(text);
           if (this.bodies) this.bodies.clientResponse = text;
         })
         .catch(() => {})
