@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { GoogleGenAI } from "@google/genai";
 import { errorBody, type Upstream } from "./support/upstream.ts";
 import { startProxy, type Proxy } from "./support/proxy.ts";
 import { upstream as claude } from "./conformance/upstreams/claude.ts";
@@ -136,6 +137,34 @@ describe("rows, without bodies", () => {
     expect(a.error).toContain("nowhere/x");
     expect(b).toMatchObject({ model: "fast", attempts: 0, status: 400 });
     expect(b.error).toContain("max_tokens");
+  });
+
+  test("a Gemini client's streamed request: the model from its URL, tokens from the stream", async () => {
+    oa.script(openai.reply(answer, true));
+    const google = new GoogleGenAI({ apiKey: ACCESS, httpOptions: { baseUrl: proxy.url } });
+    let text = "";
+    for await (const c of await google.models.generateContentStream({ model: "gpt-4o-mini", contents: "Say hello" })) text += c.text ?? "";
+    expect(text).toBe("Hello there");
+    await proxy.log!.flush();
+    const row = rows(db()).at(-1);
+    expect(row).toMatchObject({ client: "gemini", route: expect.stringMatching(/^\/v1(beta)?\/models\/gpt-4o-mini:streamGenerateContent$/), model: "gpt-4o-mini", target: "oa/gpt-4o-mini", stream: 1, input_tokens: 12, output_tokens: 3, error: null });
+  });
+
+  test("a stream the client leaves early is logged with why it ended", async () => {
+    cl.script({ ...(claude.reply({ ...answer, text: Array(30).fill("word ") }, true) as object), delayMs: 20 } as any);
+    const ac = new AbortController();
+    const res = await fetch(`${proxy.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": ACCESS, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "fast", max_tokens: 50, stream: true, messages: ask }),
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    ac.abort();
+    let row: any;
+    for (let i = 0; i < 100 && row?.model !== "fast"; i++) await Bun.sleep(20), await proxy.log!.flush(), (row = rows(db()).at(-1));
+    expect(row).toMatchObject({ model: "fast", stream: 1, status: 200, error: "client closed the stream before its end" });
   });
 
   test("a group's request carries the group's name", async () => {

@@ -100,6 +100,7 @@ export class Trace {
     }
     return {
       observe: (e) => {
+        if (this.ended) return; // the row is on its way: a cancelled stream's last gasp must not rewrite it
         this.assembled?.push(e);
         if (this.row.ttftMs === undefined && (e.type === "text_delta" || e.type === "thinking_delta" || e.type === "block_start"))
           this.row.ttftMs = performance.now() - this.t0;
