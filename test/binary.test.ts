@@ -59,6 +59,14 @@ test("dist/ccproxy runs from an empty directory with the built-in mappings and c
   expect(msg.usage.input_tokens).toBe(7);
   expect(upstream.received.at(-1)!.body.model).toBe("gpt-test");
   expect(upstream.received.at(-1)!.headers.authorization).toBe("Bearer sk-up");
+
+  // The log writer runs as a worker inside the binary; `ccproxy logs` reads what it wrote.
+  let logged = "";
+  for (let i = 0; i < 40 && !logged; i++) {
+    await Bun.sleep(50);
+    logged = Bun.spawnSync([join(dir, "ccproxy"), "logs", "--json"], { cwd, env: { HOME: cwd } }).stdout.toString();
+  }
+  expect(JSON.parse(logged)).toMatchObject({ client: "claude", model: "claude-x", target: "up/gpt-test", keyLabel: "up#1", status: 200 });
 }, 30_000);
 
 test("dist/ccproxy check reports a broken mapping override as file:line and exits non-zero", () => {

@@ -4,6 +4,10 @@
 // asserts what the client got (native tool calls) and what the upstream received (no tools, an
 // instruction naming every tool, earlier calls and results as tagged text).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startProxy, type Proxy } from "./support/proxy.ts";
 import type { Received, Reply, Upstream } from "./support/upstream.ts";
 import { TIME, WEATHER } from "./conformance/cases.ts";
@@ -227,3 +231,31 @@ for (const up of [openaiUpstream, ollamaUpstream])
       expect(server().received.at(-1)!.body.tools).toHaveLength(2);
     });
   });
+
+test("the request log records the refused native attempt and the compat retry", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ccproxy-compat-log-"));
+  const file = join(dir, "log.db");
+  const logged = await startProxy({
+    accessKeys: [KEY],
+    logging: { path: file },
+    providers: { ollama: { protocol: "ollama", baseUrl: running.get("ollama")!.url } },
+    models: { "auto-*": { targets: ["ollama/logged-model"], toolCompat: "auto" } },
+  });
+  try {
+    running.get("ollama")!.script(...[1, 2].map(() => tagged(ollamaUpstream, [call("get_weather", { city: "Lyon" })], false)));
+    const client = clients.find((c) => c.protocol === "openai")!;
+    const got = await client.send(logged.url, KEY, "auto-x", ask);
+    expect(got.toolCalls.map((t) => t.name)).toEqual(["get_weather"]);
+    await logged.log!.flush();
+    const db = new Database(file, { readonly: true });
+    const row = db.query("SELECT * FROM requests ORDER BY id DESC LIMIT 1").get() as any;
+    db.close();
+    expect(row).toMatchObject({ model: "auto-x", target: "ollama/logged-model", attempts: 2, status: 200 });
+    const trail = JSON.parse(row.trail);
+    expect(trail).toEqual([expect.objectContaining({ target: "ollama/logged-model", status: 400 })]);
+    expect(trail[0].error).toContain("does not support tools (retried in tool compatibility mode)");
+  } finally {
+    await logged.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

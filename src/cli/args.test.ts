@@ -62,4 +62,29 @@ describe("parseArgs", () => {
     expect(parseArgs(["--dump", "x"]).errors).toEqual(["--dump does not apply to serve"]);
     expect(parseArgs(["--host", "a", "--host", "b"]).errors).toEqual(["--host given twice"]);
   });
+
+  test("logs: its switches and filters", () => {
+    expect(parseArgs(["logs", "--config", "c.yaml", "--follow", "--model", "sonnet", "--errors", "--since=24h", "--limit", "50", "--json"])).toEqual({
+      command: "logs",
+      config: "c.yaml",
+      follow: true,
+      model: "sonnet",
+      onlyErrors: true,
+      since: "24h",
+      limit: 50,
+      json: true,
+      errors: [],
+    });
+    expect(parseArgs(["logs", "--stats"])).toEqual({ command: "logs", stats: true, errors: [] });
+    expect(HELP_TEXT).toContain("ccproxy logs --stats");
+  });
+
+  test("logs: misuse", () => {
+    expect(parseArgs(["logs", "--limit", "0"]).errors).toEqual(['--limit must be a positive number, not "0"']);
+    expect(parseArgs(["logs", "--json=yes"]).errors).toEqual(["--json takes no value"]);
+    expect(parseArgs(["serve", "--follow"]).errors).toEqual(["--follow does not apply to serve"]);
+    expect(parseArgs(["check", "--model", "x"]).errors).toEqual(["--model does not apply to check"]);
+    expect(parseArgs(["logs", "--stats", "--follow"]).errors).toEqual(["--stats sums; it does not take --follow, --errors or --limit"]);
+    expect(parseArgs(["logs", "--port", "1"]).errors).toEqual(["--port does not apply to logs"]);
+  });
 });

@@ -5,6 +5,7 @@ import { watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Engine } from "../convert/pipeline.ts";
 import { Router } from "../router/index.ts";
+import { reconfigureLog } from "../log/index.ts";
 import type { ParsedArgs } from "./args.ts";
 import { load, printErrors } from "./start.ts";
 
@@ -21,6 +22,7 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
     if (was.host !== now.host || was.port !== now.port)
       console.error(`ccproxy: listen ${now.host}:${now.port} takes effect on restart; still listening on ${was.host}:${was.port}`);
     Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: new Router(loaded.config) });
+    if (engine.log) reconfigureLog(engine.log, loaded.config);
     console.log(`ccproxy: config reloaded (${why})`);
   };
   process.on("SIGHUP", () => reload("SIGHUP"));

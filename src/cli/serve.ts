@@ -3,6 +3,7 @@ import type { ParsedArgs } from "./args.ts";
 import { load, printErrors } from "./start.ts";
 import { startServer } from "../server/index.ts";
 import { Router } from "../router/index.ts";
+import { openLog } from "../log/index.ts";
 import { reloadOnChange } from "./reload.ts";
 
 export function serve(args: ParsedArgs): number {
@@ -14,7 +15,14 @@ export function serve(args: ParsedArgs): number {
     return 1;
   }
   const config = loaded.config;
-  const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config) };
+  let log;
+  try {
+    log = openLog(config);
+  } catch (e) {
+    console.error(`ccproxy: cannot open the log at ${config.logging.path}: ${(e as Error).message}`);
+    return 1;
+  }
+  const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log };
   let server;
   try {
     server = startServer(engine, config.listen);
@@ -26,8 +34,10 @@ export function serve(args: ParsedArgs): number {
   const providers = Object.values(config.providers).map((p) => `${p.name} (${p.protocol})`).join(", ");
   console.log(`ccproxy listening on http://${server.hostname}:${server.port} (ready in ${ms} ms)`);
   console.log(`config: ${loaded.configPath ?? "built-in default"}; providers: ${providers || "none"}`);
-  const stop = () => {
+  console.log(log ? `log: ${config.logging.path}${config.logging.bodies ? " (with bodies)" : ""}` : "log: off");
+  const stop = async () => {
     server.stop();
+    await log?.close(); // the rows still queued
     process.exit(0);
   };
   reloadOnChange(args, engine, loaded.configPath);

@@ -39,7 +39,7 @@ describe("loadConfig: defaults and interpolation", () => {
       idleTimeoutMs: 120000,
       maxBodyBytes: 33554432,
     });
-    expect(c.logging).toEqual({ path: "/home/u/.local/share/ccproxy/log.db", bodies: false });
+    expect(c.logging).toEqual({ enabled: true, path: "/home/u/.local/share/ccproxy/log.db", bodies: false });
     expect(c.mappings).toBeUndefined();
     expect(c.providers.ds).toEqual({
       name: "ds",
@@ -90,7 +90,7 @@ providers: {}
     expect(r.errors).toEqual([]);
     expect(r.config!.listen).toEqual({ host: "::1", port: 9000 });
     expect(r.config!.accessKeys).toEqual(["k1"]);
-    expect(r.config!.logging).toEqual({ path: join(r.dir, "log.db"), bodies: true, maxRows: 10 });
+    expect(r.config!.logging).toEqual({ enabled: true, path: join(r.dir, "log.db"), bodies: true, maxRows: 10 });
     expect(r.config!.mappings).toBe("/home/u/maps");
   });
 });

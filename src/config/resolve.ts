@@ -80,6 +80,7 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
     listen,
     accessKeys: keyList(config.accessKeys),
     logging: {
+      enabled: logging.enabled ?? true,
       path: expandPath(logging.path ?? DEFAULT_LOG_PATH, o.home, base),
       bodies: logging.bodies ?? false,
       ...(logging.maxRows !== undefined && { maxRows: logging.maxRows }),

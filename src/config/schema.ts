@@ -35,6 +35,8 @@ export const DEFAULT_LOG_PATH = "~/.local/share/ccproxy/log.db";
 
 export const LoggingSchema = Type.Object(
   {
+    /** false turns the request log off */
+    enabled: Type.Optional(Type.Boolean()),
     path: Type.Optional(Type.String({ minLength: 1 })),
     bodies: Type.Optional(Type.Boolean()),
     maxRows: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -134,7 +136,7 @@ export interface ResolvedConfig {
   file?: string;
   listen: { host: string; port: number };
   accessKeys: string[];
-  logging: { path: string; bodies: boolean; maxRows?: number; maxDays?: number };
+  logging: { enabled: boolean; path: string; bodies: boolean; maxRows?: number; maxDays?: number };
   limits: Required<Limits>;
   mappings?: string;
   providers: Record<string, ResolvedProvider>;

@@ -12,11 +12,14 @@ import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
 import { frameWriter, type Frame } from "./frames.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
+import type { Logger, Trace } from "../log/index.ts";
 
 export interface Engine {
   config: ResolvedConfig;
   mappings: MappingSet;
   router: Router;
+  /** The request log; absent when logging is off */
+  log?: Logger;
 }
 
 export interface ChatCall {
@@ -30,6 +33,9 @@ export interface ChatCall {
   toolCompat?: ToolCompat;
   /** What the route's URL says (Gemini: the model, streaming, and the stream's framing) */
   route?: RouteParams;
+  /** For the log: the route's path and the group it was served under */
+  path?: string;
+  group?: string;
 }
 
 export interface RouteParams {
@@ -52,9 +58,17 @@ export function decodeRequest(engine: Engine, call: ChatCall): { req: Request; c
 }
 
 export async function generate(engine: Engine, call: ChatCall): Promise<Response> {
+  const trace = engine.log?.begin({ ...call, model: call.route?.model });
+  const res = await route(engine, call, trace);
+  trace?.answered(res);
+  return res;
+}
+
+async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): Promise<Response> {
   const decoded = decodeRequest(engine, call);
   if (decoded instanceof Response) return decoded;
   const { req, ctx } = decoded;
+  trace?.request(req.model, !!req.stream);
   const fail = (e: UnifiedError) => errorResponse(engine.mappings, call.client, e);
 
   const plan = engine.router.plan(call.models, req.model);
@@ -66,14 +80,17 @@ export async function generate(engine: Engine, call: ChatCall): Promise<Response
   for (const [i, a] of plan.attempts.entries()) {
     tried++;
     const target = `${a.provider.name}/${a.model}`;
-    let result = await attempt(engine, call, req, ctx, a, compat.session(target));
-    if (!(result instanceof Response) && compat.fallback(target, result.error))
-      result = await attempt(engine, call, req, ctx, a, compat.session(target));
+    let result = await attempt(engine, call, req, ctx, a, compat.session(target), trace);
+    if (!(result instanceof Response) && compat.fallback(target, result.error)) {
+      trace?.failed(`${result.error.message} (retried in tool compatibility mode)`, result.status);
+      result = await attempt(engine, call, req, ctx, a, compat.session(target), trace);
+    }
     if (result instanceof Response) {
       engine.router.succeed(a);
       return result;
     }
     last = result.error;
+    trace?.failed(result.error.message, result.status);
     // A fault of the upstream (not of the request) cools the pair down for the next requests.
     if (result.retry) engine.router.fail(a, { status: result.status, message: result.error.message, retryAfterMs: result.retryAfterMs });
     if (!result.retry || i === plan.attempts.length - 1) break;
@@ -93,6 +110,7 @@ async function attempt(
   ctx: MappingContext,
   a: Attempt,
   compat: CompatSession | undefined,
+  trace?: Trace,
 ): Promise<Outcome> {
   const protocol = a.provider.protocol as ProtocolName;
   const upstream = engine.mappings[protocol];
@@ -101,6 +119,8 @@ async function attempt(
   const where = `${a.provider.name}/${a.model}`;
   const body = upstream.spec["request.encode"].run({ ...(compat ? compat.request(req) : req), model: a.model }, ctx);
   const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers }, { model: a.model, stream: !!req.stream });
+  const payload = JSON.stringify(body);
+  trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
 
   // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
   // after that only the idle timeout between chunks applies.
@@ -113,17 +133,19 @@ async function attempt(
   try {
     let res: globalThis.Response;
     try {
-      res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(body), signal: abort.signal });
+      res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: abort.signal });
     } catch (e) {
       return { error: networkError(e, where, timedOut, ms), retry: true };
     }
     if (!res.ok) {
-      const error = upstreamError(engine.mappings, protocol, res.status, await res.text().catch(() => ""), where);
+      const text = await res.text().catch(() => "");
+      trace?.upstreamBody(text);
+      const error = upstreamError(engine.mappings, protocol, res.status, text, where);
       const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;
       return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
     }
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat);
+    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat, trace);
     const reader = res.body!.getReader();
     let first: ReadableStreamReadResult<Uint8Array>;
     try {
@@ -132,7 +154,7 @@ async function attempt(
       return { error: networkError(e, where, timedOut, ms), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
-    return streamed(engine, call, reader, first.value, protocol, ctx, a, compat);
+    return streamed(engine, call, reader, first.value, protocol, ctx, a, compat, trace);
   } finally {
     clearTimeout(timer);
     call.signal?.removeEventListener("abort", onClientGone);
@@ -148,6 +170,7 @@ async function whole(
   where: string,
   asStream: boolean,
   compat: CompatSession | undefined,
+  trace?: Trace,
 ): Promise<Outcome> {
   let json: unknown;
   try {
@@ -157,8 +180,14 @@ async function whole(
   }
   const decoded = engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse;
   const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
+  trace?.upstreamJson(json);
+  trace?.usage(unified.usage);
   const client = engine.mappings[call.client];
-  if (!asStream) return Response.json(client.spec["response.encode"].run(unified, ctx));
+  if (!asStream) {
+    const out = client.spec["response.encode"].run(unified, ctx);
+    trace?.clientJson(out);
+    return Response.json(out);
+  }
   // Asked to stream but answered whole: replay it in the client's stream grammar.
   const enc = clientStream(engine, call);
   const writer = frameWriter(enc.frame);
@@ -169,6 +198,7 @@ async function whole(
   }
   if (enc.done) text += writer.write({ data: enc.done });
   text += writer.end();
+  trace?.clientText(text);
   return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
 }
 
@@ -182,8 +212,10 @@ function streamed(
   ctx: MappingContext,
   a: Attempt,
   compat: CompatSession | undefined,
+  trace?: Trace,
 ): Response {
   const encode = clientStream(engine, call);
+  const hooks = trace?.stream();
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
@@ -191,6 +223,8 @@ function streamed(
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
     rewrite: compat?.events(),
+    observe: hooks?.observe,
+    tap: hooks,
   });
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },

@@ -20,6 +20,14 @@ export interface StreamOptions {
   first?: Uint8Array;
   /** Rewrites decoded events before the normalizer (tool compatibility mode) */
   rewrite?: EventRewrite;
+  /** Sees the raw upstream bytes, the client's text and the stream's end, for logging; must not throw */
+  tap?: StreamTap;
+}
+
+export interface StreamTap {
+  upstream?(chunk: Uint8Array): void;
+  client?(text: string): void;
+  end?(cancelled: boolean): void;
 }
 
 const encoder = new TextEncoder();
@@ -80,7 +88,8 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     }
   }
 
-  if (o.first) decodeFrames(parser.push(o.first));
+  const tap = o.tap;
+  if (o.first) tap?.upstream?.(o.first), decodeFrames(parser.push(o.first));
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -88,24 +97,27 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         try {
           const r = await next();
           if (r.done) finish();
-          else decodeFrames(parser.push(r.value));
+          else tap?.upstream?.(r.value), decodeFrames(parser.push(r.value));
         } catch (e) {
           normalizer.fail(streamFault(e, o.idleTimeoutMs));
           upstream.cancel().catch(() => {});
         }
       }
       if (out) {
+        tap?.client?.(out);
         controller.enqueue(encoder.encode(out));
         out = "";
       }
       if (normalizer.done) {
         controller.close();
         upstream.cancel().catch(() => {});
+        tap?.end?.(false);
       }
     },
     cancel() {
       // The client went away: stop reading (and paying for) the upstream.
       upstream.cancel().catch(() => {});
+      tap?.end?.(true);
     },
   });
 }

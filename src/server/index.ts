@@ -73,7 +73,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     // Bun's own limit only stops absurd bodies; the configured one is answered in the caller's shape below.
     maxRequestBodySize: 2 ** 31,
     async fetch(req) {
-      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router };
+      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
       if (scopes.config !== engine.config) scopes = scopesOf(engine.config);
       const { root, groups } = scopes;
       const maxBody = engine.config.limits.maxBodyBytes;
@@ -115,7 +115,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
         }
       }
       try {
-        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params, toolCompat: compat ? "compat" : undefined });
+        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params, path, group: group && head, toolCompat: compat ? "compat" : undefined });
       } catch (e) {
         console.error("ccproxy: internal error", e);
         return fail(500, `internal error: ${(e as Error).message}`);

@@ -9,11 +9,14 @@ import { formatError } from "../../src/config/yaml-source.ts";
 import { mappingFunctions } from "../../src/protocols/functions.ts";
 import { startServer } from "../../src/server/index.ts";
 import { Router } from "../../src/router/index.ts";
+import { openLog, type Logger } from "../../src/log/index.ts";
 
 export interface Proxy {
   url: string;
   port: number;
   mappings: MappingSet;
+  /** Present when the config has a `logging` block */
+  log?: Logger;
   close(): Promise<void>;
 }
 
@@ -33,13 +36,16 @@ export async function startProxy(config: Record<string, unknown>): Promise<Proxy
     mappings = m.mappings;
     if (!loaded.config.mappings) builtin = mappings;
   }
-  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config) }, loaded.config.listen);
+  const log = config.logging ? openLog(loaded.config) : undefined;
+  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config), log }, loaded.config.listen);
   return {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,
     mappings,
+    log,
     async close() {
       await server.stop(true);
+      await log?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,86 @@
+import { afterAll, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Logger } from "./logger.ts";
+import { openStore, rowWriter } from "./store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ccproxy-logger-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const read = (path: string, sql: string) => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.query(sql).all();
+  } finally {
+    db.close();
+  }
+};
+
+/** One request through a trace, answered with `status` (sync: the row is queued at once). */
+function request(log: Logger, status = 200, model = "m") {
+  log.begin({ client: "openai", body: { model }, headers: new Headers() }).answered(new Response(null, { status }));
+}
+
+test("a full queue drops rows and counts them instead of waiting; the count reaches the database", async () => {
+  const path = join(dir, "full.db");
+  const log = Logger.open({ path, bodies: false, secrets: [], queueLimit: 2, batchRows: 100, flushMs: 10_000 });
+  for (let i = 0; i < 5; i++) request(log, 200, `m${i}`);
+  expect(log.dropped).toBe(3);
+  await log.flush();
+  expect(read(path, "SELECT model FROM requests ORDER BY id")).toEqual([{ model: "m0" }, { model: "m1" }]);
+  expect(read(path, "SELECT value FROM counters")).toEqual([{ value: 3 }]);
+  request(log, 200, "after");
+  await log.close();
+  expect(read(path, "SELECT count(*) AS n FROM requests")).toEqual([{ n: 3 }]);
+});
+
+test("rows are written without a flush, within the flush interval", async () => {
+  const path = join(dir, "timer.db");
+  const log = Logger.open({ path, bodies: false, secrets: [], flushMs: 5 });
+  request(log);
+  const until = Date.now() + 2000;
+  while (Date.now() < until && !(read(path, "SELECT count(*) AS n FROM requests")[0] as { n: number }).n) await Bun.sleep(10);
+  expect(read(path, "SELECT count(*) AS n FROM requests")).toEqual([{ n: 1 }]);
+  await log.close();
+});
+
+test("retention: old rows go when the log opens, excess rows in the background", async () => {
+  const path = join(dir, "retain.db");
+  const db = openStore(path);
+  const now = Date.now();
+  rowWriter(db)([{ time: now - 40 * 86_400_000, client: "claude", model: "ancient", attempts: 1, stream: false }], 0);
+  db.close();
+  const log = Logger.open({ path, bodies: false, secrets: [], maxDays: 30, maxRows: 3, pruneEveryMs: 20 });
+  await log.flush();
+  expect(read(path, "SELECT count(*) AS n FROM requests")).toEqual([{ n: 0 }]);
+  for (let i = 0; i < 6; i++) request(log, 200, `m${i}`);
+  await log.flush();
+  const until = Date.now() + 2000;
+  while (Date.now() < until && (read(path, "SELECT count(*) AS n FROM requests")[0] as { n: number }).n > 3) await Bun.sleep(10);
+  expect(read(path, "SELECT model FROM requests ORDER BY id")).toEqual([{ model: "m3" }, { model: "m4" }, { model: "m5" }]);
+  await log.close();
+});
+
+test("the writer redacts error messages too", async () => {
+  const path = join(dir, "errors.db");
+  const log = Logger.open({ path, bodies: false, secrets: ["sk-live-0042"], flushMs: 1 });
+  const t = log.begin({ client: "claude", body: { model: "m" }, headers: new Headers() });
+  t.failed("upstream said: bad key sk-live-0042", 401);
+  t.answered(Response.json({ type: "error", error: { type: "api_error", message: "refused sk-live-0042" } }, { status: 502 }));
+  await log.close();
+  expect(read(path, "SELECT status, error, trail FROM requests")).toEqual([
+    { status: 502, error: "refused [redacted]", trail: JSON.stringify([{ target: "", keyLabel: "", status: 401, error: "upstream said: bad key [redacted]" }]) },
+  ]);
+});
+
+test("keys added by a reload are redacted from then on, and the earlier ones still are", async () => {
+  const path = join(dir, "reload.db");
+  const log = Logger.open({ path, bodies: false, secrets: ["sk-before-1111"], flushMs: 1 });
+  log.addSecrets(["sk-after-2222"]);
+  const t = log.begin({ client: "openai", body: { model: "m" }, headers: new Headers() });
+  t.answered(Response.json({ error: { message: "keys sk-before-1111 and sk-after-2222" } }, { status: 502 }));
+  await log.close();
+  expect(read(path, "SELECT error FROM requests")).toEqual([{ error: "keys [redacted] and [redacted]" }]);
+});
