@@ -59,11 +59,11 @@ const CLIS: Cli[] = [
 ];
 
 /** A model that only speaks tagged text: it writes the file when taught the write tool, then finishes. */
-function taggedModel(driver: UpstreamDriver, cli: Cli, file: string, log: Seen[]) {
+function taggedModel(driver: UpstreamDriver, cli: Cli, file: string, log: { seen: Seen; body: any }[]) {
   return (r: Received): Reply => {
     if (r.body?.tools) return { error: 400, body: { error: "registry.ollama.ai/library/tagged-model:latest does not support tools" } };
     const seen = driver.seen(r);
-    log.push(seen);
+    log.push({ seen, body: r.body });
     const last = seen.turns.at(-1)?.text ?? "";
     const call = JSON.stringify({ name: cli.write, arguments: { file_path: file, content: CONTENT } });
     if (last.includes(`<tool_result name="${cli.write}">`)) return driver.reply({ text: [FINAL.slice(0, 8), FINAL.slice(8)], stop: "end", usage }, seen.stream);
@@ -104,7 +104,7 @@ describe("real CLIs through ccproxy's /compat/ prefix, to upstreams without tool
 
         test(`creates the file with ${cli.write} and reports the final text`, async () => {
           const file = join(dirs.work, "hello.txt");
-          const log: Seen[] = [];
+          const log: { seen: Seen; body: any }[] = [];
           for (let i = 0; i < 20; i++) up.script(taggedModel(driver, cli, file, log));
 
           const run = await runCli(cli.argv, {
@@ -119,10 +119,14 @@ describe("real CLIs through ccproxy's /compat/ prefix, to upstreams without tool
 
           // No request reached the upstream with tools; the tool loop's two carry the instruction.
           expect(up.received.every((r) => !("tools" in (r.body ?? {})))).toBe(true);
-          const main = log.filter((s) => (s.system ?? "").includes(`### ${cli.write}\n`));
+          const main = log.filter((l) => (l.seen.system ?? "").includes(`### ${cli.write}\n`)).map((l) => ({ ...l.seen, body: l.body }));
           expect(main.length).toBe(2);
           expect(main[0]!.stream).toBe(true);
-          const instruction = main[0]!.system!.slice(main[0]!.system!.indexOf("# Tools"));
+          // The instruction closes the leading system message (Claude Code sends more system text later on).
+          const leading: string = main[0]!.body.messages[0].content;
+          expect(main[0]!.body.messages[0].role).toBe("system");
+          const instruction = leading.slice(leading.indexOf("# Tools"));
+          expect(instruction).toMatch(/^# Tools\n[\s\S]*### \S+\n[\s\S]*Arguments: \{.*\}$/);
           const names = [...instruction.matchAll(/^### (\S+)$/gm)].map((m) => m[1]);
           expect(names.length).toBeGreaterThanOrEqual(8);
           // The second carries the call as tagged text in the assistant turn, the result in the user turn.
