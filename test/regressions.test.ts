@@ -11,7 +11,11 @@ let oa: Upstream, cl: Upstream, proxy: Proxy;
 beforeAll(async () => {
   [oa, cl] = await Promise.all([startUpstream("openai"), startUpstream("claude")]);
   proxy = await startProxy({
-    providers: { oa: { protocol: "openai", baseUrl: oa.url }, cl: { protocol: "claude", baseUrl: cl.url } },
+    providers: {
+      oa: { protocol: "openai", baseUrl: oa.url },
+      cl: { protocol: "claude", baseUrl: cl.url },
+      capped: { protocol: "openai", baseUrl: oa.url, maxTokens: 8192 },
+    },
     models: {},
   });
 });
@@ -127,4 +131,12 @@ test("usage survives an OpenAI stream whose client did not ask for it: a Claude 
   const msg = await anthropic().messages.stream({ model: "oa/g", max_tokens: 10, messages: [{ role: "user", content: "q" }] }).finalMessage();
   expect(msg.usage).toMatchObject({ input_tokens: 31, output_tokens: 7 });
   expect(oa.received.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+});
+
+test("Claude Code's max_tokens 128000 is capped to what the provider takes", async () => {
+  oa.script({ sse: openaiChunks({ content: ["a"] }) }, { json: openaiCompletion({ content: "b" }) });
+  await anthropic().messages.stream({ model: "capped/deepseek-chat", max_tokens: 128000, messages: [{ role: "user", content: "q" }] }).finalMessage();
+  expect(oa.received.at(-1)!.body.max_tokens).toBe(8192);
+  await anthropic().messages.create({ model: "capped/deepseek-chat", max_tokens: 1000, messages: [{ role: "user", content: "q" }] });
+  expect(oa.received.at(-1)!.body.max_tokens).toBe(1000);
 });

@@ -67,6 +67,7 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
       keys: keyList(p.keys),
       limits: { ...limits, ...p.limits },
       headers: { ...p.headers },
+      ...(p.maxTokens !== undefined && { maxTokens: p.maxTokens }),
     };
   }
   const groups: ResolvedConfig["groups"] = {};

@@ -53,6 +53,8 @@ export const ProviderSchema = Type.Object(
     keys: Type.Optional(Type.Array(Type.String())),
     limits: Type.Optional(LimitsSchema),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    /** The most output tokens the provider's models take: larger requests (Claude Code asks 128000) are capped */
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   closed,
 );
@@ -123,6 +125,7 @@ export interface ResolvedProvider {
   keys: string[];
   limits: Required<Limits>;
   headers: Record<string, string>;
+  maxTokens?: number;
 }
 
 export interface ResolvedGroup {

@@ -117,7 +117,10 @@ async function attempt(
   if (!upstream)
     return { error: unifiedError(501, `provider "${a.provider.name}" speaks ${protocol}, which this build does not convert yet`), retry: true };
   const where = `${a.provider.name}/${a.model}`;
-  const body = upstream.spec["request.encode"].run({ ...(compat ? compat.request(req) : req), model: a.model }, ctx);
+  const body = upstream.spec["request.encode"].run(
+    { ...(compat ? compat.request(req) : req), model: a.model, sampling: capTokens(req.sampling, a.provider.maxTokens) },
+    ctx,
+  );
   const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers }, { model: a.model, stream: !!req.stream });
   const payload = JSON.stringify(body);
   trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
@@ -241,4 +244,9 @@ function networkError(e: unknown, where: string, timedOut: boolean, ms: number):
   if (timedOut) return unifiedError(504, `${where}: no response within ${ms} ms`, undefined, "timeout");
   const err = e as { code?: string; message?: string };
   return unifiedError(502, `${where}: cannot reach upstream (${err.code ?? err.message ?? String(e)})`);
+}
+
+/** A provider's output-token cap applied to what the client asked (absent when it asked nothing). */
+function capTokens(s: Request["sampling"], cap: number | undefined): Request["sampling"] {
+  return cap !== undefined && s?.maxTokens !== undefined && s.maxTokens > cap ? { ...s, maxTokens: cap } : s;
 }
