@@ -199,6 +199,14 @@ describe("with bodies", () => {
     expect(b.upstream_events).toBeNull();
   });
 
+  test("a stream an upstream answered whole keeps the stream the client read", async () => {
+    cl.script(claude.reply(answer, false));
+    const stream = sdk(proxy).anthropic.messages.stream({ model: "fast", max_tokens: 50, messages: ask });
+    expect(await stream.finalText()).toBe("Hello there");
+    await proxy.log!.flush();
+    expect(bodiesOf(db(), rows(db()).at(-1).id).client_response).toContain("event: message_stop");
+  });
+
   test("a stream keeps the assembled answer, the raw upstream events and what the client read", async () => {
     cl.script(claude.reply(answer, true));
     const stream = sdk(proxy).anthropic.messages.stream({ model: "fast", max_tokens: 50, messages: ask });

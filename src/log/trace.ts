@@ -33,7 +33,7 @@ export class Trace {
   private ended = false;
   private assembled?: { push(e: StreamEvent): void; result: Assembled };
   private upstreamText?: Capped;
-  private clientText?: Capped;
+  private clientStreamText?: Capped;
 
   constructor(private readonly sink: TraceSink, start: TraceStart, withBodies: boolean) {
     const body = start.body as { model?: unknown; stream?: unknown } | undefined;
@@ -96,7 +96,7 @@ export class Trace {
     if (this.bodies) {
       this.assembled = assembler();
       this.upstreamText = new Capped();
-      this.clientText = new Capped();
+      this.clientStreamText = new Capped();
     }
     return {
       observe: (e) => {
@@ -108,13 +108,13 @@ export class Trace {
         else if (e.type === "error") this.row.error = e.message;
       },
       upstream: this.upstreamText && ((chunk) => this.upstreamText!.bytes(chunk)),
-      client: this.clientText && ((text) => this.clientText!.text(text)),
+      client: this.clientStreamText && ((text) => this.clientStreamText!.text(text)),
       end: (cancelled) => {
         if (cancelled && !this.row.error) this.row.error = "client closed the stream before its end";
         if (this.bodies) {
           this.bodies.upstreamResponse = JSON.stringify(this.assembled!.result);
           this.bodies.upstreamEvents = this.upstreamText!.value();
-          this.bodies.clientResponse = this.clientText!.value();
+          this.bodies.clientResponse = this.clientStreamText!.value();
         }
         this.end();
       },
