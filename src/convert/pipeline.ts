@@ -8,7 +8,7 @@ import type { Attempt, Router } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
-import { convertStream } from "./stream.ts";
+import { convertStream, type ReadResult } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
 import { frameWriter, type Frame } from "./frames.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
@@ -149,8 +149,8 @@ async function attempt(
     }
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
     if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat, trace);
-    const reader = res.body!.getReader();
-    let first: ReadableStreamReadResult<Uint8Array>;
+    const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    let first: ReadResult;
     try {
       first = await reader.read();
     } catch (e) {

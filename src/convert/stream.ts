@@ -32,6 +32,9 @@ export interface StreamTap {
 
 const encoder = new TextEncoder();
 
+/** One read of an upstream body (the DOM's ReadableStreamReadResult, which bun-types does not name). */
+export type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+
 export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>, o: StreamOptions): ReadableStream<Uint8Array> {
   const parser = frameParser(o.decode.frame);
   const writer = frameWriter(o.encode.frame);
@@ -76,7 +79,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     normalizer.finish(o.decode.done !== undefined ? sawDone : normalizer.sawStop);
   }
 
-  async function next(): Promise<ReadableStreamReadResult<Uint8Array>> {
+  async function next(): Promise<ReadResult> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new IdleTimeout()), o.idleTimeoutMs);

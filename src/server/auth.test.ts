@@ -18,5 +18,5 @@ test("a key is taken from each protocol's own header", () => {
   expect(r({ authorization: "Bearer abc" })).toBe("abc");
   expect(r({ "x-api-key": "def" })).toBe("def");
   expect(r({ "x-goog-api-key": "ghi" })).toBe("ghi");
-  expect(presentedKey(new Request(url), url)).toBe("from-query");
+  expect(presentedKey(new Request(url.href), url)).toBe("from-query");
 });

@@ -63,7 +63,7 @@ const STARTED = Date.now();
  * `engine` may be swapped whole by a reload (Object.assign of config, mappings and router): each
  * request takes its own snapshot when it arrives, so requests in flight finish on the old one.
  */
-export function startServer(live: Engine, listen: { host: string; port: number }): Server {
+export function startServer(live: Engine, listen: { host: string; port: number }): Server<undefined> {
   let scopes = scopesOf(live.config);
 
   return Bun.serve({
