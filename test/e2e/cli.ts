@@ -1,6 +1,6 @@
 // Running a real CLI offline through the proxy: a temporary HOME and working directory, a time
 // limit, and a sentinel that records any connection the CLI tries to make anywhere but the proxy.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,3 +62,48 @@ export function offlineEnv(sentinel: string): Record<string, string> {
     no_proxy: "127.0.0.1,localhost",
   };
 }
+
+/** A real CLI as the end-to-end tests run it: headless, told to write hello.txt, offline but for the proxy. */
+export interface Cli {
+  name: string;
+  /** The file-writing tool the CLI advertises (both take file_path and content) */
+  write: string;
+  argv: string[];
+  env(proxyUrl: string, home: string, key: string): Record<string, string>;
+  setup?(home: string): void;
+}
+
+const PROMPT = "Create hello.txt containing: hello from ccproxy";
+
+export const CLIS: Cli[] = [
+  {
+    // Claude Code 2.1.x ships as a native binary in a per-platform package; its postinstall is not needed.
+    name: "Claude Code",
+    write: "Write",
+    argv: [
+      join(import.meta.dir, "../../node_modules/@anthropic-ai", `claude-code-${process.platform}-${process.arch}`, "claude"),
+      "-p", PROMPT, "--allowedTools", "Write", "--permission-mode", "acceptEdits", "--output-format", "json",
+    ],
+    env: (url, home, key) => ({
+      HOME: home,
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_API_KEY: key,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_AUTOUPDATER: "1",
+      DISABLE_ERROR_REPORTING: "1",
+    }),
+  },
+  {
+    name: "Gemini CLI",
+    write: "write_file",
+    argv: ["node", join(import.meta.dir, "../../node_modules/@google/gemini-cli/bundle/gemini.js"), "-p", PROMPT, "--yolo", "--skip-trust", "--output-format", "json"],
+    env: (url, home, key) => ({ HOME: home, GOOGLE_GEMINI_BASE_URL: url, GEMINI_API_KEY: key }),
+    // Headless with a base URL, Gemini CLI needs the API-key auth type chosen in its settings; telemetry off.
+    setup(home) {
+      mkdirSync(join(home, ".gemini"), { recursive: true });
+      const settings = { security: { auth: { selectedType: "gemini-api-key" } }, privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false } };
+      writeFileSync(join(home, ".gemini", "settings.json"), JSON.stringify(settings));
+    },
+  },
+];

@@ -3,7 +3,7 @@
 // tool loops must still complete: the tagged call becomes the client's native tool call, and its
 // result goes back to the model as tagged text.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { countTokens } from "gpt-tokenizer";
 import { startProxy, type Proxy } from "../support/proxy.ts";
@@ -12,51 +12,11 @@ import { upstream as openai } from "../conformance/upstreams/openai.ts";
 import { upstream as ollama } from "../conformance/upstreams/ollama.ts";
 import type { Seen, UpstreamDriver } from "../conformance/types.ts";
 import { FINAL, scriptedAnswer } from "./scripted-model.ts";
-import { offlineEnv, runCli, startSentinel, tempDirs } from "./cli.ts";
+import { CLIS, offlineEnv, runCli, startSentinel, tempDirs, type Cli } from "./cli.ts";
 
 const KEY = "compat-access-key";
 const CONTENT = "hello from ccproxy\n";
 const usage = { input: 1200, output: 40 };
-
-interface Cli {
-  name: string;
-  /** The write tool the CLI advertises */
-  write: string;
-  argv: string[];
-  env(proxyUrl: string, home: string): Record<string, string>;
-  setup?(home: string): void;
-}
-
-const CLIS: Cli[] = [
-  {
-    name: "Claude Code",
-    write: "Write",
-    argv: [
-      join(import.meta.dir, "../../node_modules/@anthropic-ai", `claude-code-${process.platform}-${process.arch}`, "claude"),
-      "-p", "Create hello.txt containing: hello from ccproxy", "--allowedTools", "Write", "--permission-mode", "acceptEdits", "--output-format", "json",
-    ],
-    env: (url, home) => ({
-      HOME: home,
-      ANTHROPIC_BASE_URL: url,
-      ANTHROPIC_API_KEY: KEY,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      DISABLE_AUTOUPDATER: "1",
-      DISABLE_ERROR_REPORTING: "1",
-    }),
-  },
-  {
-    name: "Gemini CLI",
-    write: "write_file",
-    argv: ["node", join(import.meta.dir, "../../node_modules/@google/gemini-cli/bundle/gemini.js"), "-p", "Create hello.txt containing: hello from ccproxy", "--yolo", "--skip-trust", "--output-format", "json"],
-    env: (url, home) => ({ HOME: home, GOOGLE_GEMINI_BASE_URL: url, GEMINI_API_KEY: KEY }),
-    setup(home) {
-      mkdirSync(join(home, ".gemini"), { recursive: true });
-      const settings = { security: { auth: { selectedType: "gemini-api-key" } }, privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false } };
-      writeFileSync(join(home, ".gemini", "settings.json"), JSON.stringify(settings));
-    },
-  },
-];
 
 /** A model that only speaks tagged text: it writes the file when taught the write tool, then finishes. */
 function taggedModel(driver: UpstreamDriver, cli: Cli, file: string, log: { seen: Seen; body: any }[]) {
@@ -110,7 +70,7 @@ describe("real CLIs through ccproxy's /compat/ prefix, to upstreams without tool
           const run = await runCli(cli.argv, {
             cwd: dirs.work,
             timeoutMs: 90_000,
-            env: { ...cli.env(`${proxy.url}/compat`, dirs.home), ...offlineEnv(sentinel.url) },
+            env: { ...cli.env(`${proxy.url}/compat`, dirs.home, KEY), ...offlineEnv(sentinel.url) },
           });
           if (run.code !== 0) console.error(run.stdout, run.stderr);
           expect(run.code).toBe(0);
