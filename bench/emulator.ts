@@ -10,6 +10,7 @@ type Protocol = "openai" | "claude";
 const SLOT = "@@T@@";
 const HOLD_LIMIT_MS = 120_000; // a held stream ends by itself after this, whatever the client does
 
+// POST /_release ends every held stream and lets later ones through; POST /_hold holds again.
 let release!: () => void;
 let released = new Promise<void>((r) => (release = r));
 
@@ -96,8 +97,12 @@ const server = Bun.serve({
     if (path === "/v1/messages") return answer("claude", req);
     if (path === "/_release") {
       release();
-      released = new Promise<void>((r) => (release = r));
       return new Response("released");
+    }
+    if (path === "/_hold") {
+      release();
+      released = new Promise<void>((r) => (release = r));
+      return new Response("holding");
     }
     if (path === "/health") return new Response("ok");
     return new Response("not found", { status: 404 });
