@@ -201,7 +201,7 @@ export async function writeReport(r: Results): Promise<string[]> {
     "",
     `## 4–5. Memory (RSS MB, whole process tree) and start-up (exec → first answered request, ms, ${r.plan.startRounds} starts)`,
     "",
-    "Idle is after start-up and a warm-up of 200 plain requests and one stream per direction.",
+    "Idle is after start-up and a warm-up, per direction, of 200 plain requests, 100 streams of 8 unpaced deltas and one paced stream.",
     "",
     ...table(["target", "idle", `with ${r.plan.hold} held streams`, "after they end", "streams completed / deltas", "start-up ms"], memory),
     "",

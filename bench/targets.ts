@@ -45,9 +45,9 @@ const AUTH = {
   claude: { "x-api-key": "sk-bench", "anthropic-version": "2023-06-01" },
 };
 
-export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports): Call {
+/** `stream` defaults to the mode's own: fast is answered whole, paced and hold as streams. */
+export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stream = mode !== "fast"): Call {
   const model = PREFIX[d] + mode;
-  const stream = mode !== "fast";
   const json = { "content-type": "application/json" };
   if (t === "direct") {
     // What the proxy itself sends: the upstream protocol's request, to the emulator.
