@@ -29,6 +29,8 @@ export interface Results {
   slots: Slot[];
   startup: Partial<Record<TargetName, number[]>>;
   latency: Record<string, WrkResult[]>;
+  /** per round: median latency (ms) of requests sent after a pause, and replies that failed the check */
+  idle: Record<string, { p50: number; bad: number }[]>;
   throughput: Record<string, { rps: number; cpuUsPerReq: number; errors: number }[]>;
   streams: Record<string, { ttftMs: number; transitMs: number; gapMs: number; chunks: number; upstream?: string }[]>;
   memory: Partial<Record<TargetName, Memory>>;
@@ -120,6 +122,12 @@ export async function writeReport(r: Results): Promise<string[]> {
         sum(own(r.latency, d, t, lat("99"))), t === "direct" ? "" : sum(added(r.latency, d, t, lat("99"))), `${bad} / ${n}`];
     }),
   );
+  const idle = DIRECTIONS.flatMap((d) =>
+    ["direct" as TargetName, ...proxied(d)].map((t) => [
+      d, t, sum(own(r.idle, d, t, (x) => x.p50)), t === "direct" ? "" : sum(added(r.idle, d, t, (x) => x.p50)),
+      String((r.idle[key(d, t)] ?? []).reduce((a, x) => a + x.bad, 0)),
+    ]),
+  );
   const tp = DIRECTIONS.flatMap((d) =>
     ["direct" as TargetName, ...proxied(d)].map((t) => [
       d, t, sum(own(r.throughput, d, t, (x) => x.rps), 0),
@@ -188,6 +196,12 @@ export async function writeReport(r: Results): Promise<string[]> {
     "## 1. Latency at concurrency 1 (ms; every reply body checked)",
     "",
     ...table(["direction", "target", "p50", "added p50", "p99", "added p99", "bad or failed / requests"], latency),
+    "",
+    `## 1b. Latency of a request sent after a ${r.plan.idleMs} ms pause (ms; fetch from the bench process, body checked)`,
+    "",
+    "wrk above sends each request the moment the last one ends, which keeps every process hot. In a coding session requests come seconds apart, and after a pause every process here runs its request path several times slower (caches and predictors gone cold), so this is the figure a user feels.",
+    "",
+    ...table(["direction", "target", "p50", "added p50", "failed checks"], idle),
     "",
     "## 2. Throughput at saturation (wrk, 1 thread, 32 connections) and CPU per request (user+sys of the target's processes ÷ requests)",
     "",

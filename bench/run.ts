@@ -15,8 +15,8 @@ import { writeReport, type Results, type Slot } from "./report.ts";
 const quick = process.argv.includes("--quick");
 const withPeers = !process.argv.includes("--no-peers");
 export const PLAN = quick
-  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, hold: 1000 }
-  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, hold: 1000 };
+  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, idleMs: 20, idleRequests: 10, hold: 1000 }
+  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, idleMs: 20, idleRequests: 20, hold: 1000 };
 const TP_CONNECTIONS = 32;
 const WARM_REQUESTS = 200;
 const WARM_STREAMS = 100;
@@ -48,7 +48,7 @@ async function main() {
   const spec = specs(ports);
   const proxies = PROXIES.filter((p) => !peerProblem || (p !== "ccr" && p !== "portkey"));
   const slots: Slot[] = DIRECTIONS.flatMap((d) => targetsFor(d, !peerProblem).map((t) => ({ direction: d, target: t })));
-  const results: Results = { plan: PLAN, ports, slots, startup: {}, latency: {}, throughput: {}, streams: {}, memory: {}, broken: {}, peerProblem };
+  const results: Results = { plan: PLAN, ports, slots, startup: {}, latency: {}, idle: {}, throughput: {}, streams: {}, memory: {}, broken: {}, peerProblem };
   const key = (s: Slot) => `${s.direction} ${s.target}`;
 
   log("start-up: exec → first answered request");
@@ -104,6 +104,20 @@ async function main() {
         const w = await wrk(c, { seconds: PLAN.tpSeconds, connections: TP_CONNECTIONS, threads: 1, check: false, dir: CACHE, tag: "throughput" });
         const cpu = cpuUs(pid) - cpu0;
         (results.throughput[key(s)] ??= []).push({ rps: w.requests / (w.durationUs / 1e6), cpuUsPerReq: cpu / w.requests, errors: w.errors });
+      }
+
+    log(`latency after idle: ${PLAN.streamRounds} rounds × ${live.length} slots × ${PLAN.idleRequests} requests, ${PLAN.idleMs} ms apart`);
+    for (let r = 0; r < PLAN.streamRounds; r++)
+      for (const s of rotate(live, r)) {
+        const c = call(s.target, s.direction, "fast", ports);
+        const ms: number[] = [];
+        for (let i = 0; i < PLAN.idleRequests; i++) {
+          await Bun.sleep(PLAN.idleMs);
+          const t = performance.now();
+          const text = await (await fetch(c.url, { method: "POST", headers: c.headers, body: c.body })).text();
+          ms.push(c.markers.every((m) => text.includes(m)) ? performance.now() - t : NaN);
+        }
+        (results.idle[key(s)] ??= []).push({ p50: median(ms.filter(Number.isFinite)), bad: ms.filter((x) => !Number.isFinite(x)).length });
       }
 
     log(`streams: ${PLAN.streamRounds} rounds × ${live.length} slots × ${PLAN.streamsPerRound} paced streams`);
