@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
-import { BINARY, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
+import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
 import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
 import type { Ports, TargetName } from "./targets.ts";
 import { PERCENTILES, type WrkResult } from "./wrk.ts";
@@ -238,7 +238,7 @@ export async function writeReport(r: Results): Promise<string[]> {
       })),
     })),
   );
-  const svgFile = join(RESULTS, "latency.svg");
+  const svgFile = join(CACHE, "latency.svg");
   const pngFile = join(RESULTS, "latency.png");
   writeFileSync(svgFile, svg);
   const conv = Bun.spawnSync(["rsvg-convert", "-o", pngFile, svgFile]);

@@ -46,23 +46,36 @@ async function main() {
   mkdirSync(LOGS, { recursive: true });
   const ports = await freePorts();
   const spec = specs(ports);
-  const proxies = PROXIES.filter((p) => !peerProblem || (p !== "ccr" && p !== "portkey"));
-  const slots: Slot[] = DIRECTIONS.flatMap((d) => targetsFor(d, !peerProblem).map((t) => ({ direction: d, target: t })));
+  let proxies = PROXIES.filter((p) => !peerProblem || (p !== "ccr" && p !== "portkey"));
+  let slots: Slot[] = DIRECTIONS.flatMap((d) => targetsFor(d, !peerProblem).map((t) => ({ direction: d, target: t })));
   const results: Results = { plan: PLAN, ports, slots, startup: {}, latency: {}, idle: {}, throughput: {}, streams: {}, memory: {}, broken: {}, peerProblem };
   const key = (s: Slot) => `${s.direction} ${s.target}`;
+
+  // A peer that will not start is left out of the run (and named in the report); ccproxy must start.
+  const drop = (name: TargetName, why: string) => {
+    if (name === "ccproxy" || name === "floor") throw new Error(`${name}: ${why}`);
+    results.broken[name] = why;
+    proxies = proxies.filter((p) => p !== name);
+    slots = slots.filter((s) => s.target !== name);
+    results.slots = slots;
+  };
 
   log("start-up: exec → first answered request");
   for (let r = 0; r < PLAN.startRounds; r++)
     for (const name of rotate(proxies, r)) {
-      const p = await start(spec[name], LOGS);
-      (results.startup[name] ??= []).push(p.startMs);
-      await stop(p.child);
+      try {
+        const p = await start(spec[name], LOGS);
+        (results.startup[name] ??= []).push(p.startMs);
+        await stop(p.child);
+      } catch (e) {
+        drop(name, (e as Error).message);
+      }
     }
 
   const running: Partial<Record<TargetName | "emulator", Proc>> = {};
   try {
     running.emulator = await start(spec.emulator, LOGS);
-    for (const name of proxies) running[name] = await start(spec[name], LOGS);
+    for (const name of proxies) running[name] = await start(spec[name], LOGS).catch((e) => void drop(name, e.message));
     const pidOf = (t: TargetName) => (t === "direct" ? running.emulator! : running[t]!).child.pid;
 
     log("warm-up and reply check");
