@@ -1,0 +1,281 @@
+// The run's figures as bench/results/latest.md (every figure against the direct call of the same
+// round: median of round medians, min…max over rounds) and the latency chart as SVG → PNG.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
+import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
+import type { Ports, TargetName } from "./targets.ts";
+import { PERCENTILES, type WrkResult } from "./wrk.ts";
+import { summarize, median, type Summary } from "./stats.ts";
+import { chartSvg } from "./chart.ts";
+
+export interface Slot {
+  direction: Direction;
+  target: TargetName;
+}
+interface Memory {
+  idle: number;
+  held?: number;
+  heldStreams?: number;
+  completed?: number;
+  chunks?: number;
+  after?: number;
+  direction?: Direction;
+}
+export interface Results {
+  plan: Record<string, number>;
+  ports: Ports;
+  slots: Slot[];
+  startup: Partial<Record<TargetName, number[]>>;
+  latency: Record<string, WrkResult[]>;
+  /** per round: median latency (ms) of requests sent after a pause, and replies that failed the check */
+  idle: Record<string, { p50: number; bad: number }[]>;
+  throughput: Record<string, { rps: number; cpuUsPerReq: number; errors: number }[]>;
+  streams: Record<string, { ttftMs: number; transitMs: number; gapMs: number; chunks: number; upstream?: string }[]>;
+  memory: Partial<Record<TargetName, Memory>>;
+  broken: Record<string, string>;
+  peerProblem?: string;
+  seconds?: number;
+}
+
+const RESULTS = join(import.meta.dir, "results");
+const key = (d: Direction, t: TargetName) => `${d} ${t}`;
+const f = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
+const sum = (s: Summary, digits = 3, scale = 1) =>
+  s.n ? `${f(s.median * scale, digits)} (${f(s.lo * scale, digits)}…${f(s.hi * scale, digits)})` : "–";
+
+/** Per round: the slot's value minus the direct call's value in the same round. */
+function added<T>(r: Record<string, T[]>, d: Direction, t: TargetName, get: (x: T) => number): Summary {
+  const mine = r[key(d, t)] ?? [];
+  const base = r[key(d, "direct")] ?? [];
+  return summarize(mine.map((x, i) => (base[i] ? get(x) - get(base[i]!) : NaN)));
+}
+const own = <T>(r: Record<string, T[]>, d: Direction, t: TargetName, get: (x: T) => number) => summarize((r[key(d, t)] ?? []).map(get));
+/** Per round: slot ÷ other slot of the same round. */
+function ratio<T>(r: Record<string, T[]>, d: Direction, a: TargetName, b: TargetName, get: (x: T) => number): Summary {
+  const xs = r[key(d, a)] ?? [];
+  const ys = r[key(d, b)] ?? [];
+  return summarize(xs.map((x, i) => (ys[i] ? get(x) / get(ys[i]!) : NaN)));
+}
+
+const sh = (cmd: string[]) => {
+  try {
+    const p = Bun.spawnSync(cmd, { cwd: ROOT, stderr: "pipe" });
+    return (p.stdout.toString() || p.stderr.toString()).trim().split("\n")[0]!;
+  } catch {
+    return "–";
+  }
+};
+const pkgVersion = (pkg: string) => {
+  const file = join(PEERS_DIR, "node_modules", pkg, "package.json");
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).version : "–";
+};
+
+function header(r: Results): string[] {
+  const dirty = sh(["git", "status", "--porcelain", "--", ".", ":!bench/results"]) ? " (uncommitted changes)" : "";
+  return [
+    "# ccproxy benchmark",
+    "",
+    `Run ${new Date().toISOString()}, ${f(r.seconds ?? NaN, 0)} s, commit \`${sh(["git", "rev-parse", "--short", "HEAD"])}\`${dirty}.`,
+    "",
+    "| | |",
+    "| --- | --- |",
+    `| hardware | ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()} |`,
+    `| versions | ccproxy ${sh([BINARY, "--version"])}, Bun ${Bun.version}, ${sh(["node", "--version"])} (peers), ${sh(["wrk", "-v"]).split(" [")[0]}, claude-code-router ${pkgVersion(PEERS.ccr.pkg)}, Portkey gateway ${pkgVersion(PEERS.portkey.pkg)} with @hono/node-server ${pkgVersion("@hono/node-server")} |`,
+    `| emulator | zero delay (pre-serialised replies); paced streams ${PACED_DELTAS} deltas × ${PACED_GAP_MS} ms; held streams wait for a release |`,
+    `| plan | ${Object.entries(r.plan).map(([k, v]) => `${k} ${v}`).join(", ")} |`,
+    "",
+    "Figures: median over rounds of each round's median, (min…max over rounds). Direct and proxied calls are interleaved in every round, " +
+      "and every added figure is proxied minus direct **of the same round**. The machine is shared, so absolute figures are noisy; the deltas and ratios are what to read.",
+    ...(r.peerProblem ? ["", `Peers not measured: ${r.peerProblem}.`] : []),
+    ...Object.entries(r.broken).map(([k, why]) => `\n**${k} excluded**: ${why}`),
+  ];
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+}
+
+interface Check {
+  what: string;
+  value: string;
+  met: boolean | undefined;
+}
+
+export async function writeReport(r: Results): Promise<string[]> {
+  mkdirSync(RESULTS, { recursive: true });
+  const proxied = (d: Direction) => [...new Set(r.slots.filter((s) => s.direction === d && s.target !== "direct").map((s) => s.target))];
+  const lat = (p: string) => (w: WrkResult) => w.pct[p]! / 1000;
+  const checks: Check[] = [];
+  const check = (what: string, s: Summary | number, ok: (x: number) => boolean, digits = 3) => {
+    const x = typeof s === "number" ? s : s.median;
+    checks.push({ what, value: f(x, digits), met: Number.isFinite(x) ? ok(x) : undefined });
+  };
+
+  const latency = DIRECTIONS.flatMap((d) =>
+    ["direct" as TargetName, ...proxied(d)].map((t) => {
+      const ws = r.latency[key(d, t)] ?? [];
+      const bad = ws.reduce((a, w) => a + w.bad + w.errors, 0);
+      const n = ws.reduce((a, w) => a + w.requests, 0);
+      return [d, t, sum(own(r.latency, d, t, lat("50"))), t === "direct" ? "" : sum(added(r.latency, d, t, lat("50"))),
+        sum(own(r.latency, d, t, lat("99"))), t === "direct" ? "" : sum(added(r.latency, d, t, lat("99"))), `${bad} / ${n}`];
+    }),
+  );
+  const idle = DIRECTIONS.flatMap((d) =>
+    ["direct" as TargetName, ...proxied(d)].map((t) => [
+      d, t, sum(own(r.idle, d, t, (x) => x.p50)), t === "direct" ? "" : sum(added(r.idle, d, t, (x) => x.p50)),
+      String((r.idle[key(d, t)] ?? []).reduce((a, x) => a + x.bad, 0)),
+    ]),
+  );
+  const tp = DIRECTIONS.flatMap((d) =>
+    ["direct" as TargetName, ...proxied(d)].map((t) => [
+      d, t, sum(own(r.throughput, d, t, (x) => x.rps), 0),
+      t === "direct" ? "" : sum(ratio(r.throughput, d, t, "floor", (x) => x.rps), 2),
+      sum(own(r.throughput, d, t, (x) => x.cpuUsPerReq), 1),
+      t === "direct" ? "(emulator)" : sum(ratio(r.throughput, d, t, "floor", (x) => x.cpuUsPerReq), 2),
+      String((r.throughput[key(d, t)] ?? []).reduce((a, x) => a + x.errors, 0)),
+    ]),
+  );
+  const streams = DIRECTIONS.flatMap((d) =>
+    ["direct" as TargetName, ...proxied(d)].map((t) => {
+      const rounds = r.streams[key(d, t)] ?? [];
+      const chunks = rounds.map((x) => x.chunks);
+      return [d, t, sum(own(r.streams, d, t, (x) => x.ttftMs)), t === "direct" ? "" : sum(added(r.streams, d, t, (x) => x.ttftMs)),
+        t === "direct" ? "" : sum(added(r.streams, d, t, (x) => x.transitMs), 0, 1000),
+        t === "direct" ? sum(own(r.streams, d, t, (x) => x.gapMs), 0, 1000) : sum(added(r.streams, d, t, (x) => x.gapMs), 0, 1000),
+        chunks.length ? `${Math.min(...chunks)}–${Math.max(...chunks)}` : "–"];
+    }),
+  );
+  const memNames = Object.keys(r.memory) as TargetName[];
+  const memory = memNames.map((t) => {
+    const m = r.memory[t]!;
+    return [t, f(m.idle, 1), `${f(m.held ?? NaN, 1)} (${m.heldStreams ?? 0} held, ${m.direction ?? ""})`, f(m.after ?? NaN, 1),
+      `${m.completed ?? 0} / ${m.chunks ?? 0}`, f(median(r.startup[t] ?? []), 1) + ` (${f(Math.min(...(r.startup[t] ?? [NaN])), 1)}…${f(Math.max(...(r.startup[t] ?? [NaN])), 1)})`];
+  });
+
+  // The issue's targets, for ccproxy.
+  for (const d of DIRECTIONS) {
+    check(`added latency p50 ≤ 0.1 ms, ${d}`, added(r.latency, d, "ccproxy", lat("50")), (x) => x <= 0.1);
+    check(`added latency p99 ≤ 0.5 ms, ${d}`, added(r.latency, d, "ccproxy", lat("99")), (x) => x <= 0.5);
+  }
+  for (const d of DIRECTIONS) {
+    check(`added time to first token ≤ 0.5 ms, ${d}`, added(r.streams, d, "ccproxy", (x) => x.ttftMs), (x) => x <= 0.5);
+    check(`added per-chunk gap p50 ≤ 30 µs, ${d}`, added(r.streams, d, "ccproxy", (x) => x.gapMs * 1000), (x) => x <= 30, 0);
+    const ch = (t: TargetName) => (r.streams[key(d, t)] ?? []).map((x) => x.chunks);
+    const mine = ch("ccproxy");
+    checks.push({ what: `equal chunk counts, ${d}`, value: `${mine.join(",")} vs ${ch("direct").join(",")}`, met: mine.length ? mine.every((c, i) => c === ch("direct")[i]) : undefined });
+  }
+  for (const d of DIRECTIONS) {
+    check(`throughput ≥ 0.7 × floor, ${d}`, ratio(r.throughput, d, "ccproxy", "floor", (x) => x.rps), (x) => x >= 0.7, 2);
+    check(`CPU per request ≤ 1.5 × floor, ${d}`, ratio(r.throughput, d, "ccproxy", "floor", (x) => x.cpuUsPerReq), (x) => x <= 1.5, 2);
+  }
+  if (r.throughput[key("claude→openai", "ccr")]) {
+    check("throughput ≥ 30 × claude-code-router (claude→openai)", ratio(r.throughput, "claude→openai", "ccproxy", "ccr", (x) => x.rps), (x) => x >= 30, 1);
+    check("CPU per request ≤ 1/30 of claude-code-router (ratio shown)", ratio(r.throughput, "claude→openai", "ccr", "ccproxy", (x) => x.cpuUsPerReq), (x) => x >= 30, 1);
+  }
+  if (r.throughput[key("openai→claude", "portkey")]) {
+    check("throughput ≥ 10 × Portkey (openai→claude)", ratio(r.throughput, "openai→claude", "ccproxy", "portkey", (x) => x.rps), (x) => x >= 10, 1);
+    check("CPU per request ≤ 1/10 of Portkey (ratio shown)", ratio(r.throughput, "openai→claude", "portkey", "ccproxy", (x) => x.cpuUsPerReq), (x) => x >= 10, 1);
+  }
+  const cm = r.memory.ccproxy;
+  if (cm) {
+    check("RSS idle ≤ 30 MB", cm.idle, (x) => x <= 30, 1);
+    check(`RSS with ${r.plan.hold} streams ≤ 100 MB`, cm.held ?? NaN, (x) => x <= 100 && cm.heldStreams === r.plan.hold, 1);
+  }
+  check("start-up ≤ 150 ms", median(r.startup.ccproxy ?? []), (x) => x <= 150, 1);
+
+  const peers = peerRatios(r);
+  const md = [
+    ...header(r),
+    "",
+    "## Targets (ccproxy)",
+    "",
+    ...table(["target", "measured", "met"], checks.map((c) => [c.what, c.value, c.met === undefined ? "–" : c.met ? "yes" : "**no**"])),
+    "",
+    "## 1. Latency at concurrency 1 (ms; every reply body checked)",
+    "",
+    ...table(["direction", "target", "p50", "added p50", "p99", "added p99", "bad or failed / requests"], latency),
+    "",
+    `## 1b. Latency of a request sent after a ${r.plan.idleMs} ms pause (ms; fetch from the bench process, body checked)`,
+    "",
+    "wrk above sends each request the moment the last one ends, which keeps every process hot. In a coding session requests come seconds apart, and after a pause every process here runs its request path several times slower (caches and predictors gone cold), so this is the figure a user feels.",
+    "",
+    ...table(["direction", "target", "p50", "added p50", "failed checks"], idle),
+    "",
+    "## 2. Throughput at saturation (wrk, 1 thread, 32 connections) and CPU per request (user+sys of the target's processes ÷ requests)",
+    "",
+    ...table(["direction", "target", "req/s", "× floor", "CPU µs/req", "CPU × floor", "errors"], tp),
+    "",
+    `## 3. Streams (emulator paced ${PACED_DELTAS} deltas × ${PACED_GAP_MS} ms)`,
+    "",
+    "Time to first token is request sent → first text delta read. Per-chunk transit is read time − the emulator's send stamp inside the delta, per delta; gap is the time between consecutive deltas as read.",
+    "",
+    ...table(["direction", "target", "TTFT ms", "added TTFT ms", "added transit per chunk µs (p50)", "gap p50 µs (direct) / added gap µs", "text deltas per stream"], streams),
+    "",
+    `## 4–5. Memory (RSS MB, whole process tree) and start-up (exec → first answered request, ms, ${r.plan.startRounds} starts)`,
+    "",
+    "Idle is after start-up and a warm-up, per direction, of 200 plain requests, 100 streams of 8 unpaced deltas and one paced stream.",
+    "",
+    ...table(["target", "idle", `with ${r.plan.hold} held streams`, "after they end", "streams completed / deltas", "start-up ms"], memory),
+    "",
+    "## 6. Side by side: the peer ÷ ccproxy (higher = ccproxy better)",
+    "",
+    ...table(["figure", "claude-code-router (claude→openai)", "Portkey (openai→claude)", "floor ÷ ccproxy (same directions)"], peers),
+    "",
+    "![latency distributions](latency.png)",
+    "",
+  ];
+  const mdFile = join(RESULTS, "latest.md");
+  writeFileSync(mdFile, md.join("\n"));
+
+  const svg = chartSvg(
+    DIRECTIONS.map((d) => ({
+      title: d,
+      series: ["direct" as TargetName, ...proxied(d)].map((t) => ({
+        name: t,
+        points: PERCENTILES.map((p) => ({ p, ms: median((r.latency[key(d, t)] ?? []).map((w) => w.pct[String(p)]! / 1000)) })),
+      })),
+    })),
+  );
+  const svgFile = join(CACHE, "latency.svg");
+  const pngFile = join(RESULTS, "latency.png");
+  writeFileSync(svgFile, svg);
+  const conv = Bun.spawnSync(["rsvg-convert", "-o", pngFile, svgFile]);
+  if (conv.exitCode !== 0) console.error(`bench: rsvg-convert failed: ${conv.stderr.toString()}`);
+  return [mdFile, pngFile];
+}
+
+function peerRatios(r: Results): string[][] {
+  const lat = (p: string) => (w: WrkResult) => w.pct[p]! / 1000;
+  const pairs: [Direction, TargetName][] = [["claude→openai", "ccr"], ["openai→claude", "portkey"]];
+  const cell = (fn: (d: Direction, peer: TargetName) => Summary, digits = 1) =>
+    pairs.map(([d, peer]) => (r.latency[key(d, peer)] || r.memory[peer] ? sum(fn(d, peer), digits) : "–"));
+  const floorCell = (fn: (d: Direction, peer: TargetName) => Summary) => pairs.map(([d]) => f(fn(d, "floor").median, 2)).join(" / ");
+  const byRound = <T>(rec: Record<string, T[]>, get: (x: T) => number, invert = false) => (d: Direction, peer: TargetName) => {
+    const a = rec[key(d, peer)] ?? [];
+    const c = rec[key(d, "ccproxy")] ?? [];
+    const base = rec[key(d, "direct")] ?? [];
+    return summarize(a.map((x, i) => {
+      if (!c[i]) return NaN;
+      const sub = base[i] && !invert ? get(base[i]!) : 0;
+      return invert ? get(c[i]!) / get(x) : (get(x) - sub) / (get(c[i]!) - sub);
+    }));
+  };
+  const mem = (field: "idle" | "held") => (_d: Direction, peer: TargetName) => {
+    const p = r.memory[peer]?.[field];
+    const c = r.memory.ccproxy?.[field];
+    return summarize(p !== undefined && c !== undefined ? [p / c] : []);
+  };
+  const rows: [string, (d: Direction, peer: TargetName) => Summary][] = [
+    ["added latency p50", byRound(r.latency, lat("50"))],
+    ["added latency p99", byRound(r.latency, lat("99"))],
+    ["throughput (ccproxy ÷ peer)", byRound(r.throughput, (x) => x.rps, true)],
+    ["CPU per request", (d, peer) => summarize((r.throughput[key(d, peer)] ?? []).map((x, i) => x.cpuUsPerReq / (r.throughput[key(d, "ccproxy")]?.[i]?.cpuUsPerReq ?? NaN)))],
+    ["added time to first token", byRound(r.streams, (x) => x.ttftMs)],
+    ["added transit per chunk", byRound(r.streams, (x) => x.transitMs)],
+    ["RSS idle", mem("idle")],
+    [`RSS with ${r.plan.hold} streams`, mem("held")],
+  ];
+  return rows.map(([name, fn]) => [name, ...cell(fn), floorCell(fn)]);
+}

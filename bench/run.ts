@@ -1,0 +1,198 @@
+// `bun run bench [--quick] [--no-peers]`: builds ccproxy, starts the emulator, the floor, ccproxy and
+// the peers, measures them in interleaved rounds against direct calls to the emulator, and writes
+// bench/results/latest.md and bench/results/latency.png.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { CACHE, buildProxy, ensurePeers, ensureTools } from "./setup.ts";
+import { call, specs, targetsFor, PROXIES, type Ports, type TargetName } from "./targets.ts";
+import { cpuUs, rssMb, start, stop, type Proc } from "./procs.ts";
+import { DIRECTIONS, type Direction } from "./payloads.ts";
+import { wrk } from "./wrk.ts";
+import { timeStream } from "./stream.ts";
+import { median } from "./stats.ts";
+import { writeReport, type Results, type Slot } from "./report.ts";
+
+const quick = process.argv.includes("--quick");
+const withPeers = !process.argv.includes("--no-peers");
+export const PLAN = quick
+  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, idleMs: 20, idleRequests: 10, hold: 1000 }
+  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, idleMs: 20, idleRequests: 20, hold: 1000 };
+const TP_CONNECTIONS = 32;
+const WARM_REQUESTS = 200;
+const WARM_STREAMS = 100;
+const LOGS = join(CACHE, "logs");
+
+async function freePorts(): Promise<Ports> {
+  for (let base = Number(process.env.BENCH_PORT ?? 18400), i = 0; i < 50; i++, base += 10) {
+    try {
+      for (let p = base; p < base + 5; p++) Bun.listen({ hostname: "127.0.0.1", port: p, socket: { data() {} } }).stop(true);
+      return { emulator: base, floor: base + 1, ccproxy: base + 2, ccr: base + 3, portkey: base + 4 };
+    } catch {
+      // taken: try the next block
+    }
+  }
+  throw new Error("no 5 free ports found from BENCH_PORT (default 18400)");
+}
+
+const rotate = <T>(xs: T[], by: number) => xs.map((_, i) => xs[(i + by) % xs.length]!);
+const T0 = performance.now();
+const log = (s: string) => console.log(`bench: ${((performance.now() - T0) / 1000).toFixed(0).padStart(4)} s  ${s}`);
+
+async function main() {
+  await ensureTools();
+  const peerProblem = withPeers ? await ensurePeers() : "skipped (--no-peers)";
+  if (peerProblem) log(`peers not measured: ${peerProblem}`);
+  await buildProxy();
+  mkdirSync(LOGS, { recursive: true });
+  const ports = await freePorts();
+  const spec = specs(ports);
+  let proxies = PROXIES.filter((p) => !peerProblem || (p !== "ccr" && p !== "portkey"));
+  let slots: Slot[] = DIRECTIONS.flatMap((d) => targetsFor(d, !peerProblem).map((t) => ({ direction: d, target: t })));
+  const results: Results = { plan: PLAN, ports, slots, startup: {}, latency: {}, idle: {}, throughput: {}, streams: {}, memory: {}, broken: {}, peerProblem };
+  const key = (s: Slot) => `${s.direction} ${s.target}`;
+
+  // A peer that will not start is left out of the run (and named in the report); ccproxy must start.
+  const drop = (name: TargetName, why: string) => {
+    if (name === "ccproxy" || name === "floor") throw new Error(`${name}: ${why}`);
+    results.broken[name] = why;
+    proxies = proxies.filter((p) => p !== name);
+    slots = slots.filter((s) => s.target !== name);
+    results.slots = slots;
+  };
+
+  log("start-up: exec → first answered request");
+  for (let r = 0; r < PLAN.startRounds; r++)
+    for (const name of rotate(proxies, r)) {
+      try {
+        const p = await start(spec[name], LOGS);
+        (results.startup[name] ??= []).push(p.startMs);
+        await stop(p.child);
+      } catch (e) {
+        drop(name, (e as Error).message);
+      }
+    }
+
+  const running: Partial<Record<TargetName | "emulator", Proc>> = {};
+  try {
+    running.emulator = await start(spec.emulator, LOGS);
+    for (const name of proxies) running[name] = await start(spec[name], LOGS).catch((e) => void drop(name, e.message));
+    const pidOf = (t: TargetName) => (t === "direct" ? running.emulator! : running[t]!).child.pid;
+
+    log("warm-up and reply check");
+    for (const s of slots) {
+      const c = call(s.target, s.direction, "fast", ports);
+      for (let i = 0; i < WARM_REQUESTS; i++) {
+        const res = await fetch(c.url, { method: "POST", headers: c.headers, body: c.body });
+        const text = await res.text();
+        const missing = c.markers.filter((m) => !text.includes(m));
+        if (res.status !== 200 || missing.length) {
+          results.broken[key(s)] = `HTTP ${res.status}, missing ${missing.join(", ")}: ${text.slice(0, 200)}`;
+          break;
+        }
+      }
+      // Streams too, so the stream path is as warm as the plain one when it is timed.
+      const burst = call(s.target, s.direction, "fast", ports, true);
+      for (let i = 0; i < WARM_STREAMS && !results.broken[key(s)]; i++)
+        await timeStream(burst).catch((e) => (results.broken[key(s)] = `stream: ${e.message}`));
+      await timeStream(call(s.target, s.direction, "paced", ports)).catch((e) => (results.broken[key(s)] = `stream: ${e.message}`));
+    }
+    const live = slots.filter((s) => !results.broken[key(s)]);
+    await Bun.sleep(1000);
+    for (const name of proxies) results.memory[name] = { idle: rssMb(running[name]!.child.pid) };
+
+    log(`latency at concurrency 1: ${PLAN.latRounds} rounds × ${live.length} slots × ${PLAN.latSeconds} s`);
+    for (let r = 0; r < PLAN.latRounds; r++)
+      for (const s of rotate(live, r)) {
+        const c = call(s.target, s.direction, "fast", ports);
+        const w = await wrk(c, { seconds: PLAN.latSeconds, connections: 1, threads: 1, check: true, dir: CACHE, tag: "latency" });
+        (results.latency[key(s)] ??= []).push(w);
+      }
+
+    log(`throughput at ${TP_CONNECTIONS} connections: ${PLAN.tpRounds} rounds × ${live.length} slots × ${PLAN.tpSeconds} s`);
+    for (let r = 0; r < PLAN.tpRounds; r++)
+      for (const s of rotate(live, r)) {
+        const c = call(s.target, s.direction, "fast", ports);
+        const pid = pidOf(s.target);
+        const cpu0 = cpuUs(pid);
+        const w = await wrk(c, { seconds: PLAN.tpSeconds, connections: TP_CONNECTIONS, threads: 1, check: false, dir: CACHE, tag: "throughput" });
+        const cpu = cpuUs(pid) - cpu0;
+        (results.throughput[key(s)] ??= []).push({ rps: w.requests / (w.durationUs / 1e6), cpuUsPerReq: cpu / w.requests, errors: w.errors });
+      }
+
+    log(`latency after idle: ${PLAN.streamRounds} rounds × ${live.length} slots × ${PLAN.idleRequests} requests, ${PLAN.idleMs} ms apart`);
+    for (let r = 0; r < PLAN.streamRounds; r++)
+      for (const s of rotate(live, r)) {
+        const c = call(s.target, s.direction, "fast", ports);
+        const ms: number[] = [];
+        for (let i = 0; i < PLAN.idleRequests; i++) {
+          await Bun.sleep(PLAN.idleMs);
+          const t = performance.now();
+          const text = await (await fetch(c.url, { method: "POST", headers: c.headers, body: c.body })).text();
+          ms.push(c.markers.every((m) => text.includes(m)) ? performance.now() - t : NaN);
+        }
+        (results.idle[key(s)] ??= []).push({ p50: median(ms.filter(Number.isFinite)), bad: ms.filter((x) => !Number.isFinite(x)).length });
+      }
+
+    log(`streams: ${PLAN.streamRounds} rounds × ${live.length} slots × ${PLAN.streamsPerRound} paced streams`);
+    for (let r = 0; r < PLAN.streamRounds; r++)
+      for (const s of rotate(live, r)) {
+        const c = call(s.target, s.direction, "paced", ports);
+        const runs = [];
+        for (let i = 0; i < PLAN.streamsPerRound; i++) runs.push(await timeStream(c));
+        (results.streams[key(s)] ??= []).push({
+          ttftMs: median(runs.map((x) => x.ttftMs)),
+          transitMs: median(runs.flatMap((x) => x.transitMs)),
+          gapMs: median(runs.flatMap((x) => x.gapMs)),
+          chunks: Math.min(...runs.map((x) => x.chunks)),
+          upstream: runs[0]!.upstream,
+        });
+      }
+
+    log(`memory: ${PLAN.hold} concurrent held streams per proxy`);
+    const emu = running.emulator.url;
+    for (const name of proxies) {
+      const d: Direction = name === "portkey" ? "openai→claude" : "claude→openai";
+      await fetch(`${emu}/_hold`, { method: "POST" });
+      const held = await holdStreams(JSON.stringify(call(name, d, "hold", ports)), running[name]!.child.pid, emu);
+      Object.assign(results.memory[name]!, held, { direction: d });
+    }
+  } finally {
+    for (const p of Object.values(running)) await stop(p.child);
+  }
+  results.seconds = (performance.now() - T0) / 1000;
+  const out = await writeReport(results);
+  log(`wrote ${out.join(" and ")} in ${results.seconds.toFixed(0)} s`);
+}
+
+/** Holds PLAN.hold streams open through one proxy: RSS while held, then after all have ended. */
+async function holdStreams(callJson: string, pid: number, emu: string) {
+  const child = Bun.spawn(["bun", join(import.meta.dir, "hold.ts"), callJson, String(PLAN.hold), "30000"], {
+    stdout: "pipe",
+    stderr: "inherit",
+    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(PLAN.hold + 100) },
+  });
+  const lines = (async function* () {
+    const reader = child.stdout.getReader();
+    const dec = new TextDecoder();
+    let buf = "";
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) return;
+      buf += dec.decode(r.value, { stream: true });
+      for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+        yield buf.slice(0, i);
+        buf = buf.slice(i + 1);
+      }
+    }
+  })();
+  const heldLine = (await lines.next()).value ?? "held 0";
+  const heldRss = rssMb(pid);
+  await fetch(`${emu}/_release`, { method: "POST" });
+  const doneLine = (await lines.next()).value ?? "done 0 0";
+  await child.exited;
+  await Bun.sleep(1500);
+  const [, completed, chunks] = doneLine.split(" ").map(Number);
+  return { held: heldRss, heldStreams: Number(heldLine.split(" ")[1]), completed: completed!, chunks: chunks!, after: rssMb(pid) };
+}
+
+await main();

@@ -1,0 +1,124 @@
+// The things measured — the emulator called directly, the floor, ccproxy and the peers — how each
+// is started, and the exact call each makes for a direction and reply mode.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { BINARY, CACHE, peerEntry } from "./setup.ts";
+import { claudeRequest, clientOf, markers, openaiRequest, upstreamOf, type Direction, type Mode } from "./payloads.ts";
+import type { Spec } from "./procs.ts";
+
+export type TargetName = "direct" | "floor" | "ccproxy" | "ccr" | "portkey";
+export const PROXIES: Exclude<TargetName, "direct">[] = ["floor", "ccproxy", "ccr", "portkey"];
+
+export interface Ports {
+  emulator: number;
+  floor: number;
+  ccproxy: number;
+  ccr: number;
+  portkey: number;
+}
+
+export interface Call {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** substrings every correct plain reply holds */
+  markers: string[];
+  /** the protocol the caller reads */
+  protocol: "openai" | "claude";
+}
+
+const PREFIX: Record<Direction, string> = { "claude→openai": "claude-bench-", "openai→openai": "oai-bench-", "openai→claude": "gpt-bench-" };
+
+/** Which targets take part in a direction: the peers only in the conversion they are compared on. */
+export function targetsFor(d: Direction, peers: boolean): TargetName[] {
+  const peer: TargetName[] = !peers ? [] : d === "claude→openai" ? ["ccr"] : d === "openai→claude" ? ["portkey"] : [];
+  return ["direct", "floor", "ccproxy", ...peer];
+}
+
+/** Bun's fetch runs at most 256 requests at once unless told otherwise at start-up; the memory
+ *  figure holds 1,000 upstream streams, so both Bun proxies get the same higher limit. */
+export const FETCH_LIMIT = { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" };
+
+const AUTH = {
+  openai: { authorization: "Bearer sk-bench" },
+  claude: { "x-api-key": "sk-bench", "anthropic-version": "2023-06-01" },
+};
+
+/** `stream` defaults to the mode's own: fast is answered whole, paced and hold as streams. */
+export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stream = mode !== "fast"): Call {
+  const model = PREFIX[d] + mode;
+  const json = { "content-type": "application/json" };
+  if (t === "direct") {
+    // What the proxy itself sends: the upstream protocol's request, to the emulator.
+    const up = upstreamOf(d);
+    return {
+      url: `http://127.0.0.1:${ports.emulator}${up === "openai" ? "/v1/chat/completions" : "/v1/messages"}`,
+      headers: { ...json, ...AUTH[up] },
+      body: JSON.stringify(up === "openai" ? openaiRequest(model, stream) : claudeRequest(model, stream)),
+      markers: [up === "openai" ? '"chat.completion"' : '"type":"message"', `EMU-${up}`],
+      protocol: up,
+    };
+  }
+  const client = clientOf(d);
+  const base = `http://127.0.0.1:${ports[t]}`;
+  let headers: Record<string, string> = { ...json, ...AUTH[client] };
+  let name = model;
+  if (t === "ccr") name = `emu,${model}`; // claude-code-router's "provider,model" addressing
+  if (t === "portkey")
+    headers = { ...headers, "x-portkey-provider": "anthropic", "x-portkey-custom-host": `http://127.0.0.1:${ports.emulator}/v1` };
+  return {
+    url: base + (client === "claude" ? "/v1/messages" : "/v1/chat/completions"),
+    headers,
+    body: JSON.stringify(client === "claude" ? claudeRequest(name, stream) : openaiRequest(name, stream)),
+    markers: markers(d),
+    protocol: client,
+  };
+}
+
+export function specs(ports: Ports): Record<Exclude<TargetName, "direct"> | "emulator", Spec> {
+  const emu = `http://127.0.0.1:${ports.emulator}`;
+  const config = join(CACHE, "ccproxy.bench.yaml");
+  writeFileSync(
+    config,
+    stringify({
+      listen: `127.0.0.1:${ports.ccproxy}`,
+      providers: {
+        emuo: { protocol: "openai", baseUrl: `${emu}/v1`, keys: ["sk-bench"] },
+        emuc: { protocol: "claude", baseUrl: emu, keys: ["sk-bench"] },
+      },
+      models: {
+        "claude-*": { targets: ["emuo/*"] },
+        "oai-*": { targets: ["emuo/*"] },
+        "gpt-*": { targets: ["emuc/*"] },
+      },
+    }),
+  );
+  const ccrHome = join(CACHE, "ccr-home");
+  Bun.spawnSync(["mkdir", "-p", join(ccrHome, ".claude-code-router")]);
+  writeFileSync(
+    join(ccrHome, ".claude-code-router", "config.json"),
+    JSON.stringify({
+      LOG: false,
+      HOST: "127.0.0.1",
+      PORT: ports.ccr,
+      APIKEY: "",
+      NON_INTERACTIVE_MODE: true,
+      Providers: [{ name: "emu", api_base_url: `${emu}/v1/chat/completions`, api_key: "sk-bench", models: ["claude-bench-fast", "claude-bench-paced", "claude-bench-hold"] }],
+      Router: { default: "emu,claude-bench-fast" },
+    }),
+  );
+  const bench = import.meta.dir;
+  return {
+    emulator: { name: "emulator", cmd: ["bun", join(bench, "emulator.ts"), String(ports.emulator)], port: ports.emulator },
+    floor: { name: "floor", cmd: ["bun", join(bench, "floor.ts"), String(ports.floor), emu], port: ports.floor, env: FETCH_LIMIT },
+    ccproxy: { name: "ccproxy", cmd: [BINARY, "--config", config], port: ports.ccproxy, env: { HOME: join(CACHE, "ccproxy-home"), ...FETCH_LIMIT } },
+    ccr: { name: "ccr", cmd: ["node", peerEntry("ccr"), "start"], port: ports.ccr, env: { HOME: ccrHome }, cwd: ccrHome },
+    portkey: {
+      name: "portkey",
+      cmd: ["node", "--require", join(bench, "peers", "loopback.cjs"), peerEntry("portkey"), `--port=${ports.portkey}`, "--headless"],
+      port: ports.portkey,
+      env: { NODE_ENV: "production" },
+    },
+  };
+}
