@@ -44,6 +44,8 @@ export interface RouteParams {
   frame?: StreamMapping["frame"];
 }
 
+const WATCH_CLIENT_AFTER_MS = 20;
+
 const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
 
 /** Decodes the client's request; answers with the client's error shape when it is not acceptable. */
@@ -130,9 +132,19 @@ async function attempt(
   const ms = a.provider.limits.firstByteTimeoutMs;
   const abort = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => ((timedOut = true), abort.abort()), ms);
   const onClientGone = () => abort.abort();
-  call.signal?.addEventListener("abort", onClientGone, { once: true });
+  let watching: AbortSignal | undefined;
+  const expire = () => ((timedOut = true), abort.abort());
+  // Watching the client's signal costs Bun ~4 µs a request (a tenth of the proxy's CPU); an upstream
+  // that answers within WATCH_CLIENT_AFTER_MS is not worth cancelling, so the watch starts then.
+  // A client already gone by then shows as aborted.
+  const watch = () => {
+    watching = call.signal;
+    if (watching?.aborted) abort.abort();
+    else watching?.addEventListener("abort", onClientGone, { once: true });
+    timer = setTimeout(expire, ms - WATCH_CLIENT_AFTER_MS);
+  };
+  let timer = ms > WATCH_CLIENT_AFTER_MS ? setTimeout(watch, WATCH_CLIENT_AFTER_MS) : setTimeout(expire, ms);
   try {
     let res: globalThis.Response;
     try {
@@ -160,7 +172,7 @@ async function attempt(
     return streamed(engine, call, reader, first.value, protocol, ctx, a, compat, trace);
   } finally {
     clearTimeout(timer);
-    call.signal?.removeEventListener("abort", onClientGone);
+    watching?.removeEventListener("abort", onClientGone);
   }
 }
 

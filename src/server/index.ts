@@ -115,7 +115,21 @@ export function startServer(live: Engine, listen: { host: string; port: number }
         }
       }
       try {
-        return await route.handle(engine, { client, body, headers: req.headers, models: scope.models, signal: req.signal, route: route.params, path, group: group && head, toolCompat: compat ? "compat" : undefined });
+        const call: ChatCall = {
+          client,
+          body,
+          headers: req.headers,
+          models: scope.models,
+          // Bun makes a request's signal when it is first asked for, at a cost; most requests never ask.
+          get signal() {
+            return req.signal;
+          },
+          route: route.params,
+          path,
+          group: group && head,
+          toolCompat: compat ? "compat" : undefined,
+        };
+        return await route.handle(engine, call);
       } catch (e) {
         console.error("ccproxy: internal error", e);
         return fail(500, `internal error: ${(e as Error).message}`);
