@@ -79,15 +79,26 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     normalizer.finish(o.decode.done !== undefined ? sawDone : normalizer.sawStop);
   }
 
+  // One idle timer for the whole stream, restarted per read (no timer or promise per chunk). It
+  // counts only while a read waits: time spent waiting on the client's own reads is not upstream idling.
+  let reading = false;
+  let idled = false;
+  const idle = setTimeout(function expire() {
+    if (!reading) return void idle.refresh();
+    idled = true;
+    upstream.cancel().catch(() => {}); // the pending read ends as done; `next` turns that into the fault
+  }, o.idleTimeoutMs);
+  idle.unref();
+
   async function next(): Promise<ReadResult> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new IdleTimeout()), o.idleTimeoutMs);
-    });
+    reading = true;
+    idle.refresh();
     try {
-      return await Promise.race([upstream.read(), timeout]);
+      const r = await upstream.read();
+      if (idled) throw new IdleTimeout();
+      return r;
     } finally {
-      clearTimeout(timer);
+      reading = false;
     }
   }
 
@@ -112,6 +123,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         out = "";
       }
       if (normalizer.done) {
+        clearTimeout(idle);
         controller.close();
         upstream.cancel().catch(() => {});
         tap?.end?.(false);
@@ -119,6 +131,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     },
     cancel() {
       // The client went away: stop reading (and paying for) the upstream.
+      clearTimeout(idle);
       upstream.cancel().catch(() => {});
       tap?.end?.(true);
     },
