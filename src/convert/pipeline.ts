@@ -25,6 +25,8 @@ export interface Engine {
 export interface ChatCall {
   client: ProtocolName;
   body: unknown;
+  /** The body's text as received, for the log */
+  raw?: string;
   headers: Headers;
   /** The proxy models in scope: the root config's or a group's */
   models: readonly ModelRoute[];
@@ -60,7 +62,8 @@ export function decodeRequest(engine: Engine, call: ChatCall): { req: Request; c
 }
 
 export async function generate(engine: Engine, call: ChatCall): Promise<Response> {
-  const trace = engine.log?.begin({ ...call, model: call.route?.model });
+  const { client, body, raw, headers, path, group } = call; // not a spread: that would read the lazy signal
+  const trace = engine.log?.begin({ client, body, raw, headers, path, group, model: call.route?.model });
   const res = await route(engine, call, trace);
   trace?.answered(res);
   return res;
@@ -187,21 +190,29 @@ async function whole(
   compat: CompatSession | undefined,
   trace?: Trace,
 ): Promise<Outcome> {
+  // With bodies logged, the texts are kept as they are; otherwise nothing is serialised twice either.
+  const keep = trace?.keepsBodies;
   let json: unknown;
   try {
-    json = await res.json();
+    if (!keep) json = await res.json();
+    else {
+      const text = await res.text();
+      trace!.upstreamBody(text);
+      json = JSON.parse(text);
+    }
   } catch {
     return { error: unifiedError(502, `${where}: upstream answered with a body that is not JSON`), retry: true };
   }
   const decoded = engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse;
   const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
-  trace?.upstreamJson(json);
   trace?.usage(unified.usage);
   const client = engine.mappings[call.client];
   if (!asStream) {
     const out = client.spec["response.encode"].run(unified, ctx);
-    trace?.clientJson(out);
-    return Response.json(out);
+    if (!keep) return Response.json(out);
+    const text = JSON.stringify(out);
+    trace!.clientText(text);
+    return new Response(text, { headers: { "content-type": "application/json;charset=utf-8" } });
   }
   // Asked to stream but answered whole: replay it in the client's stream grammar.
   const enc = clientStream(engine, call);

@@ -17,6 +17,8 @@ export interface TraceStart {
   group?: string;
   /** The model named by the URL (Gemini), when the body does not name it */
   model?: string;
+  /** The body's text as received: logged as is rather than serialised again */
+  raw?: string;
 }
 
 /** Where a trace's row goes; `settling` learns of rows that wait for a body to be read. */
@@ -46,8 +48,16 @@ export class Trace {
       attempts: 0,
       stream: body?.stream === true,
     };
-    if (withBodies)
-      this.bodies = this.row.bodies = { clientRequest: JSON.stringify({ headers: safeHeaders(start.headers), body: start.body }) };
+    if (withBodies) {
+      const headers = JSON.stringify(safeHeaders(start.headers));
+      const body = start.raw ?? JSON.stringify(start.body);
+      this.bodies = this.row.bodies = { clientRequest: `{"headers":${headers},"body":${body}}` };
+    }
+  }
+
+  /** Whether the texts are kept: the data path then hands over the texts it has, not objects. */
+  get keepsBodies(): boolean {
+    return this.bodies !== undefined;
   }
 
   /** The decoded request: the proxy model and whether it streams. */
@@ -73,15 +83,7 @@ export class Trace {
     if (this.bodies) this.bodies.upstreamResponse = text;
   }
 
-  upstreamJson(json: unknown): void {
-    if (this.bodies) this.bodies.upstreamResponse = JSON.stringify(json);
-  }
-
   /** The client's whole response, as the pipeline made it (so no response is cloned to read it back). */
-  clientJson(json: unknown): void {
-    if (this.bodies) this.bodies.clientResponse = JSON.stringify(json);
-  }
-
   clientText(text: string): void {
     if (this.bodies) this.bodies.clientResponse = text;
   }

@@ -105,8 +105,9 @@ export function startServer(live: Engine, listen: { host: string; port: number }
         return fail(401, "invalid access key: present one of this proxy's access keys as your API key");
 
       let body: unknown;
+      let text: string | undefined;
       if (route.method === "POST") {
-        const text = await readBody(req, maxBody);
+        text = await readBody(req, maxBody);
         if (text === undefined) return fail(413, `request body is larger than ${maxBody} bytes`, "body");
         try {
           body = JSON.parse(text);
@@ -118,6 +119,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
         const call: ChatCall = {
           client,
           body,
+          raw: text,
           headers: req.headers,
           models: scope.models,
           // Bun makes a request's signal when it is first asked for, at a cost; most requests never ask.
