@@ -9,8 +9,10 @@ import type { Reply, Upstream } from "./support/upstream.ts";
 import { upstreams } from "./conformance/upstreams/index.ts";
 import { clients } from "./conformance/clients/index.ts";
 import type { Answer, ClientDriver, Conversation, UpstreamDriver } from "./conformance/types.ts";
+import type { PairStatus } from "../src/router/index.ts";
 
 const KEY = "faults-access-key";
+const UNRESOLVED = "http://upstream.invalid:9";
 const hi: Conversation = { turns: [{ role: "user", text: "hi" }], stream: false };
 const answer: Answer = { text: ["fine ", "answer"], stop: "end", usage: { input: 3, output: 2 } };
 
@@ -47,11 +49,23 @@ const nextClient = (): ClientDriver => clients[clientTurn++ % clients.length]!;
 /** Model names per test, so each test has its own rotation and its own pairs' health. */
 let seq = 0;
 const models: Record<string, { targets: string[] }> = {};
-function model(p: string, targets: ("bad" | "good" | "closed")[]): string {
+type Kind = "bad" | "good" | "closed" | "unresolved";
+function model(p: string, targets: Kind[]): string {
   const name = `proxy-${++seq}-model`;
   for (const t of targets) models[name] = { targets: [...(models[name]?.targets ?? []), `${p}-${t}/u${seq}-${t}`] };
   return name;
 }
+
+/** The targets of the tests below the table, by test. */
+const TARGETS: Record<string, Kind[]> = {
+  refused: ["closed", "good"],
+  "refused-down": ["closed"],
+  unresolved: ["unresolved", "good"],
+  "unresolved-down": ["unresolved"],
+  stall: ["bad"],
+  cut: ["bad"],
+  disconnect: ["bad"],
+};
 
 // The models each test uses are made before the proxy starts.
 const plan = new Map<string, string>();
@@ -60,8 +74,7 @@ for (const d of upstreams) {
     plan.set(`${d.protocol}:${f.name}:failover`, model(d.protocol, ["bad", "good"]));
     plan.set(`${d.protocol}:${f.name}:down`, model(d.protocol, ["bad"]));
   }
-  for (const k of ["refused", "refused-down", "stall", "cut", "disconnect"])
-    plan.set(`${d.protocol}:${k}`, model(d.protocol, k.startsWith("refused") ? (k === "refused" ? ["closed", "good"] : ["closed"]) : ["bad"]));
+  for (const [k, targets] of Object.entries(TARGETS)) plan.set(`${d.protocol}:${k}`, model(d.protocol, targets));
 }
 
 beforeAll(async () => {
@@ -76,6 +89,13 @@ beforeAll(async () => {
     providers[`${d.protocol}-bad`] = { protocol: d.protocol, baseUrl: bad.url, keys: [`sk-${d.protocol}-bad-secret`], limits };
     providers[`${d.protocol}-good`] = { protocol: d.protocol, baseUrl: good.url, keys: [`sk-${d.protocol}-good-secret`], limits };
     providers[`${d.protocol}-closed`] = { protocol: d.protocol, baseUrl: closed.replace(/\/$/, ""), keys: [`sk-${d.protocol}-closed-secret`] };
+    // RFC 6761: names under .invalid never resolve. A slow resolver in CI must not trip a timeout first.
+    providers[`${d.protocol}-unresolved`] = {
+      protocol: d.protocol,
+      baseUrl: UNRESOLVED,
+      keys: [`sk-${d.protocol}-unresolved-secret`],
+      limits: { connectTimeoutMs: 25_000, firstByteTimeoutMs: 25_000 },
+    };
   }
   proxy = await startProxy({ accessKeys: [KEY], providers, models });
 });
@@ -86,7 +106,7 @@ afterAll(async () => {
 
 /** Whatever the client saw, checked for any provider key. */
 function noKeys(seen: unknown) {
-  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed)-secret/);
+  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed|unresolved)-secret/);
 }
 
 /** A stream that fails after its first byte: each SDK throws its own way, so only the rejection and its text are checked. */
@@ -97,6 +117,14 @@ async function streamFailure(client: ClientDriver, model: string) {
   );
   expect(e).toBeInstanceOf(Error);
   noKeys(String(e?.message));
+}
+
+/** The pairs /admin/status shows for one provider and upstream model (that is, one test's model). */
+async function pairs(provider: string, model: string): Promise<PairStatus[]> {
+  const r = await fetch(`${proxy.url}/admin/status`, { headers: { authorization: `Bearer ${KEY}` } });
+  const text = await r.text();
+  noKeys(text);
+  return (JSON.parse(text).pairs as PairStatus[]).filter((p) => p.provider === provider && p.model === model);
 }
 
 async function failure(client: ClientDriver, model: string, c: Conversation) {
@@ -141,6 +169,25 @@ for (const d of upstreams)
       expect(e.status).toBe(502);
       expect(e.message).toMatch(/cannot reach/);
     });
+
+    test("DNS failure: fails over, and alone is a 502 saying the host cannot be resolved; the pair cools", async () => {
+      servers.get(d.protocol)!.good.script(d.reply(answer, false));
+      const over = plan.get(`${d.protocol}:unresolved`)!;
+      expect((await nextClient().send(proxy.url, KEY, over, hi)).text).toBe("fine answer");
+      const client = nextClient();
+      const name = plan.get(`${d.protocol}:unresolved-down`)!;
+      const e = await failure(client, name, hi);
+      expect(e.status).toBe(502);
+      expect(e.type).toBe(client.errorType(502));
+      expect(e.message).toContain(name);
+      expect(e.message).toContain('cannot resolve upstream host "upstream.invalid"');
+      // Both models' pairs on the unresolvable provider tried it first, failed and cool down.
+      for (const m of [over, name]) {
+        const [pair] = await pairs(`${d.protocol}-unresolved`, models[m]!.targets[0]!.split("/")[1]!);
+        expect(pair).toMatchObject({ state: "cooling", failures: 1 });
+        expect(pair!.lastError!.message).toContain('cannot resolve upstream host "upstream.invalid"');
+      }
+    }, 60_000);
 
     test("a stream that stalls past the idle timeout fails on the client", async () => {
       const reply = d.reply(answer, true) as Reply & { delayMs?: number };

@@ -150,7 +150,7 @@ async function attempt(
     try {
       res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: abort.signal });
     } catch (e) {
-      return { error: networkError(e, where, timedOut, ms), retry: true };
+      return { error: networkError(e, where, target.url, timedOut, ms), retry: true };
     }
     if (!res.ok) {
       const text = await res.text().catch(() => "");
@@ -166,7 +166,7 @@ async function attempt(
     try {
       first = await reader.read();
     } catch (e) {
-      return { error: networkError(e, where, timedOut, ms), retry: true };
+      return { error: networkError(e, where, target.url, timedOut, ms), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
     return streamed(engine, call, reader, first.value, protocol, ctx, a, compat, trace);
@@ -252,10 +252,15 @@ function clientStream(engine: Engine, call: ChatCall): StreamMapping {
   return call.route?.frame && call.route.frame !== enc.frame ? { ...enc, frame: call.route.frame } : enc;
 }
 
-function networkError(e: unknown, where: string, timedOut: boolean, ms: number): UnifiedError {
+/** getaddrinfo's codes for a name that does not resolve (now or, EAI_AGAIN, for the time being). */
+const UNRESOLVED = new Set(["ENOTFOUND", "EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA"]);
+
+function networkError(e: unknown, where: string, url: string, timedOut: boolean, ms: number): UnifiedError {
   if (timedOut) return unifiedError(504, `${where}: no response within ${ms} ms`, undefined, "timeout");
   const err = e as { code?: string; message?: string };
-  return unifiedError(502, `${where}: cannot reach upstream (${err.code ?? err.message ?? String(e)})`);
+  const why = err.code ?? err.message ?? String(e);
+  if (err.code && UNRESOLVED.has(err.code)) return unifiedError(502, `${where}: cannot resolve upstream host "${new URL(url).hostname}" (${why})`);
+  return unifiedError(502, `${where}: cannot reach upstream (${why})`);
 }
 
 /** A provider's output-token cap applied to what the client asked (absent when it asked nothing). */
