@@ -48,13 +48,15 @@ const nextClient = (): ClientDriver => clients[clientTurn++ % clients.length]!;
 
 /** Model names per test, so each test has its own rotation and its own pairs' health. */
 let seq = 0;
-const models: Record<string, { targets: string[] }> = {};
+const models: Record<string, { targets: (string | { target: string; weight: number })[] }> = {};
 type Kind = "bad" | "good" | "closed" | "unresolved";
 function model(p: string, targets: Kind[]): string {
   const name = `proxy-${++seq}-model`;
   for (const t of targets) models[name] = { targets: [...(models[name]?.targets ?? []), `${p}-${t}/u${seq}-${t}`] };
   return name;
 }
+/** The upstream model a test's proxy model names on its `kind` target. */
+const upstreamModel = (proxyModel: string, kind: Kind) => `u${proxyModel.split("-")[1]}-${kind}`;
 
 /** The targets of the tests below the table, by test. */
 const TARGETS: Record<string, Kind[]> = {
@@ -75,6 +77,10 @@ for (const d of upstreams) {
     plan.set(`${d.protocol}:${f.name}:down`, model(d.protocol, ["bad"]));
   }
   for (const [k, targets] of Object.entries(TARGETS)) plan.set(`${d.protocol}:${k}`, model(d.protocol, targets));
+  // The bad target takes two turns of three, so only its cooling sends the request after a cut elsewhere.
+  const cools = model(d.protocol, ["bad", "good"]);
+  models[cools]!.targets[0] = { target: models[cools]!.targets[0] as string, weight: 2 };
+  plan.set(`${d.protocol}:cut-cools`, cools);
 }
 
 beforeAll(async () => {
@@ -183,16 +189,20 @@ for (const d of upstreams)
       expect(e.message).toContain('cannot resolve upstream host "upstream.invalid"');
       // Both models' pairs on the unresolvable provider tried it first, failed and cool down.
       for (const m of [over, name]) {
-        const [pair] = await pairs(`${d.protocol}-unresolved`, models[m]!.targets[0]!.split("/")[1]!);
+        const [pair] = await pairs(`${d.protocol}-unresolved`, upstreamModel(m, "unresolved"));
         expect(pair).toMatchObject({ state: "cooling", failures: 1 });
         expect(pair!.lastError!.message).toContain('cannot resolve upstream host "upstream.invalid"');
       }
     }, 60_000);
 
-    test("a stream that stalls past the idle timeout fails on the client", async () => {
+    test("a stream that stalls past the idle timeout fails on the client, and its pair cools", async () => {
       const reply = d.reply(answer, true) as Reply & { delayMs?: number };
       servers.get(d.protocol)!.bad.script({ ...reply, delayMs: 900 } as Reply);
-      await streamFailure(nextClient(), plan.get(`${d.protocol}:stall`)!);
+      const name = plan.get(`${d.protocol}:stall`)!;
+      await streamFailure(nextClient(), name);
+      const [pair] = await pairs(`${d.protocol}-bad`, upstreamModel(name, "bad"));
+      expect(pair).toMatchObject({ state: "cooling", failures: 1, lastError: { status: 504 } });
+      expect(pair!.lastError!.message).toContain("mid-stream: upstream sent nothing for 400 ms");
     });
 
     test("a stream cut before its final event fails on the client", async () => {
@@ -200,7 +210,23 @@ for (const d of upstreams)
       await streamFailure(nextClient(), plan.get(`${d.protocol}:cut`)!);
     });
 
-    test("a client that disconnects mid-stream makes the proxy abort its upstream call", async () => {
+    test("a stream cut after its first byte cools its pair: the next request goes to the other target", async () => {
+      const { bad, good } = servers.get(d.protocol)!;
+      const name = plan.get(`${d.protocol}:cut-cools`)!;
+      bad.script(d.cutStream(["partial ", "answer"]));
+      await streamFailure(nextClient(), name);
+      const tried = bad.received.length;
+      good.script(d.reply(answer, false));
+      expect((await nextClient().send(proxy.url, KEY, name, hi)).text).toBe("fine answer");
+      expect(bad.received.length).toBe(tried); // its turn, yet not even tried
+      const [pair] = await pairs(`${d.protocol}-bad`, upstreamModel(name, "bad"));
+      expect(pair).toMatchObject({ key: `${d.protocol}-bad#1`, state: "cooling", failures: 1 });
+      expect(pair!.lastError!.message).toStartWith(`${d.protocol}-bad/${upstreamModel(name, "bad")}: mid-stream: `);
+      expect(pair!.lastError!.message).toMatch(/upstream stream (broke: ECONNRESET|ended before its final event)/);
+      expect((await pairs(`${d.protocol}-good`, upstreamModel(name, "good")))[0]).toMatchObject({ state: "healthy", failures: 0 });
+    });
+
+    test("a client that disconnects mid-stream makes the proxy abort its upstream call; its pair does not cool", async () => {
       const { bad } = servers.get(d.protocol)!;
       const reply = d.reply({ ...answer, text: Array.from({ length: 50 }, (_, i) => `piece ${i} `) }, true) as Reply;
       bad.script({ ...reply, delayMs: 50 } as Reply);
@@ -219,5 +245,9 @@ for (const d of upstreams)
       const end = Date.now() + 3000;
       while (!rec.aborted && Date.now() < end) await Bun.sleep(20);
       expect(rec.aborted).toBe(true);
+      // The client left: nothing the upstream did wrong, so its pair does not cool.
+      await Bun.sleep(50);
+      const name = plan.get(`${d.protocol}:disconnect`)!;
+      expect((await pairs(`${d.protocol}-bad`, upstreamModel(name, "bad")))[0]).toMatchObject({ state: "healthy", failures: 0 });
     });
   });

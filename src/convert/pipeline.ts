@@ -87,10 +87,7 @@ async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): 
       trace?.failed(`${result.error.message} (retried in tool compatibility mode)`, result.status);
       result = await attempt(engine, call, req, ctx, a, compat.session(target), trace);
     }
-    if (result instanceof Response) {
-      engine.router.succeed(a);
-      return result;
-    }
+    if (result instanceof Response) return result;
     last = result.error;
     trace?.failed(result.error.message, result.status);
     // A fault of the upstream (not of the request) cools the pair down for the next requests.
@@ -160,7 +157,11 @@ async function attempt(
       return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
     }
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat, trace);
+    if (!req.stream || isJson) {
+      const out = await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat, trace);
+      if (out instanceof Response) engine.router.succeed(a);
+      return out;
+    }
     const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     let first: ReadResult;
     try {
@@ -231,6 +232,11 @@ function streamed(
 ): Response {
   const encode = clientStream(engine, call);
   const hooks = trace?.stream();
+  // A stream succeeds when it ends complete. Past the first byte there is no failing over, but the
+  // router still hears of a stream the upstream broke (cut, stalled, an error event), so the next
+  // requests go elsewhere while the pair cools. Neither when the client left: the stream's end is
+  // then its doing (its cancel comes before the last read settles).
+  let left = false;
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
@@ -238,8 +244,17 @@ function streamed(
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
     rewrite: compat?.events(),
-    observe: hooks?.observe,
-    tap: hooks,
+    observe: (e) => {
+      hooks?.observe(e);
+      if (left) return;
+      if (e.type === "stop") engine.router.succeed(a);
+      else if (e.type === "error") engine.router.fail(a, { status: e.status, message: `${a.provider.name}/${a.model}: mid-stream: ${e.message}` });
+    },
+    tap: {
+      upstream: hooks?.upstream,
+      client: hooks?.client,
+      end: (cancelled) => ((left = cancelled), hooks?.end(cancelled)),
+    },
   });
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
