@@ -1,7 +1,7 @@
 // Upstream faults, each on every upstream protocol: before the first byte the request fails over to
 // the next target, or, with all down, the client gets an error in its own protocol's shape naming the
 // model and the last upstream error; after the first byte the client's stream fails, never finishing
-// as if complete. Provider keys appear nowhere the client can see. Clients rotate over the four
+// as if complete, and the pair cools. Provider keys appear nowhere the client can see. Clients rotate over the four
 // protocols so each fault is seen through each client's SDK somewhere in the table.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, type Proxy } from "./support/proxy.ts";
@@ -10,6 +10,7 @@ import { upstreams } from "./conformance/upstreams/index.ts";
 import { clients } from "./conformance/clients/index.ts";
 import type { Answer, ClientDriver, Conversation, UpstreamDriver } from "./conformance/types.ts";
 import type { PairStatus } from "../src/router/index.ts";
+import { blackHole, type BlackHole } from "./support/blackhole.ts";
 
 const KEY = "faults-access-key";
 const UNRESOLVED = "http://upstream.invalid:9";
@@ -42,6 +43,11 @@ const FAULTS: { name: string; reply: (d: UpstreamDriver) => Reply | (() => Promi
 
 const servers = new Map<string, { bad: Upstream; good: Upstream }>();
 let closed: string;
+/** Where connects hang; the error instead where one cannot be made, failing only the tests that need it */
+let hole: BlackHole | Error;
+/** The black hole's connect timeout, and a first-byte timeout it must beat by far */
+const CONNECT_MS = 300;
+const HOLE_FIRST_BYTE_MS = 5000;
 let proxy: Proxy;
 let clientTurn = 0;
 const nextClient = (): ClientDriver => clients[clientTurn++ % clients.length]!;
@@ -49,7 +55,7 @@ const nextClient = (): ClientDriver => clients[clientTurn++ % clients.length]!;
 /** Model names per test, so each test has its own rotation and its own pairs' health. */
 let seq = 0;
 const models: Record<string, { targets: (string | { target: string; weight: number })[] }> = {};
-type Kind = "bad" | "good" | "closed" | "unresolved";
+type Kind = "bad" | "good" | "closed" | "unresolved" | "hole";
 function model(p: string, targets: Kind[]): string {
   const name = `proxy-${++seq}-model`;
   for (const t of targets) models[name] = { targets: [...(models[name]?.targets ?? []), `${p}-${t}/u${seq}-${t}`] };
@@ -64,6 +70,8 @@ const TARGETS: Record<string, Kind[]> = {
   "refused-down": ["closed"],
   unresolved: ["unresolved", "good"],
   "unresolved-down": ["unresolved"],
+  hole: ["hole", "good"],
+  "hole-down": ["hole"],
   stall: ["bad"],
   cut: ["bad"],
   disconnect: ["bad"],
@@ -84,9 +92,10 @@ for (const d of upstreams) {
 }
 
 beforeAll(async () => {
-  const hole = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  closed = `http://127.0.0.1:${hole.port}`;
-  await hole.stop(true); // nothing listens there any more: connection refused
+  const gone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  closed = `http://127.0.0.1:${gone.port}`;
+  await gone.stop(true); // nothing listens there any more: connection refused
+  hole = await blackHole().catch((e: Error) => e); // connects there never complete
   const providers: Record<string, unknown> = {};
   for (const d of upstreams) {
     const [bad, good] = await Promise.all([d.start(), d.start()]);
@@ -95,6 +104,12 @@ beforeAll(async () => {
     providers[`${d.protocol}-bad`] = { protocol: d.protocol, baseUrl: bad.url, keys: [`sk-${d.protocol}-bad-secret`], limits };
     providers[`${d.protocol}-good`] = { protocol: d.protocol, baseUrl: good.url, keys: [`sk-${d.protocol}-good-secret`], limits };
     providers[`${d.protocol}-closed`] = { protocol: d.protocol, baseUrl: closed.replace(/\/$/, ""), keys: [`sk-${d.protocol}-closed-secret`] };
+    providers[`${d.protocol}-hole`] = {
+      protocol: d.protocol,
+      baseUrl: hole instanceof Error ? closed : hole.url,
+      keys: [`sk-${d.protocol}-hole-secret`],
+      limits: { connectTimeoutMs: CONNECT_MS, firstByteTimeoutMs: HOLE_FIRST_BYTE_MS },
+    };
     // RFC 6761: names under .invalid never resolve. A slow resolver in CI must not trip a timeout first.
     providers[`${d.protocol}-unresolved`] = {
       protocol: d.protocol,
@@ -107,12 +122,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await proxy.close();
+  if (!(hole instanceof Error)) hole.close();
   await Promise.all([...servers.values()].flatMap((s) => [s.bad.close(), s.good.close()]));
 });
 
 /** Whatever the client saw, checked for any provider key. */
 function noKeys(seen: unknown) {
-  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed|unresolved)-secret/);
+  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed|unresolved|hole)-secret/);
 }
 
 /** A stream that fails after its first byte: each SDK throws its own way, so only the rejection and its text are checked. */
@@ -174,6 +190,35 @@ for (const d of upstreams)
       const e = await failure(client, plan.get(`${d.protocol}:refused-down`)!, hi);
       expect(e.status).toBe(502);
       expect(e.message).toMatch(/cannot reach/);
+    });
+
+    test("connect timeout: fails over once connectTimeoutMs passes, and alone is a 504 saying it cannot connect", async () => {
+      if (hole instanceof Error) throw hole;
+      const { port } = hole;
+      servers.get(d.protocol)!.good.script(d.reply(answer, false));
+      const over = plan.get(`${d.protocol}:hole`)!;
+      let t0 = performance.now();
+      expect((await nextClient().send(proxy.url, KEY, over, hi)).text).toBe("fine answer");
+      const failoverMs = performance.now() - t0;
+      const client = nextClient();
+      const name = plan.get(`${d.protocol}:hole-down`)!;
+      t0 = performance.now();
+      const e = await failure(client, name, hi);
+      const downMs = performance.now() - t0;
+      expect(e.status).toBe(504);
+      expect(e.type).toBe(client.errorType(504));
+      expect(e.message).toContain(name);
+      expect(e.message).toContain(`cannot connect to upstream 127.0.0.1:${port} within ${CONNECT_MS} ms`);
+      // Each waited for the connect timeout, and not for the first-byte timeout.
+      for (const ms of [failoverMs, downMs]) {
+        expect(ms).toBeGreaterThanOrEqual(CONNECT_MS - 10);
+        expect(ms).toBeLessThan(HOLE_FIRST_BYTE_MS / 2);
+      }
+      for (const m of [over, name]) {
+        const [pair] = await pairs(`${d.protocol}-hole`, upstreamModel(m, "hole"));
+        expect(pair).toMatchObject({ state: "cooling", failures: 1 });
+        expect(pair!.lastError!.message).toContain(`cannot connect to upstream 127.0.0.1:${port} within ${CONNECT_MS} ms`);
+      }
     });
 
     test("DNS failure: fails over, and alone is a 502 saying the host cannot be resolved; the pair cools", async () => {

@@ -6,6 +6,7 @@ import type { MappingContext } from "../mapping/functions.ts";
 import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
 import type { Attempt, Router } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
+import { ConnectTimeout, originOf, watchConnect, type Origin } from "../router/connect.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import { convertStream, type ReadResult } from "./stream.ts";
@@ -125,7 +126,8 @@ async function attempt(
   trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
 
   // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
-  // after that only the idle timeout between chunks applies.
+  // after that only the idle timeout between chunks applies. The connect timeout is watched only
+  // where no pooled connection is likely (router/connect.ts).
   const ms = a.provider.limits.firstByteTimeoutMs;
   const abort = new AbortController();
   let timedOut = false;
@@ -142,13 +144,17 @@ async function attempt(
     timer = setTimeout(expire, ms - WATCH_CLIENT_AFTER_MS);
   };
   let timer = ms > WATCH_CLIENT_AFTER_MS ? setTimeout(watch, WATCH_CLIENT_AFTER_MS) : setTimeout(expire, ms);
+  const origin = originOf(a.provider.baseUrl);
+  const connecting = watchConnect(origin, a.provider.limits.connectTimeoutMs, abort);
   try {
     let res: globalThis.Response;
     try {
       res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: abort.signal });
     } catch (e) {
-      return { error: networkError(e, where, target.url, timedOut, ms), retry: true };
+      return { error: networkError(e, where, origin, abort.signal.reason, timedOut, ms), retry: true };
     }
+    origin.answeredAt = Date.now();
+    connecting?.stop();
     if (!res.ok) {
       const text = await res.text().catch(() => "");
       trace?.upstreamBody(text);
@@ -167,12 +173,13 @@ async function attempt(
     try {
       first = await reader.read();
     } catch (e) {
-      return { error: networkError(e, where, target.url, timedOut, ms), retry: true };
+      return { error: networkError(e, where, origin, abort.signal.reason, timedOut, ms), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
     return streamed(engine, call, reader, first.value, protocol, ctx, a, compat, trace);
   } finally {
     clearTimeout(timer);
+    connecting?.stop();
     watching?.removeEventListener("abort", onClientGone);
   }
 }
@@ -270,11 +277,13 @@ function clientStream(engine: Engine, call: ChatCall): StreamMapping {
 /** getaddrinfo's codes for a name that does not resolve (now or, EAI_AGAIN, for the time being). */
 const UNRESOLVED = new Set(["ENOTFOUND", "EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA"]);
 
-function networkError(e: unknown, where: string, url: string, timedOut: boolean, ms: number): UnifiedError {
+/** Why a fetch failed; `reason` is its abort's, a ConnectTimeout when the connect took too long. */
+function networkError(e: unknown, where: string, origin: Origin, reason: unknown, timedOut: boolean, ms: number): UnifiedError {
   if (timedOut) return unifiedError(504, `${where}: no response within ${ms} ms`, undefined, "timeout");
+  if (reason instanceof ConnectTimeout) return unifiedError(504, `${where}: ${reason.message}`, undefined, "timeout");
   const err = e as { code?: string; message?: string };
   const why = err.code ?? err.message ?? String(e);
-  if (err.code && UNRESOLVED.has(err.code)) return unifiedError(502, `${where}: cannot resolve upstream host "${new URL(url).hostname}" (${why})`);
+  if (err.code && UNRESOLVED.has(err.code)) return unifiedError(502, `${where}: cannot resolve upstream host "${origin.host}" (${why})`);
   return unifiedError(502, `${where}: cannot reach upstream (${why})`);
 }
 
