@@ -1,7 +1,7 @@
 // Upstream faults, each on every upstream protocol: before the first byte the request fails over to
 // the next target, or, with all down, the client gets an error in its own protocol's shape naming the
 // model and the last upstream error; after the first byte the client's stream fails, never finishing
-// as if complete. Provider keys appear nowhere the client can see. Clients rotate over the four
+// as if complete, and the pair cools. Provider keys appear nowhere the client can see. Clients rotate over the four
 // protocols so each fault is seen through each client's SDK somewhere in the table.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, type Proxy } from "./support/proxy.ts";
@@ -9,8 +9,11 @@ import type { Reply, Upstream } from "./support/upstream.ts";
 import { upstreams } from "./conformance/upstreams/index.ts";
 import { clients } from "./conformance/clients/index.ts";
 import type { Answer, ClientDriver, Conversation, UpstreamDriver } from "./conformance/types.ts";
+import type { PairStatus } from "../src/router/index.ts";
+import { blackHole, type BlackHole } from "./support/blackhole.ts";
 
 const KEY = "faults-access-key";
+const UNRESOLVED = "http://upstream.invalid:9";
 const hi: Conversation = { turns: [{ role: "user", text: "hi" }], stream: false };
 const answer: Answer = { text: ["fine ", "answer"], stop: "end", usage: { input: 3, output: 2 } };
 
@@ -40,18 +43,39 @@ const FAULTS: { name: string; reply: (d: UpstreamDriver) => Reply | (() => Promi
 
 const servers = new Map<string, { bad: Upstream; good: Upstream }>();
 let closed: string;
+/** Where connects hang; the error instead where one cannot be made, failing only the tests that need it */
+let hole: BlackHole | Error;
+/** The black hole's connect timeout, and a first-byte timeout it must beat by far */
+const CONNECT_MS = 300;
+const HOLE_FIRST_BYTE_MS = 5000;
 let proxy: Proxy;
 let clientTurn = 0;
 const nextClient = (): ClientDriver => clients[clientTurn++ % clients.length]!;
 
 /** Model names per test, so each test has its own rotation and its own pairs' health. */
 let seq = 0;
-const models: Record<string, { targets: string[] }> = {};
-function model(p: string, targets: ("bad" | "good" | "closed")[]): string {
+const models: Record<string, { targets: (string | { target: string; weight: number })[] }> = {};
+type Kind = "bad" | "good" | "closed" | "unresolved" | "hole";
+function model(p: string, targets: Kind[]): string {
   const name = `proxy-${++seq}-model`;
   for (const t of targets) models[name] = { targets: [...(models[name]?.targets ?? []), `${p}-${t}/u${seq}-${t}`] };
   return name;
 }
+/** The upstream model a test's proxy model names on its `kind` target. */
+const upstreamModel = (proxyModel: string, kind: Kind) => `u${proxyModel.split("-")[1]}-${kind}`;
+
+/** The targets of the tests below the table, by test. */
+const TARGETS: Record<string, Kind[]> = {
+  refused: ["closed", "good"],
+  "refused-down": ["closed"],
+  unresolved: ["unresolved", "good"],
+  "unresolved-down": ["unresolved"],
+  hole: ["hole", "good"],
+  "hole-down": ["hole"],
+  stall: ["bad"],
+  cut: ["bad"],
+  disconnect: ["bad"],
+};
 
 // The models each test uses are made before the proxy starts.
 const plan = new Map<string, string>();
@@ -60,14 +84,18 @@ for (const d of upstreams) {
     plan.set(`${d.protocol}:${f.name}:failover`, model(d.protocol, ["bad", "good"]));
     plan.set(`${d.protocol}:${f.name}:down`, model(d.protocol, ["bad"]));
   }
-  for (const k of ["refused", "refused-down", "stall", "cut", "disconnect"])
-    plan.set(`${d.protocol}:${k}`, model(d.protocol, k.startsWith("refused") ? (k === "refused" ? ["closed", "good"] : ["closed"]) : ["bad"]));
+  for (const [k, targets] of Object.entries(TARGETS)) plan.set(`${d.protocol}:${k}`, model(d.protocol, targets));
+  // The bad target takes two turns of three, so only its cooling sends the request after a cut elsewhere.
+  const cools = model(d.protocol, ["bad", "good"]);
+  models[cools]!.targets[0] = { target: models[cools]!.targets[0] as string, weight: 2 };
+  plan.set(`${d.protocol}:cut-cools`, cools);
 }
 
 beforeAll(async () => {
-  const hole = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  closed = `http://127.0.0.1:${hole.port}`;
-  await hole.stop(true); // nothing listens there any more: connection refused
+  const gone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  closed = `http://127.0.0.1:${gone.port}`;
+  await gone.stop(true); // nothing listens there any more: connection refused
+  hole = await blackHole().catch((e: Error) => e); // connects there never complete
   const providers: Record<string, unknown> = {};
   for (const d of upstreams) {
     const [bad, good] = await Promise.all([d.start(), d.start()]);
@@ -76,17 +104,31 @@ beforeAll(async () => {
     providers[`${d.protocol}-bad`] = { protocol: d.protocol, baseUrl: bad.url, keys: [`sk-${d.protocol}-bad-secret`], limits };
     providers[`${d.protocol}-good`] = { protocol: d.protocol, baseUrl: good.url, keys: [`sk-${d.protocol}-good-secret`], limits };
     providers[`${d.protocol}-closed`] = { protocol: d.protocol, baseUrl: closed.replace(/\/$/, ""), keys: [`sk-${d.protocol}-closed-secret`] };
+    providers[`${d.protocol}-hole`] = {
+      protocol: d.protocol,
+      baseUrl: hole instanceof Error ? closed : hole.url,
+      keys: [`sk-${d.protocol}-hole-secret`],
+      limits: { connectTimeoutMs: CONNECT_MS, firstByteTimeoutMs: HOLE_FIRST_BYTE_MS },
+    };
+    // RFC 6761: names under .invalid never resolve. A slow resolver in CI must not trip a timeout first.
+    providers[`${d.protocol}-unresolved`] = {
+      protocol: d.protocol,
+      baseUrl: UNRESOLVED,
+      keys: [`sk-${d.protocol}-unresolved-secret`],
+      limits: { connectTimeoutMs: 25_000, firstByteTimeoutMs: 25_000 },
+    };
   }
   proxy = await startProxy({ accessKeys: [KEY], providers, models });
 });
 afterAll(async () => {
   await proxy.close();
+  if (!(hole instanceof Error)) hole.close();
   await Promise.all([...servers.values()].flatMap((s) => [s.bad.close(), s.good.close()]));
 });
 
 /** Whatever the client saw, checked for any provider key. */
 function noKeys(seen: unknown) {
-  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed)-secret/);
+  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed|unresolved|hole)-secret/);
 }
 
 /** A stream that fails after its first byte: each SDK throws its own way, so only the rejection and its text are checked. */
@@ -97,6 +139,14 @@ async function streamFailure(client: ClientDriver, model: string) {
   );
   expect(e).toBeInstanceOf(Error);
   noKeys(String(e?.message));
+}
+
+/** The pairs /admin/status shows for one provider and upstream model (that is, one test's model). */
+async function pairs(provider: string, model: string): Promise<PairStatus[]> {
+  const r = await fetch(`${proxy.url}/admin/status`, { headers: { authorization: `Bearer ${KEY}` } });
+  const text = await r.text();
+  noKeys(text);
+  return (JSON.parse(text).pairs as PairStatus[]).filter((p) => p.provider === provider && p.model === model);
 }
 
 async function failure(client: ClientDriver, model: string, c: Conversation) {
@@ -142,10 +192,62 @@ for (const d of upstreams)
       expect(e.message).toMatch(/cannot reach/);
     });
 
-    test("a stream that stalls past the idle timeout fails on the client", async () => {
+    test("connect timeout: fails over once connectTimeoutMs passes, and alone is a 504 saying it cannot connect", async () => {
+      if (hole instanceof Error) throw hole;
+      const { port } = hole;
+      servers.get(d.protocol)!.good.script(d.reply(answer, false));
+      const over = plan.get(`${d.protocol}:hole`)!;
+      let t0 = performance.now();
+      expect((await nextClient().send(proxy.url, KEY, over, hi)).text).toBe("fine answer");
+      const failoverMs = performance.now() - t0;
+      const client = nextClient();
+      const name = plan.get(`${d.protocol}:hole-down`)!;
+      t0 = performance.now();
+      const e = await failure(client, name, hi);
+      const downMs = performance.now() - t0;
+      expect(e.status).toBe(504);
+      expect(e.type).toBe(client.errorType(504));
+      expect(e.message).toContain(name);
+      expect(e.message).toContain(`cannot connect to upstream 127.0.0.1:${port} within ${CONNECT_MS} ms`);
+      // Each waited for the connect timeout, and not for the first-byte timeout.
+      for (const ms of [failoverMs, downMs]) {
+        expect(ms).toBeGreaterThanOrEqual(CONNECT_MS - 10);
+        expect(ms).toBeLessThan(HOLE_FIRST_BYTE_MS / 2);
+      }
+      for (const m of [over, name]) {
+        const [pair] = await pairs(`${d.protocol}-hole`, upstreamModel(m, "hole"));
+        expect(pair).toMatchObject({ state: "cooling", failures: 1 });
+        expect(pair!.lastError!.message).toContain(`cannot connect to upstream 127.0.0.1:${port} within ${CONNECT_MS} ms`);
+      }
+    });
+
+    test("DNS failure: fails over, and alone is a 502 saying the host cannot be resolved; the pair cools", async () => {
+      servers.get(d.protocol)!.good.script(d.reply(answer, false));
+      const over = plan.get(`${d.protocol}:unresolved`)!;
+      expect((await nextClient().send(proxy.url, KEY, over, hi)).text).toBe("fine answer");
+      const client = nextClient();
+      const name = plan.get(`${d.protocol}:unresolved-down`)!;
+      const e = await failure(client, name, hi);
+      expect(e.status).toBe(502);
+      expect(e.type).toBe(client.errorType(502));
+      expect(e.message).toContain(name);
+      expect(e.message).toContain('cannot resolve upstream host "upstream.invalid"');
+      // Both models' pairs on the unresolvable provider tried it first, failed and cool down.
+      for (const m of [over, name]) {
+        const [pair] = await pairs(`${d.protocol}-unresolved`, upstreamModel(m, "unresolved"));
+        expect(pair).toMatchObject({ state: "cooling", failures: 1 });
+        expect(pair!.lastError!.message).toContain('cannot resolve upstream host "upstream.invalid"');
+      }
+    }, 60_000);
+
+    test("a stream that stalls past the idle timeout fails on the client, and its pair cools", async () => {
       const reply = d.reply(answer, true) as Reply & { delayMs?: number };
       servers.get(d.protocol)!.bad.script({ ...reply, delayMs: 900 } as Reply);
-      await streamFailure(nextClient(), plan.get(`${d.protocol}:stall`)!);
+      const name = plan.get(`${d.protocol}:stall`)!;
+      await streamFailure(nextClient(), name);
+      const [pair] = await pairs(`${d.protocol}-bad`, upstreamModel(name, "bad"));
+      expect(pair).toMatchObject({ state: "cooling", failures: 1, lastError: { status: 504 } });
+      expect(pair!.lastError!.message).toContain("mid-stream: upstream sent nothing for 400 ms");
     });
 
     test("a stream cut before its final event fails on the client", async () => {
@@ -153,7 +255,23 @@ for (const d of upstreams)
       await streamFailure(nextClient(), plan.get(`${d.protocol}:cut`)!);
     });
 
-    test("a client that disconnects mid-stream makes the proxy abort its upstream call", async () => {
+    test("a stream cut after its first byte cools its pair: the next request goes to the other target", async () => {
+      const { bad, good } = servers.get(d.protocol)!;
+      const name = plan.get(`${d.protocol}:cut-cools`)!;
+      bad.script(d.cutStream(["partial ", "answer"]));
+      await streamFailure(nextClient(), name);
+      const tried = bad.received.length;
+      good.script(d.reply(answer, false));
+      expect((await nextClient().send(proxy.url, KEY, name, hi)).text).toBe("fine answer");
+      expect(bad.received.length).toBe(tried); // its turn, yet not even tried
+      const [pair] = await pairs(`${d.protocol}-bad`, upstreamModel(name, "bad"));
+      expect(pair).toMatchObject({ key: `${d.protocol}-bad#1`, state: "cooling", failures: 1 });
+      expect(pair!.lastError!.message).toStartWith(`${d.protocol}-bad/${upstreamModel(name, "bad")}: mid-stream: `);
+      expect(pair!.lastError!.message).toMatch(/upstream stream (broke: ECONNRESET|ended before its final event)/);
+      expect((await pairs(`${d.protocol}-good`, upstreamModel(name, "good")))[0]).toMatchObject({ state: "healthy", failures: 0 });
+    });
+
+    test("a client that disconnects mid-stream makes the proxy abort its upstream call; its pair does not cool", async () => {
       const { bad } = servers.get(d.protocol)!;
       const reply = d.reply({ ...answer, text: Array.from({ length: 50 }, (_, i) => `piece ${i} `) }, true) as Reply;
       bad.script({ ...reply, delayMs: 50 } as Reply);
@@ -172,5 +290,9 @@ for (const d of upstreams)
       const end = Date.now() + 3000;
       while (!rec.aborted && Date.now() < end) await Bun.sleep(20);
       expect(rec.aborted).toBe(true);
+      // The client left: nothing the upstream did wrong, so its pair does not cool.
+      await Bun.sleep(50);
+      const name = plan.get(`${d.protocol}:disconnect`)!;
+      expect((await pairs(`${d.protocol}-bad`, upstreamModel(name, "bad")))[0]).toMatchObject({ state: "healthy", failures: 0 });
     });
   });

@@ -6,6 +6,7 @@ import type { MappingContext } from "../mapping/functions.ts";
 import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
 import type { Attempt, Router } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
+import { ConnectTimeout, originOf, watchConnect, type Origin } from "../router/connect.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import { convertStream, type ReadResult } from "./stream.ts";
@@ -90,10 +91,7 @@ async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): 
       trace?.failed(`${result.error.message} (retried in tool compatibility mode)`, result.status);
       result = await attempt(engine, call, req, ctx, a, compat.session(target), trace);
     }
-    if (result instanceof Response) {
-      engine.router.succeed(a);
-      return result;
-    }
+    if (result instanceof Response) return result;
     last = result.error;
     trace?.failed(result.error.message, result.status);
     // A fault of the upstream (not of the request) cools the pair down for the next requests.
@@ -131,7 +129,8 @@ async function attempt(
   trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
 
   // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
-  // after that only the idle timeout between chunks applies.
+  // after that only the idle timeout between chunks applies. The connect timeout is watched only
+  // where no pooled connection is likely (router/connect.ts).
   const ms = a.provider.limits.firstByteTimeoutMs;
   const abort = new AbortController();
   let timedOut = false;
@@ -148,13 +147,17 @@ async function attempt(
     timer = setTimeout(expire, ms - WATCH_CLIENT_AFTER_MS);
   };
   let timer = ms > WATCH_CLIENT_AFTER_MS ? setTimeout(watch, WATCH_CLIENT_AFTER_MS) : setTimeout(expire, ms);
+  const origin = originOf(a.provider.baseUrl);
+  const connecting = watchConnect(origin, a.provider.limits.connectTimeoutMs, abort);
   try {
     let res: globalThis.Response;
     try {
       res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: abort.signal });
     } catch (e) {
-      return { error: networkError(e, where, timedOut, ms), retry: true };
+      return { error: networkError(e, where, origin, abort.signal.reason, timedOut, ms), retry: true };
     }
+    origin.answeredAt = Date.now();
+    connecting?.stop();
     if (!res.ok) {
       const text = await res.text().catch(() => "");
       trace?.upstreamBody(text);
@@ -163,18 +166,23 @@ async function attempt(
       return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
     }
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-    if (!req.stream || isJson) return await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat, trace);
+    if (!req.stream || isJson) {
+      const out = await whole(engine, call, res, protocol, ctx, where, !!req.stream, compat, trace);
+      if (out instanceof Response) engine.router.succeed(a);
+      return out;
+    }
     const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     let first: ReadResult;
     try {
       first = await reader.read();
     } catch (e) {
-      return { error: networkError(e, where, timedOut, ms), retry: true };
+      return { error: networkError(e, where, origin, abort.signal.reason, timedOut, ms), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
     return streamed(engine, call, reader, first.value, protocol, ctx, a, compat, trace);
   } finally {
     clearTimeout(timer);
+    connecting?.stop();
     watching?.removeEventListener("abort", onClientGone);
   }
 }
@@ -242,6 +250,11 @@ function streamed(
 ): Response {
   const encode = clientStream(engine, call);
   const hooks = trace?.stream();
+  // A stream succeeds when it ends complete. Past the first byte there is no failing over, but the
+  // router still hears of a stream the upstream broke (cut, stalled, an error event), so the next
+  // requests go elsewhere while the pair cools. Neither when the client left: the stream's end is
+  // then its doing (its cancel comes before the last read settles).
+  let left = false;
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
@@ -249,8 +262,17 @@ function streamed(
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
     rewrite: compat?.events(),
-    observe: hooks?.observe,
-    tap: hooks,
+    observe: (e) => {
+      hooks?.observe(e);
+      if (left) return;
+      if (e.type === "stop") engine.router.succeed(a);
+      else if (e.type === "error") engine.router.fail(a, { status: e.status, message: `${a.provider.name}/${a.model}: mid-stream: ${e.message}` });
+    },
+    tap: {
+      upstream: hooks?.upstream,
+      client: hooks?.client,
+      end: (cancelled) => ((left = cancelled), hooks?.end(cancelled)),
+    },
   });
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
@@ -263,10 +285,17 @@ function clientStream(engine: Engine, call: ChatCall): StreamMapping {
   return call.route?.frame && call.route.frame !== enc.frame ? { ...enc, frame: call.route.frame } : enc;
 }
 
-function networkError(e: unknown, where: string, timedOut: boolean, ms: number): UnifiedError {
+/** getaddrinfo's codes for a name that does not resolve (now or, EAI_AGAIN, for the time being). */
+const UNRESOLVED = new Set(["ENOTFOUND", "EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA"]);
+
+/** Why a fetch failed; `reason` is its abort's, a ConnectTimeout when the connect took too long. */
+function networkError(e: unknown, where: string, origin: Origin, reason: unknown, timedOut: boolean, ms: number): UnifiedError {
   if (timedOut) return unifiedError(504, `${where}: no response within ${ms} ms`, undefined, "timeout");
+  if (reason instanceof ConnectTimeout) return unifiedError(504, `${where}: ${reason.message}`, undefined, "timeout");
   const err = e as { code?: string; message?: string };
-  return unifiedError(502, `${where}: cannot reach upstream (${err.code ?? err.message ?? String(e)})`);
+  const why = err.code ?? err.message ?? String(e);
+  if (err.code && UNRESOLVED.has(err.code)) return unifiedError(502, `${where}: cannot resolve upstream host "${origin.host}" (${why})`);
+  return unifiedError(502, `${where}: cannot reach upstream (${why})`);
 }
 
 /** A provider's output-token cap applied to what the client asked (absent when it asked nothing). */
