@@ -5,6 +5,7 @@ import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
 import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
+import type { RouterCost } from "./router.ts";
 import type { Ports, TargetName } from "./targets.ts";
 import { PERCENTILES, type WrkResult } from "./wrk.ts";
 import { summarize, median, type Summary } from "./stats.ts";
@@ -37,6 +38,8 @@ export interface Results {
   broken: Record<string, string>;
   peerProblem?: string;
   seconds?: number;
+  /** ns per request the router takes in process (bench/router.ts) */
+  router?: RouterCost;
 }
 
 const RESULTS = join(import.meta.dir, "results");
@@ -184,6 +187,12 @@ export async function writeReport(r: Results): Promise<string[]> {
     check(`RSS with ${r.plan.hold} streams ≤ 100 MB`, cm.held ?? NaN, (x) => x <= 100 && cm.heldStreams === r.plan.hold, 1);
   }
   check("start-up ≤ 150 ms", median(r.startup.ccproxy ?? []), (x) => x <= 150, 1);
+  // The router's share of what the proxy adds: its in-process cost over ccproxy's added p50.
+  const addedUs = added(r.latency, "openai→openai", "ccproxy", lat("50")).median * 1000;
+  if (r.router) {
+    check("router, one pair: % of added p50 (openai→openai) ≤ 5", (100 * r.router.single) / 1000 / addedUs, (x) => x <= 5, 2);
+    check("router, 16 pairs, 4 cooling: % of added p50 ≤ 5", (100 * r.router.pool) / 1000 / addedUs, (x) => x <= 5, 2);
+  }
 
   const peers = peerRatios(r);
   const md = [
@@ -193,6 +202,9 @@ export async function writeReport(r: Results): Promise<string[]> {
     "",
     ...table(["target", "measured", "met"], checks.map((c) => [c.what, c.value, c.met === undefined ? "–" : c.met ? "yes" : "**no**"])),
     "",
+    ...(r.router
+      ? [`The router (bench/router.ts, in process): plan + succeed take ${f(r.router.single, 0)} ns a request for one pair and ${f(r.router.pool, 0)} ns for a pool of 4 targets × 4 keys with weights and 4 pairs cooling.`, ""]
+      : []),
     "## 1. Latency at concurrency 1 (ms; every reply body checked)",
     "",
     ...table(["direction", "target", "p50", "added p50", "p99", "added p99", "bad or failed / requests"], latency),

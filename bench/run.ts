@@ -11,6 +11,7 @@ import { wrk } from "./wrk.ts";
 import { timeStream } from "./stream.ts";
 import { median } from "./stats.ts";
 import { writeReport, type Results, type Slot } from "./report.ts";
+import { routerCost } from "./router.ts";
 
 const quick = process.argv.includes("--quick");
 const withPeers = !process.argv.includes("--no-peers");
@@ -59,6 +60,9 @@ async function main() {
     slots = slots.filter((s) => s.target !== name);
     results.slots = slots;
   };
+
+  log("router: plan + succeed per request, in process");
+  results.router = routerCost();
 
   log("start-up: exec → first answered request");
   for (let r = 0; r < PLAN.startRounds; r++)

@@ -31,8 +31,20 @@ export interface PairStatus {
   lastError?: { status?: number; message: string; at: string };
 }
 
+/** A name's pairs and rotation; `seen` marks pairs taken by the plan being made (stamped, not cleared). */
+interface Pool {
+  entry: ModelRoute;
+  pairs: Attempt[];
+  cycle: number[];
+  seen: Uint32Array;
+  stamp: number;
+}
+
+const POOL_CACHE_LIMIT = 1024;
+
 export class Router {
   private readonly turns = new Map<string, number>();
+  private readonly pools = new WeakMap<readonly ModelRoute[], Map<string, Pool>>();
   private readonly pairs: Health;
   private readonly keys: Health;
   private readonly known = new Map<string, { provider: string; model: string; keyLabel: string }>();
@@ -49,32 +61,58 @@ export class Router {
 
   /** The attempts for one request, or undefined when no route knows the model. */
   plan(models: readonly ModelRoute[], name: string): Plan | undefined {
+    const pool = this.pool(models, name);
+    if (!pool) return undefined;
+    const { cycle, pairs, seen } = pool;
+    if (!cycle.length) return { route: pool.entry, attempts: [] };
+    const turn = this.turns.get(pool.entry.pattern) ?? 0;
+    this.turns.set(pool.entry.pattern, turn + 1);
+    // Each pair once, in rotation order from this turn: healthy ones first, cooling ones after.
+    const limit = Math.max(1, this.config.limits.attempts);
+    const stamp = (pool.stamp = (pool.stamp + 1) >>> 0 || 1);
+    const healthy: Attempt[] = [];
+    let cooling: Attempt[] | undefined;
+    let unique = 0;
+    for (let i = 0; i < cycle.length && unique < pairs.length && healthy.length < limit; i++) {
+      const u = cycle[(turn + i) % cycle.length]!;
+      if (seen[u] === stamp) continue;
+      seen[u] = stamp;
+      unique++;
+      const a = pairs[u]!;
+      if (this.isCooling(a)) (cooling ??= []).push(a);
+      else healthy.push(a);
+    }
+    if (healthy.length >= limit || !cooling) return { route: pool.entry, attempts: healthy.slice(0, limit) };
+    cooling.sort((a, b) => this.back(a) - this.back(b));
+    return { route: pool.entry, attempts: [...healthy, ...cooling].slice(0, limit) };
+  }
+
+  /**
+   * A requested name's pool, made once per scope (root or group) and name: its pairs, and the
+   * rotation as indexes into them (a target's weight repeats its pairs). Names come from clients,
+   * so the cache is bounded.
+   */
+  private pool(models: readonly ModelRoute[], name: string): Pool | undefined {
+    let byName = this.pools.get(models);
+    if (!byName) this.pools.set(models, (byName = new Map()));
+    const cached = byName.get(name);
+    if (cached) return cached;
     const hit = resolveModel(models, name, this.config.providers);
     if (!hit) return undefined;
-    const cycle: Attempt[] = [];
+    const pairs: Attempt[] = [];
+    const cycle: number[] = [];
     for (const t of hit.targets) {
       const provider = this.config.providers[t.provider];
       if (!provider) continue;
-      const pairs = provider.keys.length
-        ? provider.keys.map((key, k) => this.pair(provider, t.model, `${provider.name}#${k + 1}`, key))
-        : [this.pair(provider, t.model, `${provider.name}/none`)];
-      for (let w = 0; w < (t.weight ?? 1); w++) cycle.push(...pairs);
+      const first = pairs.length;
+      if (provider.keys.length) provider.keys.forEach((key, k) => pairs.push(this.pair(provider, t.model, `${provider.name}#${k + 1}`, key)));
+      else pairs.push(this.pair(provider, t.model, `${provider.name}/none`));
+      for (let w = 0; w < (t.weight ?? 1); w++) for (let u = first; u < pairs.length; u++) cycle.push(u);
     }
-    if (!cycle.length) return { route: hit.entry, attempts: [] };
-    const turn = this.turns.get(hit.entry.pattern) ?? 0;
-    this.turns.set(hit.entry.pattern, turn + 1);
-    const seen = new Set<string>();
-    const healthy: Attempt[] = [];
-    const cooling: Attempt[] = [];
-    for (let i = 0; i < cycle.length; i++) {
-      const a = cycle[(turn + i) % cycle.length]!;
-      if (seen.has(a.id)) continue;
-      seen.add(a.id);
-      (this.isCooling(a) ? cooling : healthy).push(a);
-    }
-    cooling.sort((a, b) => this.back(a) - this.back(b));
-    const limit = Math.max(1, this.config.limits.attempts);
-    return { route: hit.entry, attempts: [...healthy, ...cooling].slice(0, limit) };
+    const pool: Pool = { entry: hit.entry, pairs, cycle, seen: new Uint32Array(pairs.length), stamp: 0 };
+    if (byName.size >= POOL_CACHE_LIMIT) byName.clear();
+    byName.set(name, pool);
+    return pool;
   }
 
   succeed(a: Attempt): void {

@@ -33,6 +33,23 @@ describe("rotation over targets × keys", () => {
     expect(firsts.filter((n) => n === "b").length).toBe(2);
   });
 
+  test("a wildcard serves any number of names; each keeps its own upstream model as the cache turns over", () => {
+    const { r, resolved } = router({ providers, models: { "m-*": { targets: ["b/*"] } } });
+    for (let i = 0; i < 3000; i++) expect(r.plan(resolved.models, `m-${i}`)!.attempts[0]!.model).toBe(`m-${i}`);
+    expect(ids(r.plan(resolved.models, "m-7"))).toEqual(["b#1/m-7"]);
+  });
+
+  test("with cooling pairs, the healthy ones lead and the cooling follow, soonest back first", () => {
+    const { r, resolved, clock } = router({ providers, models: { m: { targets: ["a/x", "b/y"] } }, limits: { attempts: 5 } });
+    const [first, second] = r.plan(resolved.models, "m")!.attempts;
+    r.fail(second!, { status: 503, message: "down", retryAfterMs: 5_000 });
+    r.fail(first!, { status: 503, message: "down", retryAfterMs: 1_000 });
+    expect(ids(r.plan(resolved.models, "m"))).toEqual(["b#1/y", "a#1/x", "a#2/x"]);
+    clock.t += 2_000; // a#1 is back, a#2 still cools: from a#1's turn, it leads and a#2 goes last
+    r.plan(resolved.models, "m");
+    expect(ids(r.plan(resolved.models, "m"))).toEqual(["a#1/x", "b#1/y", "a#2/x"]);
+  });
+
   test("attempts are capped by limits.attempts", () => {
     const { r, resolved } = router({ providers, models: { m: { targets: ["a/x", "b/y"] } }, limits: { attempts: 2 } });
     expect(r.plan(resolved.models, "m")!.attempts.length).toBe(2);
