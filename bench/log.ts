@@ -1,83 +1,93 @@
-// What the request log costs: the same requests through three proxies (log off, rows only, rows
-// and bodies) against one scripted upstream, interleaved in rounds so drift on a shared machine
-// falls on all three alike; then the database size per 1,000 requests. Run: bun bench/log.ts [N]
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+// What the request log costs: three ccproxy processes (the built binary), log off, rows only, rows
+// and bodies, in front of the bench's emulator; wrk at concurrency 1 through each and straight to
+// the emulator, interleaved in rounds so drift on a shared machine falls on all alike. Every figure
+// is an added latency (proxied − direct of the same round); then the database size per 1,000
+// requests. Run: bun bench/log.ts [--rounds N] [--seconds S]
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
-import { startUpstream } from "../test/support/upstream.ts";
-import { startProxy, type Proxy } from "../test/support/proxy.ts";
-import { upstream as claude } from "../test/conformance/upstreams/claude.ts";
+import { stringify } from "yaml";
+import { BINARY, CACHE, buildProxy, ensureTools } from "./setup.ts";
+import { start, stop, type Proc } from "./procs.ts";
+import { call, type Ports } from "./targets.ts";
+import { wrk } from "./wrk.ts";
+import { median } from "./stats.ts";
 
-const total = Number(process.argv[2] ?? 3000);
-const rounds = 10;
-const dir = mkdtempSync(join(tmpdir(), "ccproxy-bench-log-"));
-const up = await startUpstream("claude");
-// A Claude Code sized turn would be far larger; this is a modest prompt: ~2 KB in, ~300 B out.
-const system = "You are a careful assistant. ".repeat(40);
-const reply = (stream: boolean) =>
-  claude.reply({ text: ["The answer ", "is forty-two, ", "as computed."], stop: "end", usage: { input: 512, output: 12 } }, stream);
-up.script(...Array.from({ length: total * 3 * 2 + 10 }, (_, i) => reply(i % 2 === 1)));
-
-const modes = { off: undefined, rows: false, bodies: true } as const;
-const proxies: Record<string, Proxy> = {};
-for (const [name, bodies] of Object.entries(modes)) {
-  proxies[name] = await startProxy({
-    accessKeys: ["bench-access-key"],
-    ...(bodies !== undefined && { logging: { path: join(dir, `${name}.db`), bodies } }),
-    providers: { cl: { protocol: "claude", baseUrl: up.url, keys: ["sk-bench-provider"] } },
-    models: { "*": { targets: ["cl/claude-bench"] } },
-  });
-}
-
-async function one(p: Proxy, stream: boolean): Promise<number> {
-  const t0 = performance.now();
-  const res = await fetch(`${p.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer bench-access-key" },
-    body: JSON.stringify({ model: "m", stream, messages: [{ role: "system", content: system }, { role: "user", content: "What is six times seven?" }] }),
-  });
-  await res.text();
-  return performance.now() - t0;
-}
-
-const times: Record<string, { plain: number[]; stream: number[] }> = {};
-for (const name of Object.keys(modes)) times[name] = { plain: [], stream: [] };
-for (const name of Object.keys(modes)) for (let i = 0; i < 50; i++) await one(proxies[name]!, i % 2 === 1); // warm-up
-for (let r = 0; r < rounds; r++)
-  for (const name of Object.keys(modes))
-    for (let i = 0; i < total / rounds; i++) {
-      const stream = i % 2 === 1;
-      times[name]![stream ? "stream" : "plain"].push(await one(proxies[name]!, stream));
-    }
-
-const stat = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { mean: s.reduce((a, b) => a + b, 0) / s.length, p50: s[Math.floor(s.length / 2)]!, p99: s[Math.floor(s.length * 0.99)]! };
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const fmt = (x: number) => x.toFixed(3).padStart(7);
-console.log(`${total} requests per mode (half plain, half streamed), ${rounds} interleaved rounds; ms per request`);
-console.log("mode     kind     mean      p50      p99   vs off (mean)");
-for (const kind of ["plain", "stream"] as const) {
-  const base = stat(times.off![kind]).mean;
-  for (const name of Object.keys(modes)) {
-    const s = stat(times[name]![kind]);
-    const rel = name === "off" ? "" : `${s.mean >= base ? "+" : ""}${(((s.mean - base) / base) * 100).toFixed(1)}%`;
-    console.log(`${name.padEnd(8)} ${kind.padEnd(6)} ${fmt(s.mean)}  ${fmt(s.p50)}  ${fmt(s.p99)}   ${rel}`);
+const ROUNDS = arg("--rounds", 8);
+const SECONDS = arg("--seconds", 2);
+const BASE = Number(process.env.BENCH_PORT ?? 18400) + 50;
+const MODES = { off: { enabled: false }, rows: { bodies: false }, bodies: { bodies: true } } as const;
+type Mode = keyof typeof MODES;
+
+await ensureTools();
+await buildProxy();
+const dir = mkdtempSync(join(tmpdir(), "ccproxy-bench-log-"));
+const logs = join(CACHE, "logs");
+mkdirSync(logs, { recursive: true });
+const ports = (proxy: number): Ports => ({ emulator: BASE, floor: 0, ccproxy: proxy, ccr: 0, portkey: 0 });
+const portOf: Record<Mode, number> = { off: BASE + 1, rows: BASE + 2, bodies: BASE + 3 };
+
+const procs: Proc[] = [];
+try {
+  procs.push(await start({ name: "log-emulator", cmd: ["bun", join(import.meta.dir, "emulator.ts"), String(BASE)], port: BASE }, logs));
+  for (const mode of Object.keys(MODES) as Mode[]) {
+    const config = join(dir, `${mode}.yaml`);
+    writeFileSync(
+      config,
+      stringify({
+        listen: `127.0.0.1:${portOf[mode]}`,
+        logging: { path: join(dir, `${mode}.db`), ...MODES[mode] },
+        providers: { emuo: { protocol: "openai", baseUrl: `http://127.0.0.1:${BASE}/v1`, keys: ["sk-bench"] } },
+        models: { "claude-*": { targets: ["emuo/*"] } },
+      }),
+    );
+    procs.push(await start({ name: `log-${mode}`, cmd: [BINARY, "--config", config], port: portOf[mode], env: { HOME: dir } }, logs));
   }
-}
 
-for (const name of ["rows", "bodies"]) {
-  const p = proxies[name]!;
-  await p.log!.flush();
-  const path = join(dir, `${name}.db`);
-  const db = new Database(path);
-  db.run("PRAGMA wal_checkpoint(TRUNCATE)");
-  const n = (db.query("SELECT count(*) AS n FROM requests").get() as { n: number }).n;
-  db.close();
-  const bytes = statSync(path).size;
-  console.log(`${name}: ${n} rows, ${(bytes / 1024).toFixed(0)} KiB, ${((bytes / n) * 1000 / 1024).toFixed(0)} KiB per 1,000 requests; dropped ${p.log!.dropped}`);
-}
+  // Claude client → OpenAI upstream: the conversion a coding session sends, plain and streamed.
+  const targets = ["direct", ...Object.keys(MODES)] as const;
+  const callOf = (t: (typeof targets)[number], stream: boolean) =>
+    t === "direct" ? call("direct", "claude→openai", "fast", ports(0), stream) : call("ccproxy", "claude→openai", "fast", ports(portOf[t]), stream);
+  const p50: Record<string, number[]> = {};
+  const requests: Record<string, number> = {};
+  for (const stream of [false, true]) for (const t of targets) for (let i = 0; i < 200; i++) await (await fetch(callOf(t, stream).url, { method: "POST", headers: callOf(t, stream).headers, body: callOf(t, stream).body })).text();
+  for (let r = 0; r < ROUNDS; r++)
+    for (const stream of [false, true])
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[(k + r) % targets.length]!;
+        const w = await wrk(callOf(t, stream), { seconds: SECONDS, connections: 1, threads: 1, check: !stream, dir: CACHE, tag: "log" });
+        if (w.errors || w.bad) throw new Error(`${t}: ${w.errors} errors, ${w.bad} bad replies`);
+        (p50[`${t} ${stream}`] ??= []).push(w.pct["50"]! / 1000);
+        requests[t] = (requests[t] ?? 0) + w.requests;
+      }
 
-await Promise.all([...Object.values(proxies).map((p) => p.close()), up.close()]);
-rmSync(dir, { recursive: true, force: true });
+  console.log(`ccproxy binary, claude→openai, wrk -c1, ${ROUNDS} rounds × ${SECONDS} s per target and kind`);
+  console.log("kind    log      added p50 ms (min…max)      vs off");
+  for (const stream of [false, true]) {
+    const added = (m: Mode) => p50[`${m} ${stream}`]!.map((x, i) => x - p50[`direct ${stream}`]![i]!);
+    const off = median(added("off"));
+    for (const m of Object.keys(MODES) as Mode[]) {
+      const a = added(m);
+      const rel = m === "off" ? "" : `${median(a) >= off ? "+" : ""}${(((median(a) - off) / off) * 100).toFixed(1)}%`;
+      console.log(`${stream ? "stream" : "plain "}  ${m.padEnd(7)}  ${median(a).toFixed(4)} (${Math.min(...a).toFixed(4)}…${Math.max(...a).toFixed(4)})   ${rel}`);
+    }
+  }
+  for (const m of ["rows", "bodies"] as const) {
+    const path = join(dir, `${m}.db`);
+    await Bun.sleep(200); // the writer's last batch
+    const db = new Database(path);
+    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    const n = (db.query("SELECT count(*) AS n FROM requests").get() as { n: number }).n;
+    db.close();
+    const bytes = statSync(path).size;
+    console.log(`${m}: ${n} rows (${requests[m]} sent), ${(bytes / 1024).toFixed(0)} KiB: ${((bytes / n) * 1000 / 1024).toFixed(0)} KiB per 1,000 requests`);
+  }
+} finally {
+  for (const p of procs.reverse()) await stop(p.child);
+  rmSync(dir, { recursive: true, force: true });
+}

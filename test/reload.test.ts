@@ -1,7 +1,7 @@
 // Config reload: on file change and on SIGHUP a good config takes over, a bad one is refused with
 // file:line errors while the old one keeps serving. Runs the real command line.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -50,6 +50,20 @@ test("a broken config is refused with file:line and the old one keeps serving", 
   await until(() => /refused/.test(stderr));
   expect(stderr).toMatch(/ccproxy\.yaml:3:.*protocol/);
   expect(await models()).toContain("second-model");
+});
+
+test("an editor's save, a new file renamed over the config, takes over too", async () => {
+  writeFileSync(`${file}.swp`, config("renamed-model"));
+  renameSync(`${file}.swp`, file);
+  await until(async () => (await models()).includes("renamed-model"));
+});
+
+test("writes beside the config (a log database there) do not reload it", async () => {
+  const reloads = () => stdout.split("config reloaded").length;
+  const before = reloads();
+  for (let i = 0; i < 20; i++) writeFileSync(join(dir, "log.db-wal"), `frame ${i}`);
+  await Bun.sleep(600);
+  expect(reloads()).toBe(before);
 });
 
 test("SIGHUP reloads", async () => {

@@ -1,13 +1,14 @@
 // Config reload on SIGHUP and when the config file changes: a good new config replaces the engine
 // for new requests (those in flight finish on the old one); a bad one is refused with its
 // file:line errors and the old one keeps serving.
-import { watch } from "node:fs";
-import { basename, dirname } from "node:path";
+import { watchFile } from "node:fs";
 import type { Engine } from "../convert/pipeline.ts";
 import { Router } from "../router/index.ts";
 import { reconfigureLog } from "../log/index.ts";
 import type { ParsedArgs } from "./args.ts";
 import { load, printErrors } from "./start.ts";
+
+const POLL_MS = 250;
 
 export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined): void {
   const reload = (why: string) => {
@@ -27,12 +28,13 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
   };
   process.on("SIGHUP", () => reload("SIGHUP"));
   if (!configPath) return;
-  // The folder is watched, not the file: editors save by writing a new file and renaming it.
+  // The file's stat is polled rather than its folder watched: editors save by writing a new file and
+  // renaming it (which a watch on the file misses), and a folder watch wakes the proxy on every
+  // write to anything beside the config, such as a log database (thousands a second with bodies on).
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const name = basename(configPath);
-  watch(dirname(configPath), (_event, file) => {
-    if (file !== name) return;
+  watchFile(configPath, { interval: POLL_MS, persistent: false }, (now, was) => {
+    if (now.mtimeMs === was.mtimeMs && now.size === was.size && now.ino === was.ino) return;
     clearTimeout(timer);
     timer = setTimeout(() => reload("config file changed"), 100); // one reload per burst of writes
-  }).unref();
+  });
 }
