@@ -184,6 +184,41 @@ describe("switching it on", () => {
     expect(body).not.toHaveProperty("tools");
   });
 
+  // Claude Code asks count_tokens before its turns: in compat mode the model reads an instruction, not `tools`.
+  const countBody = (model: string) => ({
+    model,
+    messages: [{ role: "user", content: "Weather in Rome?" }],
+    tools: [WEATHER, TIME].map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })),
+  });
+  const countAt = async (base: string, model: string) => {
+    const res = await fetch(`${base}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify(countBody(model)),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { input_tokens: number }).input_tokens;
+  };
+
+  test("count_tokens counts the instruction the model will read, not native tools (counted here)", async () => {
+    const native = await countAt(proxy.url, "native-ollama");
+    const compat = await countAt(`${proxy.url}/compat`, "native-ollama");
+    // The instruction repeats each tool's schema and adds how to call: it costs more than the tools alone.
+    expect(compat).toBeGreaterThan(native + 50);
+    expect(await countAt(proxy.url, "compat-ollama")).toBe(compat);
+  });
+
+  test("count_tokens asked of a Claude upstream carries the instruction in place of tools", async () => {
+    const server = running.get("claude")!;
+    server.script({ json: { input_tokens: 321 } } as Reply);
+    expect(await countAt(`${proxy.url}/compat`, "native-claude")).toBe(321);
+    const rec = server.received.at(-1)!;
+    expect(rec.path).toBe("/v1/messages/count_tokens");
+    expect(rec.body).not.toHaveProperty("tools");
+    const system = JSON.stringify(rec.body.system);
+    for (const t of [WEATHER, TIME]) expect(system).toContain(t.name);
+  });
+
   test("native by default: the tools go to the upstream as they are", async () => {
     const server = running.get("ollama")!;
     server.script(ollamaUpstream.reply({ text: ["fine"], stop: "end", usage: { input: 1, output: 1 } }, false));

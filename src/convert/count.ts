@@ -5,6 +5,7 @@ import type { Engine, ChatCall } from "./pipeline.ts";
 import { errorResponse, unifiedError, upstreamError } from "./errors.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import type { MappingContext } from "../mapping/functions.ts";
+import { compatPlan } from "../compat/index.ts";
 
 let tokenizer: Promise<(text: string) => number> | undefined;
 function countText(): Promise<(text: string) => number> {
@@ -47,8 +48,11 @@ export async function countTokens(engine: Engine, call: ChatCall): Promise<Respo
   if (!plan?.attempts.length) return fail(404, `model "${req.model}" is not served by this proxy`, "model");
 
   const a = plan.attempts[0]!;
+  // In tool compatibility mode the model reads the tools as an instruction, not as `tools`: count that.
+  const compat = compatPlan(call.toolCompat ?? plan.route.toolCompat, req, engine.router, engine.config.mappings).session(`${a.provider.name}/${a.model}`);
+  const sent = compat ? compat.request(req) : req;
   if (a.provider.protocol === "claude") {
-    const full = engine.mappings.claude.spec["request.encode"].run({ ...req, model: a.model }, ctx) as Record<string, unknown>;
+    const full = engine.mappings.claude.spec["request.encode"].run({ ...sent, model: a.model }, ctx) as Record<string, unknown>;
     const payload = Object.fromEntries(COUNT_FIELDS.filter((k) => full[k] !== undefined).map((k) => [k, full[k]]));
     const target = upstreamCall(a.provider, "count", a.key, { protocol: "claude", headers: call.headers });
     try {
@@ -61,5 +65,5 @@ export async function countTokens(engine: Engine, call: ChatCall): Promise<Respo
       // unreachable upstream: a local count is still a useful answer
     }
   }
-  return Response.json({ input_tokens: await localCount(req) });
+  return Response.json({ input_tokens: await localCount(sent) });
 }
