@@ -22,7 +22,7 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
     const now = loaded.config.listen;
     if (was.host !== now.host || was.port !== now.port)
       console.error(`ccproxy: listen ${now.host}:${now.port} takes effect on restart; still listening on ${was.host}:${was.port}`);
-    Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: new Router(loaded.config) });
+    Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: engine.router.handOver(new Router(loaded.config)) });
     if (engine.log) reconfigureLog(engine.log, loaded.config);
     console.log(`ccproxy: config reloaded (${why})`);
   };

@@ -134,6 +134,15 @@ export class Router {
     this.toolless.add(target);
   }
 
+  /**
+   * What a reloaded config's router keeps from this one: the targets known to refuse tools (a fact
+   * about the model). Pair health is not kept: key labels name positions in a list that may have changed.
+   */
+  handOver(next: Router): Router {
+    for (const t of this.toolless) next.toolless.add(t);
+    return next;
+  }
+
   /** Every pair that has served or failed, for /admin/status: key labels only, never keys. */
   status(): PairStatus[] {
     return [...this.known.entries()].map(([id, p]) => {

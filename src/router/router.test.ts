@@ -105,3 +105,15 @@ describe("cooldown and failover", () => {
     expect(parseRetryAfter(null)).toBeUndefined();
   });
 });
+
+describe("a reload's new router", () => {
+  test("keeps the targets known to refuse tools, not the pairs' health", () => {
+    const { r, resolved } = router({ providers, models: { m: { targets: ["a/x", "b/y"] } }, limits: { attempts: 5 } });
+    r.markRefusesTools("b/y");
+    r.fail(r.plan(resolved.models, "m")!.attempts[0]!, { status: 503, message: "down" });
+    const next = r.handOver(new Router(resolved));
+    expect(next.refusesTools("b/y")).toBe(true);
+    expect(next.refusesTools("a/x")).toBe(false);
+    expect(next.status()).toEqual([]);
+  });
+});
