@@ -65,6 +65,7 @@ describe("rows, without bodies", () => {
   let proxy: Proxy, db: () => Database;
   beforeAll(async () => ({ proxy, db } = await proxyWith("rows.db", false)));
 
+
   test("a plain request: target, key label, status, latency and tokens; no bodies stored", async () => {
     cl.script(claude.reply(answer, false));
     const r = await sdk(proxy).openai.chat.completions.create({ model: "fast", messages: ask });
@@ -257,5 +258,27 @@ describe("with bodies", () => {
       for (const secret of [ACCESS, TEAM, CL_KEY, ...OA_KEYS]) expect({ f, has: bytes.includes(secret) }).toEqual({ f, has: false });
     }
     expect(statSync(join(dir, "bodies.db")).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("rows for requests that are not chats", () => {
+  let proxy: Proxy, db: () => Database;
+  beforeAll(async () => ({ proxy, db } = await proxyWith("others.db", false)));
+
+  test("a refused access key and a token count get their rows too", async () => {
+    const before = rows(db()).length;
+    const refused = await fetch(`${proxy.url}/team/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": ACCESS, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: "fast", max_tokens: 10, messages: ask }),
+    });
+    expect(refused.status).toBe(401);
+    const count = await sdk(proxy).anthropic.messages.countTokens({ model: "gpt-4o", messages: ask });
+    expect(count.input_tokens).toBeGreaterThan(0);
+    await proxy.log!.flush();
+    const [r401, rCount] = rows(db()).slice(before);
+    expect(r401).toMatchObject({ client: "claude", route: "/v1/messages", grp: "team", status: 401, target: null });
+    expect(r401.error).toContain("invalid access key");
+    expect(rCount).toMatchObject({ client: "claude", route: "/v1/messages/count_tokens", model: "gpt-4o", status: 200, error: null });
   });
 });

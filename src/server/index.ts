@@ -31,7 +31,7 @@ const ROUTES: Record<string, Route> = {
   "/v1/chat/completions": { method: "POST", client: "openai", handle: generate },
   "/chat/completions": { method: "POST", client: "openai", handle: generate },
   "/v1/messages": { method: "POST", client: "claude", handle: generate },
-  "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: countTokens },
+  "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: logged(countTokens) },
   "/v1/models": { method: "GET", client: "sniff", handle: (e, c) => listModels(e, c.client, c.models) },
   "/models": { method: "GET", client: "openai", handle: (e, c) => listModels(e, c.client, c.models) },
   "/v1beta/models": { method: "GET", client: "gemini", handle: (e, c) => listModels(e, c.client, c.models) },
@@ -41,6 +41,17 @@ const ROUTES: Record<string, Route> = {
   "/api/show": { method: "POST", client: "ollama", handle: ollamaShow },
   "/api/version": { method: "GET", client: "ollama", handle: ollamaVersion },
 };
+
+/** A handler that does not log itself (chat requests do, attempt by attempt) gets one row per request. */
+function logged(handle: Handler): Handler {
+  return async (engine, call) => {
+    const { client, body, raw, headers, path, group } = call;
+    const trace = engine.log?.begin({ client, body, raw, headers, path, group });
+    const res = await handle(engine, call);
+    trace?.answered(res);
+    return res;
+  };
+}
 
 /** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version, Google's a Gemini key. */
 function sniff(req: Request, url: URL): ProtocolName {
@@ -101,8 +112,12 @@ export function startServer(live: Engine, listen: { host: string; port: number }
       }
       if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
       if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
-      if (!allowed(scope.keys, presentedKey(req, url)))
-        return fail(401, "invalid access key: present one of this proxy's access keys as your API key");
+      if (!allowed(scope.keys, presentedKey(req, url))) {
+        const res = fail(401, "invalid access key: present one of this proxy's access keys as your API key");
+        // Refusals are logged (who knocked, on which route), without reading the body they sent.
+        engine.log?.begin({ client, body: undefined, headers: req.headers, path, group: group && head }).answered(res);
+        return res;
+      }
 
       let body: unknown;
       let text: string | undefined;
