@@ -22,7 +22,8 @@ export interface LogOptions extends Retention {
 const WRITER = import.meta.url.includes("/$bunfs/") ? "./log/writer.ts" : new URL("./writer.ts", import.meta.url).href;
 
 export class Logger {
-  private pending: LogRow[] = [];
+  /** Rows as JSON lines: one string crosses to the worker per batch, not an object graph to clone */
+  private pending: string[] = [];
   private inFlight = 0;
   private unreported = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -94,7 +95,7 @@ export class Logger {
       this.unreported++;
       return;
     }
-    this.pending.push(row);
+    this.pending.push(JSON.stringify(row));
     if (this.pending.length >= this.batchRows) this.post();
     else this.timer ??= setTimeout(() => this.post(), this.flushMs);
   }
@@ -103,7 +104,7 @@ export class Logger {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.pending.length && !this.unreported) return;
-    const m: ToWriter = { type: "rows", rows: this.pending, dropped: this.unreported };
+    const m: ToWriter = { type: "rows", rows: this.pending.join("\n"), n: this.pending.length, dropped: this.unreported };
     this.inFlight += this.pending.length;
     this.pending = [];
     this.unreported = 0;

@@ -7,7 +7,8 @@ import { redactor } from "./redact.ts";
 export type ToWriter =
   | { type: "open"; path: string; secrets: string[]; retention: Retention; pruneEveryMs: number }
   | { type: "secrets"; secrets: string[] }
-  | { type: "rows"; rows: LogRow[]; dropped: number }
+  /** `rows` is the batch as JSON lines, `n` rows */
+  | { type: "rows"; rows: string; n: number; dropped: number }
   | { type: "flush"; id: number; prune?: boolean };
 
 export type FromWriter = { type: "written"; n: number } | { type: "flushed"; id: number } | { type: "error"; message: string };
@@ -51,15 +52,15 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
         redact = redactor(secrets);
         return;
       case "rows":
-        if (db) write(m.rows.map(clean), m.dropped);
-        return post({ type: "written", n: m.rows.length });
+        if (db) write(m.rows ? m.rows.split("\n").map((line) => clean(JSON.parse(line) as LogRow)) : [], m.dropped);
+        return post({ type: "written", n: m.n });
       case "flush":
         if (m.prune) pruneNow();
         return post({ type: "flushed", id: m.id });
     }
   } catch (e) {
     post({ type: "error", message: (e as Error).message });
-    if (m.type === "rows") post({ type: "written", n: m.rows.length });
+    if (m.type === "rows") post({ type: "written", n: m.n });
     if (m.type === "flush") post({ type: "flushed", id: m.id });
   }
 };
