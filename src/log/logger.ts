@@ -1,7 +1,7 @@
 // The request path's side of the log: traces hand finished rows to a bounded queue, which is
 // posted to the writer worker every few milliseconds or every batch of rows. When the writer falls
 // behind and the queue is full, rows are dropped and counted; nothing ever waits for the disk.
-import { openStore, type LogRow, type Retention } from "./store.ts";
+import { BODY_FIELDS, openStore, type LogRow, type Retention } from "./store.ts";
 import { Trace, type TraceSink, type TraceStart } from "./trace.ts";
 import type { FromWriter, ToWriter } from "./writer.ts";
 
@@ -24,6 +24,8 @@ const WRITER = import.meta.url.includes("/$bunfs/") ? "./log/writer.ts" : new UR
 export class Logger {
   /** Rows as JSON lines: one string crosses to the worker per batch, not an object graph to clone */
   private pending: string[] = [];
+  /** Body texts of the rows that have them, BODY_FIELDS in order per row: kept out of the JSON, which would escape them all */
+  private texts: (string | null)[] = [];
   private inFlight = 0;
   private unreported = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -95,6 +97,12 @@ export class Logger {
       this.unreported++;
       return;
     }
+    const b = row.bodies;
+    if (b) {
+      for (const f of BODY_FIELDS) this.texts.push(b[f] ?? null);
+      row.bodies = undefined;
+      row.hasBodies = true;
+    }
     this.pending.push(JSON.stringify(row));
     if (this.pending.length >= this.batchRows) this.post();
     else this.timer ??= setTimeout(() => this.post(), this.flushMs);
@@ -104,9 +112,10 @@ export class Logger {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.pending.length && !this.unreported) return;
-    const m: ToWriter = { type: "rows", rows: this.pending.join("\n"), n: this.pending.length, dropped: this.unreported };
+    const m: ToWriter = { type: "rows", rows: this.pending.join("\n"), texts: this.texts, n: this.pending.length, dropped: this.unreported };
     this.inFlight += this.pending.length;
     this.pending = [];
+    this.texts = [];
     this.unreported = 0;
     this.worker.postMessage(m);
   }

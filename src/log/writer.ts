@@ -1,14 +1,14 @@
 // The log's writer, in its own worker thread: it redacts and writes the batches the request path
 // posts, and prunes in the background, so neither a slow disk nor SQLite ever holds up a response.
 import type { Database } from "bun:sqlite";
-import { openStore, prune, rowWriter, type LogRow, type Retention, type Writer } from "./store.ts";
+import { BODY_FIELDS, openStore, prune, rowWriter, type Bodies, type LogRow, type Retention, type Writer } from "./store.ts";
 import { redactor } from "./redact.ts";
 
 export type ToWriter =
   | { type: "open"; path: string; secrets: string[]; retention: Retention; pruneEveryMs: number }
   | { type: "secrets"; secrets: string[] }
-  /** `rows` is the batch as JSON lines, `n` rows */
-  | { type: "rows"; rows: string; n: number; dropped: number }
+  /** `rows` is the batch as JSON lines, `n` rows; `texts` the body texts of those marked hasBodies */
+  | { type: "rows"; rows: string; texts: (string | null)[]; n: number; dropped: number }
   | { type: "flush"; id: number; prune?: boolean };
 
 export type FromWriter = { type: "written"; n: number } | { type: "flushed"; id: number } | { type: "error"; message: string };
@@ -28,6 +28,18 @@ function clean(r: LogRow): LogRow {
   const b = r.bodies;
   if (b) for (const k of Object.keys(b) as (keyof typeof b)[]) if (b[k]) b[k] = redact(b[k]!);
   return r;
+}
+
+function parseRows(lines: string, texts: (string | null)[]): LogRow[] {
+  let t = 0;
+  return (lines ? lines.split("\n") : []).map((line) => {
+    const r = JSON.parse(line) as LogRow;
+    if (r.hasBodies) {
+      const b: Bodies = (r.bodies = {});
+      for (const f of BODY_FIELDS) b[f] = texts[t++] ?? undefined;
+    }
+    return r;
+  });
 }
 
 function pruneNow() {
@@ -52,7 +64,7 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
         redact = redactor(secrets);
         return;
       case "rows":
-        if (db) write(m.rows ? m.rows.split("\n").map((line) => clean(JSON.parse(line) as LogRow)) : [], m.dropped);
+        if (db) write(parseRows(m.rows, m.texts).map(clean), m.dropped);
         return post({ type: "written", n: m.n });
       case "flush":
         if (m.prune) pruneNow();
