@@ -24,6 +24,27 @@ describe("openStore", () => {
     db.close();
   });
 
+  test("waits for another process that holds the lock (two proxies starting on a new database) instead of failing", async () => {
+    const path = join(dir, "shared.db");
+    // The other one is still creating the database: its first transaction holds the file exclusively.
+    const holder = Bun.spawn(["bun", "-e", `
+      const { Database } = require("bun:sqlite");
+      const db = new Database(${JSON.stringify(path)}, { create: true });
+      db.run("BEGIN EXCLUSIVE");
+      db.run("CREATE TABLE first (x)");
+      console.log("locked");
+      setTimeout(() => { db.run("COMMIT"); db.close(); }, 400);
+    `], { stdout: "pipe" });
+    const reader = holder.stdout.getReader();
+    await reader.read(); // "locked"
+    const t0 = performance.now();
+    const db = openStore(path);
+    expect(performance.now() - t0).toBeGreaterThan(100); // it waited rather than failing at once
+    expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    db.close();
+    await holder.exited;
+  });
+
   test("a database of the first schema version opens, keeps its rows and gains the new tables", () => {
     const path = join(dir, "v1.db");
     const old = new Database(path, { create: true });

@@ -56,10 +56,12 @@ export function openStore(path: string, o: { create?: boolean } = {}): Database 
   // Bodies run to kilobytes; on 4 KiB pages each spills into a chain of overflow pages, and a
   // logged body cost the writer ~15 µs. 16 KiB pages nearly halve that, and a commit of a few
   // small rows still writes little. Takes effect on a new database only (before WAL is set).
+  // First: every statement after it, these pragmas included, waits for another process's writer
+  // (a second proxy, `ccproxy logs`) instead of failing with "database is locked".
+  db.run("PRAGMA busy_timeout = 2000");
   db.run("PRAGMA page_size = 16384");
   db.run("PRAGMA journal_mode = WAL");
   db.run("PRAGMA synchronous = NORMAL"); // WAL + NORMAL: no fsync per commit, still crash-safe
-  db.run("PRAGMA busy_timeout = 2000");
   migrate(db);
   return db;
 }
