@@ -55,7 +55,7 @@ const nextClient = (): ClientDriver => clients[clientTurn++ % clients.length]!;
 /** Model names per test, so each test has its own rotation and its own pairs' health. */
 let seq = 0;
 const models: Record<string, { targets: (string | { target: string; weight: number })[] }> = {};
-type Kind = "bad" | "good" | "closed" | "unresolved" | "hole";
+type Kind = "bad" | "good" | "closed" | "unresolved" | "hole" | "refuses401" | "refuses403";
 function model(p: string, targets: Kind[]): string {
   const name = `proxy-${++seq}-model`;
   for (const t of targets) models[name] = { targets: [...(models[name]?.targets ?? []), `${p}-${t}/u${seq}-${t}`] };
@@ -75,6 +75,11 @@ const TARGETS: Record<string, Kind[]> = {
   stall: ["bad"],
   cut: ["bad"],
   disconnect: ["bad"],
+  // One model per status: each starts its own rotation on the bad target.
+  ...Object.fromEntries([400, 413, 422].map((status): [string, Kind[]] => [`status-${status}`, ["bad", "good"]])),
+  // A refused key cools on every model it serves: each of these has a key (and provider) of its own.
+  "status-401": ["refuses401", "good"],
+  "status-403": ["refuses403", "good"],
 };
 
 // The models each test uses are made before the proxy starts.
@@ -103,6 +108,8 @@ beforeAll(async () => {
     const limits = { firstByteTimeoutMs: 400, idleTimeoutMs: 400 };
     providers[`${d.protocol}-bad`] = { protocol: d.protocol, baseUrl: bad.url, keys: [`sk-${d.protocol}-bad-secret`], limits };
     providers[`${d.protocol}-good`] = { protocol: d.protocol, baseUrl: good.url, keys: [`sk-${d.protocol}-good-secret`], limits };
+    for (const r of ["refuses401", "refuses403"])
+      providers[`${d.protocol}-${r}`] = { protocol: d.protocol, baseUrl: bad.url, keys: [`sk-${d.protocol}-${r}-secret`], limits };
     providers[`${d.protocol}-closed`] = { protocol: d.protocol, baseUrl: closed.replace(/\/$/, ""), keys: [`sk-${d.protocol}-closed-secret`] };
     providers[`${d.protocol}-hole`] = {
       protocol: d.protocol,
@@ -128,7 +135,7 @@ afterAll(async () => {
 
 /** Whatever the client saw, checked for any provider key. */
 function noKeys(seen: unknown) {
-  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed|unresolved|hole)-secret/);
+  expect(JSON.stringify(seen ?? null)).not.toMatch(/sk-[a-z]+-(bad|good|closed|unresolved|hole|refuses40[13])-secret/);
 }
 
 /** A stream that fails after its first byte: each SDK throws its own way, so only the rejection and its text are checked. */
@@ -182,6 +189,31 @@ for (const d of upstreams)
         expect(e.message).toContain(name);
       });
     }
+
+    for (const status of [400, 413, 422])
+      test(`a ${status} caused by the request is not retried: the client gets it, the next target is not tried`, async () => {
+        const { bad, good } = servers.get(d.protocol)!;
+        bad.script({ error: status });
+        const seenByGood = good.received.length;
+        const client = nextClient();
+        const e = await failure(client, plan.get(`${d.protocol}:status-${status}`)!, hi);
+        expect(e.status).toBe(status);
+        expect(good.received.length).toBe(seenByGood);
+      });
+
+    for (const status of [401, 403])
+      test(`a ${status} refusing the key fails over, and that key cools by its label`, async () => {
+        const { bad, good } = servers.get(d.protocol)!;
+        bad.script({ error: status });
+        good.script(d.reply(answer, false));
+        const name = plan.get(`${d.protocol}:status-${status}`)!;
+        expect((await nextClient().send(proxy.url, KEY, name, hi)).text).toBe("fine answer");
+        const kind = `refuses${status}` as Kind;
+        const [pair] = await pairs(`${d.protocol}-${kind}`, upstreamModel(name, kind));
+        expect(pair).toMatchObject({ key: `${d.protocol}-${kind}#1`, state: "cooling", lastError: { status } });
+        // A refused key cools for minutes, not seconds.
+        expect(Date.parse(pair!.coolingUntil!) - Date.now()).toBeGreaterThan(5 * 60_000);
+      });
 
     test("connection refused: fails over, and alone is a 502 saying it cannot reach the upstream", async () => {
       servers.get(d.protocol)!.good.script(d.reply(answer, false));

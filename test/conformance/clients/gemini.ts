@@ -96,6 +96,7 @@ const TYPES: Record<number, string> = {
   502: "INTERNAL",
   503: "UNAVAILABLE",
   504: "DEADLINE_EXCEEDED",
+  529: "UNAVAILABLE", // overloaded, as Gemini says it
 };
 
 export const client: ClientDriver = {

@@ -102,6 +102,7 @@ const TYPES: Record<number, string> = {
   502: "server_error",
   503: "server_error",
   504: "timeout_error",
+  529: "server_error", // an overloaded upstream: OpenAI has no 529, its 5xx type
 };
 
 export const client: ClientDriver = {
