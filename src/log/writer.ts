@@ -3,6 +3,7 @@
 import type { Database } from "bun:sqlite";
 import { BODY_FIELDS, openStore, prune, rowWriter, type Bodies, type LogRow, type Retention, type Writer } from "./store.ts";
 import { redactor } from "./redact.ts";
+import { lowerThreadPriority } from "./priority.ts";
 
 export type ToWriter =
   | { type: "open"; path: string; secrets: string[]; retention: Retention; pruneEveryMs: number }
@@ -51,6 +52,7 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
   try {
     switch (m.type) {
       case "open":
+        lowerThreadPriority();
         db = openStore(m.path);
         write = rowWriter(db);
         secrets = m.secrets;
