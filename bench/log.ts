@@ -50,7 +50,7 @@ try {
   }
 
   // Claude client → OpenAI upstream: the conversion a coding session sends, plain and streamed.
-  const targets = ["direct", ...Object.keys(MODES)] as const;
+  const targets: ("direct" | Mode)[] = ["direct", ...(Object.keys(MODES) as Mode[])];
   const callOf = (t: (typeof targets)[number], stream: boolean) =>
     t === "direct" ? call("direct", "claude→openai", "fast", ports(0), stream) : call("ccproxy", "claude→openai", "fast", ports(portOf[t]), stream);
   const p50: Record<string, number[]> = {};

@@ -22,6 +22,8 @@ interface Memory {
   completed?: number;
   chunks?: number;
   after?: number;
+  /** RSS after QUIET_MS without a request */
+  quiet?: number;
   direction?: Direction;
 }
 export interface Results {
@@ -43,6 +45,8 @@ export interface Results {
 }
 
 const RESULTS = join(import.meta.dir, "results");
+/** How long the proxies rest before the last memory figure */
+export const QUIET_MS = 12_000;
 const key = (d: Direction, t: TargetName) => `${d} ${t}`;
 const f = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
 const sum = (s: Summary, digits = 3, scale = 1) =>
@@ -154,7 +158,7 @@ export async function writeReport(r: Results): Promise<string[]> {
   const memory = memNames.map((t) => {
     const m = r.memory[t]!;
     return [t, f(m.idle, 1), `${f(m.held ?? NaN, 1)} (${m.heldStreams ?? 0} held, ${m.direction ?? ""})`, f(m.after ?? NaN, 1),
-      `${m.completed ?? 0} / ${m.chunks ?? 0}`, f(median(r.startup[t] ?? []), 1) + ` (${f(Math.min(...(r.startup[t] ?? [NaN])), 1)}…${f(Math.max(...(r.startup[t] ?? [NaN])), 1)})`];
+      f(m.quiet ?? NaN, 1), `${m.completed ?? 0} / ${m.chunks ?? 0}`, f(median(r.startup[t] ?? []), 1) + ` (${f(Math.min(...(r.startup[t] ?? [NaN])), 1)}…${f(Math.max(...(r.startup[t] ?? [NaN])), 1)})`];
   });
 
   // The issue's targets, for ccproxy.
@@ -227,9 +231,9 @@ export async function writeReport(r: Results): Promise<string[]> {
     "",
     `## 4–5. Memory (RSS MB, whole process tree) and start-up (exec → first answered request, ms, ${r.plan.startRounds} starts)`,
     "",
-    "Idle is after start-up and a warm-up, per direction, of 200 plain requests, 100 streams of 8 unpaced deltas and one paced stream.",
+    `Idle is 1 s after start-up and a warm-up, per direction, of 200 plain requests, 100 streams of 8 unpaced deltas and one paced stream; quiet is ${QUIET_MS / 1000} s after the held streams ended, with no request since (ccproxy collects its heap once it has been quiet for 5 s).`,
     "",
-    ...table(["target", "idle", `with ${r.plan.hold} held streams`, "after they end", "streams completed / deltas", "start-up ms"], memory),
+    ...table(["target", "idle", `with ${r.plan.hold} held streams`, "after they end", `after ${QUIET_MS / 1000} s quiet`, "streams completed / deltas", "start-up ms"], memory),
     "",
     "## 6. Side by side: the peer ÷ ccproxy (higher = ccproxy better)",
     "",

@@ -10,7 +10,7 @@ import { DIRECTIONS, type Direction } from "./payloads.ts";
 import { wrk } from "./wrk.ts";
 import { timeStream } from "./stream.ts";
 import { median } from "./stats.ts";
-import { writeReport, type Results, type Slot } from "./report.ts";
+import { QUIET_MS, writeReport, type Results, type Slot } from "./report.ts";
 import { routerCost } from "./router.ts";
 
 const quick = process.argv.includes("--quick");
@@ -160,6 +160,9 @@ async function main() {
       const held = await holdStreams(JSON.stringify(call(name, d, "hold", ports)), running[name]!.child.pid, emu);
       Object.assign(results.memory[name]!, held, { direction: d });
     }
+    // A proxy at rest: long after the last request, as between a user's sessions.
+    await Bun.sleep(QUIET_MS);
+    for (const name of proxies) results.memory[name]!.quiet = rssMb(running[name]!.child.pid);
   } finally {
     for (const p of Object.values(running)) await stop(p.child);
   }

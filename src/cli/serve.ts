@@ -5,6 +5,7 @@ import { startServer } from "../server/index.ts";
 import { Router } from "../router/index.ts";
 import { openLog } from "../log/index.ts";
 import { reloadOnChange } from "./reload.ts";
+import { collectWhenIdle } from "../server/idle.ts";
 
 export function serve(args: ParsedArgs): number {
   const t0 = performance.now();
@@ -25,7 +26,7 @@ export function serve(args: ParsedArgs): number {
   const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log };
   let server;
   try {
-    server = startServer(engine, config.listen);
+    server = startServer(engine, config.listen, { onRequest: collectWhenIdle().served });
   } catch (e) {
     console.error(`ccproxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`);
     return 1;

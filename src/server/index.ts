@@ -74,7 +74,8 @@ const STARTED = Date.now();
  * `engine` may be swapped whole by a reload (Object.assign of config, mappings and router): each
  * request takes its own snapshot when it arrives, so requests in flight finish on the old one.
  */
-export function startServer(live: Engine, listen: { host: string; port: number }): Server<undefined> {
+export function startServer(live: Engine, listen: { host: string; port: number }, hooks: { onRequest?: () => void } = {}): Server<undefined> {
+  const onRequest = hooks.onRequest;
   let scopes = scopesOf(live.config);
 
   return Bun.serve({
@@ -84,6 +85,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     // Bun's own limit only stops absurd bodies; the configured one is answered in the caller's shape below.
     maxRequestBodySize: 2 ** 31,
     async fetch(req) {
+      onRequest?.();
       const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
       if (scopes.config !== engine.config) scopes = scopesOf(engine.config);
       const { root, groups } = scopes;
