@@ -58,5 +58,5 @@ test("a body over maxBodyBytes is a 413 in the caller's shape, with or without a
   });
   const r = await fetch(`${proxy.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}` }, body: chunked });
   expect(r.status).toBe(413);
-  expect((await r.json()).error.message).toContain("2000 bytes");
+  expect(((await r.json()) as any).error.message).toContain("2000 bytes");
 });

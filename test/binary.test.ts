@@ -54,7 +54,7 @@ test("dist/ccproxy runs from an empty directory with the built-in mappings and c
     body: JSON.stringify({ model: "claude-x", max_tokens: 50, messages: [{ role: "user", content: "hi" }] }),
   });
   expect(res.status).toBe(200);
-  const msg = await res.json();
+  const msg = (await res.json()) as any;
   expect(msg.content).toEqual([{ type: "text", text: "from the binary" }]);
   expect(msg.usage.input_tokens).toBe(7);
   expect(upstream.received.at(-1)!.body.model).toBe("gpt-test");

@@ -293,7 +293,7 @@ describe("errors in Ollama's shape", () => {
   test("malformed JSON is a 400 with an error string", async () => {
     const res = await post("/api/chat", "{nope");
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(Object.keys(body)).toEqual(["error"]);
     expect(body.error).toContain("not valid JSON");
   });
@@ -301,7 +301,7 @@ describe("errors in Ollama's shape", () => {
     for (const [body, field] of [[{ messages: [] }, "model"], [{ model: "gpt-local" }, "messages"]] as const) {
       const res = await post("/api/chat", JSON.stringify(body));
       expect(res.status).toBe(400);
-      expect((await res.json()).error).toContain(field);
+      expect(((await res.json()) as any).error).toContain(field);
     }
   });
   test("wrong key is a 401", async () => {

@@ -183,7 +183,7 @@ describe("Anthropic client → Ollama upstream", () => {
       model: "qwen",
       system: "Answer in digits.",
       max_tokens: 100,
-      top_k: 10,
+      ...({ top_k: 10 } as {}), // a Messages API field this SDK's types no longer list
       stop_sequences: ["\n\n"],
       thinking: { type: "enabled", budget_tokens: 1024 },
       messages: [{ role: "user", content: "2+2" }],

@@ -79,7 +79,7 @@ describe("targets and keys", () => {
     cl.script({ error: 529 });
     oa.script({ json: openaiCompletion({ content: "second target" }) });
     const msg = await anthropic().messages.create({ model: "fallback", max_tokens: 20, messages: [{ role: "user", content: "hi" }] });
-    expect(msg.content).toEqual([{ type: "text", text: "second target" }]);
+    expect(msg.content).toEqual([{ type: "text", text: "second target" } as Anthropic.ContentBlock]);
     expect(oa.received.at(-1)!.body.model).toBe("gpt-second");
   });
   test("a * in a target model takes what the pattern's * matched", async () => {
@@ -130,7 +130,7 @@ describe("route-level errors keep the caller's shape", () => {
   test("a wrong method is refused in OpenAI shape", async () => {
     const r = await fetch(`${proxy.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${KEY}` } });
     expect(r.status).toBe(405);
-    expect((await r.json()).error.message).toContain("POST");
+    expect(((await r.json()) as any).error.message).toContain("POST");
   });
   test("a Claude upstream's request error comes back with its status and message", async () => {
     cl.script({ error: 400, body: { type: "error", error: { type: "invalid_request_error", message: "messages.0: bad thing" } } });

@@ -27,10 +27,11 @@ const text = (content: unknown): string =>
 function seen(body: any): Seen {
   const turns: Seen["turns"] = [];
   const system: string[] = [];
-  const turn = (role: "user" | "assistant") => {
+  type Turn = Seen["turns"][number];
+  const turn = (role: "user" | "assistant"): Turn => {
     const last = turns.at(-1);
     if (last?.role === role) return last;
-    const t = { role, text: "", images: [], toolCalls: [], toolResults: [] as ToolResult[] };
+    const t: Turn = { role, text: "", images: [], toolCalls: [], toolResults: [] };
     turns.push(t);
     return t;
   };
