@@ -2,24 +2,18 @@
 // and what the upstream received, plain and streamed, and errors in Gemini's shape.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { GoogleGenAI, FunctionCallingConfigMode, type Content } from "@google/genai";
-import { startUpstream, type Upstream } from "./support/upstream.ts";
-import { startProxy, type Proxy } from "./support/proxy.ts";
+import type { Upstream } from "./support/upstream.ts";
+import { proxyOverOpenaiAndClaude, type Proxy } from "./support/proxy.ts";
 import { claudeEvents, claudeMessage, openaiChunks, openaiCompletion } from "./support/wire.ts";
 
 let oa: Upstream, cl: Upstream, proxy: Proxy;
 const KEY = "proxy-key";
 
 beforeAll(async () => {
-  [oa, cl] = await Promise.all([startUpstream("openai"), startUpstream("claude")]);
-  proxy = await startProxy({
-    accessKeys: [KEY],
-    providers: {
-      oa: { protocol: "openai", baseUrl: oa.url, keys: ["sk-oa"] },
-      cl: { protocol: "claude", baseUrl: cl.url, keys: ["sk-cl"] },
-    },
+  ({ oa, cl, proxy } = await proxyOverOpenaiAndClaude({
+    key: KEY,
     models: { "to-openai": { targets: ["oa/gpt-up"] }, "to-claude": { targets: ["cl/claude-up"] } },
-    groups: { team: { accessKeys: ["team-key"], models: { "*": { targets: ["oa/team-model"] } } } },
-  });
+  }));
 });
 afterAll(async () => Promise.all([proxy.close(), oa.close(), cl.close()]));
 

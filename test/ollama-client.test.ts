@@ -2,8 +2,8 @@
 // streamed), generate, the model routes, and errors in Ollama's shape.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Ollama } from "ollama";
-import { startUpstream, type Upstream } from "./support/upstream.ts";
-import { startProxy, type Proxy } from "./support/proxy.ts";
+import type { Upstream } from "./support/upstream.ts";
+import { proxyOverOpenaiAndClaude, type Proxy } from "./support/proxy.ts";
 import { claudeEvents, claudeMessage, openaiChunks, openaiCompletion } from "./support/wire.ts";
 import { parseNdjson } from "./support/wire-ollama.ts";
 
@@ -12,16 +12,10 @@ const KEY = "proxy-key";
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 beforeAll(async () => {
-  [oa, cl] = await Promise.all([startUpstream("openai"), startUpstream("claude")]);
-  proxy = await startProxy({
-    accessKeys: [KEY],
-    providers: {
-      oa: { protocol: "openai", baseUrl: oa.url, keys: ["sk-oa"] },
-      cl: { protocol: "claude", baseUrl: cl.url, keys: ["sk-cl"] },
-    },
+  ({ oa, cl, proxy } = await proxyOverOpenaiAndClaude({
+    key: KEY,
     models: { "gpt-local": { targets: ["oa/gpt-4o-mini"] }, "claude-local": { targets: ["cl/claude-small"] } },
-    groups: { team: { accessKeys: ["team-key"], models: { "*": { targets: ["oa/team-model"] } } } },
-  });
+  }));
 });
 afterAll(async () => Promise.all([proxy.close(), oa.close(), cl.close()]));
 

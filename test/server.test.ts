@@ -4,29 +4,24 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { countTokens } from "gpt-tokenizer";
-import { startUpstream, type Upstream } from "./support/upstream.ts";
-import { startProxy, type Proxy } from "./support/proxy.ts";
+import type { Upstream } from "./support/upstream.ts";
+import { proxyOverOpenaiAndClaude, type Proxy } from "./support/proxy.ts";
 import { claudeMessage, openaiCompletion } from "./support/wire.ts";
 
 let oa: Upstream, cl: Upstream, proxy: Proxy;
 const KEY = "proxy-key";
 
 beforeAll(async () => {
-  [oa, cl] = await Promise.all([startUpstream("openai"), startUpstream("claude")]);
-  proxy = await startProxy({
-    accessKeys: [KEY],
-    providers: {
-      oa: { protocol: "openai", baseUrl: oa.url, keys: ["sk-oa-1", "sk-oa-2"] },
-      cl: { protocol: "claude", baseUrl: cl.url, keys: ["sk-cl"] },
-    },
+  ({ oa, cl, proxy } = await proxyOverOpenaiAndClaude({
+    key: KEY,
+    openaiKeys: ["sk-oa-1", "sk-oa-2"],
     models: {
       "local-count": { targets: ["oa/gpt-small"] },
       "remote-count": { targets: ["cl/claude-small"] },
       "fallback": { targets: ["cl/claude-first", "oa/gpt-second"] },
       "claude-*": { targets: ["oa/gpt-*"] },
     },
-    groups: { team: { accessKeys: ["team-key"], models: { "*": { targets: ["oa/team-model"] } } } },
-  });
+  }));
 });
 afterAll(async () => Promise.all([proxy.close(), oa.close(), cl.close()]));
 

@@ -1,9 +1,13 @@
 // Running a real CLI offline through the proxy: a temporary HOME and working directory, a time
 // limit, and a sentinel that records any connection the CLI tries to make anywhere but the proxy.
+import { afterAll, beforeAll } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startProxy, type Proxy } from "../support/proxy.ts";
+import type { Upstream } from "../support/upstream.ts";
+import type { UpstreamDriver } from "../conformance/types.ts";
 
 export interface CliRun {
   code: number | null;
@@ -33,6 +37,29 @@ export function tempDirs(prefix: string) {
   const home = mkdtempSync(join(tmpdir(), `${prefix}-home-`));
   const work = mkdtempSync(join(tmpdir(), `${prefix}-work-`));
   return { home, work, remove: () => [home, work].forEach((d) => rmSync(d, { recursive: true, force: true })) };
+}
+
+/**
+ * For one describe block: a scripted upstream, a proxy in front of it serving every model as
+ * `model` there, and the CLI's temporary HOME and working directory, set up and removed around it.
+ */
+export function cliThroughProxy(cli: Cli, driver: UpstreamDriver, o: { key: string; model: string; dirPrefix: string }) {
+  const env = { dirs: tempDirs(o.dirPrefix) } as { up: Upstream; proxy: Proxy; dirs: ReturnType<typeof tempDirs> };
+  beforeAll(async () => {
+    env.up = await driver.start();
+    env.proxy = await startProxy({
+      accessKeys: [o.key],
+      providers: { up: { protocol: driver.protocol, baseUrl: env.up.url, keys: [`sk-${driver.protocol}-upstream`] } },
+      models: { "*": { targets: [`up/${o.model}`] } },
+    });
+    cli.setup?.(env.dirs.home);
+  });
+  afterAll(async () => {
+    await env.proxy.close();
+    await env.up.close();
+    env.dirs.remove();
+  });
+  return env;
 }
 
 /** Runs `argv` with exactly `env` (plus PATH), killed after `timeoutMs`. */

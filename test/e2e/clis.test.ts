@@ -4,12 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startProxy, type Proxy } from "../support/proxy.ts";
-import type { Received, Upstream } from "../support/upstream.ts";
+import type { Received } from "../support/upstream.ts";
 import { upstreams } from "../conformance/upstreams/index.ts";
 import type { Seen } from "../conformance/types.ts";
 import { FINAL, scriptedAnswer } from "./scripted-model.ts";
-import { CLIS, offlineEnv, runCli, startSentinel, tempDirs } from "./cli.ts";
+import { CLIS, cliThroughProxy, offlineEnv, runCli, startSentinel } from "./cli.ts";
 
 const KEY = "e2e-access-key";
 const CONTENT = "hello from ccproxy\n";
@@ -24,24 +23,10 @@ describe("real CLIs through ccproxy", () => {
   for (const cli of CLIS)
     for (const driver of upstreams)
       describe(`${cli.name} to a ${driver.protocol} upstream`, () => {
-        let up: Upstream, proxy: Proxy;
-        const dirs = tempDirs("ccproxy-e2e");
-        beforeAll(async () => {
-          up = await driver.start();
-          proxy = await startProxy({
-            accessKeys: [KEY],
-            providers: { up: { protocol: driver.protocol, baseUrl: up.url, keys: [`sk-${driver.protocol}-upstream`] } },
-            models: { "*": { targets: ["up/scripted-model"] } },
-          });
-          cli.setup?.(dirs.home);
-        });
-        afterAll(async () => {
-          await proxy.close();
-          await up.close();
-          dirs.remove();
-        });
+        const env = cliThroughProxy(cli, driver, { key: KEY, model: "scripted-model", dirPrefix: "ccproxy-e2e" });
 
         test(`creates the file with ${cli.write} and reports the final text`, async () => {
+          const { up, proxy, dirs } = env;
           const file = join(dirs.work, "hello.txt");
           const seen: Seen[] = [];
           const responder = (r: Received) => {

@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { countTokens } from "gpt-tokenizer";
-import { startProxy, type Proxy } from "../support/proxy.ts";
-import type { Received, Reply, Upstream } from "../support/upstream.ts";
+import type { Received, Reply } from "../support/upstream.ts";
 import { upstream as openai } from "../conformance/upstreams/openai.ts";
 import { upstream as ollama } from "../conformance/upstreams/ollama.ts";
 import type { Seen, UpstreamDriver } from "../conformance/types.ts";
 import { FINAL, scriptedAnswer } from "./scripted-model.ts";
-import { CLIS, offlineEnv, runCli, startSentinel, tempDirs, type Cli } from "./cli.ts";
+import { CLIS, cliThroughProxy, offlineEnv, runCli, startSentinel, type Cli } from "./cli.ts";
 
 const KEY = "compat-access-key";
 const CONTENT = "hello from ccproxy\n";
@@ -45,24 +44,10 @@ describe("real CLIs through ccproxy's /compat/ prefix, to upstreams without tool
   for (const cli of CLIS)
     for (const driver of [openai, ollama])
       describe(`${cli.name} to a ${driver.protocol} upstream`, () => {
-        let up: Upstream, proxy: Proxy;
-        const dirs = tempDirs("ccproxy-compat-cli");
-        beforeAll(async () => {
-          up = await driver.start();
-          proxy = await startProxy({
-            accessKeys: [KEY],
-            providers: { up: { protocol: driver.protocol, baseUrl: up.url, keys: [`sk-${driver.protocol}-upstream`] } },
-            models: { "*": { targets: ["up/tagged-model"] } },
-          });
-          cli.setup?.(dirs.home);
-        });
-        afterAll(async () => {
-          await proxy.close();
-          await up.close();
-          dirs.remove();
-        });
+        const env = cliThroughProxy(cli, driver, { key: KEY, model: "tagged-model", dirPrefix: "ccproxy-compat-cli" });
 
         test(`creates the file with ${cli.write} and reports the final text`, async () => {
+          const { up, proxy, dirs } = env;
           const file = join(dirs.work, "hello.txt");
           const log: { seen: Seen; body: any }[] = [];
           for (let i = 0; i < 20; i++) up.script(taggedModel(driver, cli, file, log));

@@ -10,6 +10,7 @@ import { mappingFunctions } from "../../src/protocols/functions.ts";
 import { startServer } from "../../src/server/index.ts";
 import { Router } from "../../src/router/index.ts";
 import { openLog, type Logger } from "../../src/log/index.ts";
+import { startUpstream } from "./upstream.ts";
 
 export interface Proxy {
   url: string;
@@ -49,4 +50,23 @@ export async function startProxy(config: Record<string, unknown>): Promise<Proxy
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The common setup of the client tests: a scripted OpenAI and a scripted Claude upstream (providers
+ * `oa` and `cl`), a proxy with access key `key` serving `models`, and a group `team` (key
+ * "team-key") whose every model goes to oa/team-model.
+ */
+export async function proxyOverOpenaiAndClaude(o: { key: string; models: Record<string, unknown>; openaiKeys?: string[] }) {
+  const [oa, cl] = await Promise.all([startUpstream("openai"), startUpstream("claude")]);
+  const proxy = await startProxy({
+    accessKeys: [o.key],
+    providers: {
+      oa: { protocol: "openai", baseUrl: oa.url, keys: o.openaiKeys ?? ["sk-oa"] },
+      cl: { protocol: "claude", baseUrl: cl.url, keys: ["sk-cl"] },
+    },
+    models: o.models,
+    groups: { team: { accessKeys: ["team-key"], models: { "*": { targets: ["oa/team-model"] } } } },
+  });
+  return { oa, cl, proxy };
 }
