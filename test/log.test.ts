@@ -265,7 +265,7 @@ describe("rows for requests that are not chats", () => {
   let proxy: Proxy, db: () => Database;
   beforeAll(async () => ({ proxy, db } = await proxyWith("others.db", false)));
 
-  test("a refused access key and a token count get their rows too", async () => {
+  test("a refused access key, a token count and model lists get their rows too", async () => {
     const before = rows(db()).length;
     const refused = await fetch(`${proxy.url}/team/v1/messages`, {
       method: "POST",
@@ -275,10 +275,16 @@ describe("rows for requests that are not chats", () => {
     expect(refused.status).toBe(401);
     const count = await sdk(proxy).anthropic.messages.countTokens({ model: "gpt-4o", messages: ask });
     expect(count.input_tokens).toBeGreaterThan(0);
+    const list = await sdk(proxy).openai.models.list();
+    expect(list.data.length).toBeGreaterThan(0);
+    const tags = await fetch(`${proxy.url}/api/tags`, { headers: { authorization: `Bearer ${ACCESS}` } });
+    expect(tags.status).toBe(200);
     await proxy.log!.flush();
-    const [r401, rCount] = rows(db()).slice(before);
+    const [r401, rCount, rList, rTags] = rows(db()).slice(before);
     expect(r401).toMatchObject({ client: "claude", route: "/v1/messages", grp: "team", status: 401, target: null });
     expect(r401.error).toContain("invalid access key");
     expect(rCount).toMatchObject({ client: "claude", route: "/v1/messages/count_tokens", model: "gpt-4o", status: 200, error: null });
+    expect(rList).toMatchObject({ client: "openai", route: "/v1/models", status: 200 });
+    expect(rTags).toMatchObject({ client: "ollama", route: "/api/tags", status: 200 });
   });
 });

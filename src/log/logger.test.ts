@@ -84,3 +84,24 @@ test("keys added by a reload are redacted from then on, and the earlier ones sti
   await log.close();
   expect(read(path, "SELECT error FROM requests")).toEqual([{ error: "keys [redacted] and [redacted]" }]);
 });
+
+test("a writer that stops is replaced: later rows are written, with the same secrets redacted", async () => {
+  const path = join(dir, "restart.db");
+  const log = Logger.open({ path, bodies: false, secrets: ["sk-first"], flushMs: 5 });
+  log.addSecrets(["sk-added"]);
+  request(log, 200, "before");
+  await log.flush();
+  const writer = (log as unknown as { worker: Worker }).worker;
+  writer.terminate(); // as if its thread had died
+  await Bun.sleep(100);
+  expect((log as unknown as { worker: Worker }).worker).not.toBe(writer);
+  log.begin({ client: "openai", body: { model: "after" }, headers: new Headers() }).answered(
+    new Response(JSON.stringify({ error: { message: "keys sk-first and sk-added" } }), { status: 401 }),
+  );
+  await log.flush();
+  expect(read(path, "SELECT model, error FROM requests ORDER BY id")).toEqual([
+    { model: "before", error: null },
+    { model: "after", error: "keys [redacted] and [redacted]" },
+  ]);
+  await log.close();
+});

@@ -21,6 +21,8 @@ export interface LogOptions extends Retention {
 // under /$bunfs/root, where a worker is named by that layout rather than by this module's URL.
 const WRITER = import.meta.url.includes("/$bunfs/") ? "./log/writer.ts" : new URL("./writer.ts", import.meta.url).href;
 
+const MAX_RESTARTS = 5;
+
 export class Logger {
   /** Rows as JSON lines: one string crosses to the worker per batch, not an object graph to clone */
   private pending: string[] = [];
@@ -44,46 +46,77 @@ export class Logger {
     },
   };
   private dead = false;
-  /** Rows dropped because the queue was full, since start */
+  private closing = false;
+  private worker!: Worker;
+  /** Every secret so far: a replacement writer must redact them all */
+  private secrets: string[];
+  /** Writers started after one stopped; past MAX_RESTARTS the log stays off */
+  private restarts = 0;
+  /** Rows dropped because the queue was full or a writer stopped with them, since start */
   dropped = 0;
 
-  private constructor(private readonly worker: Worker, public bodies: boolean, o: LogOptions) {
+  private constructor(
+    public bodies: boolean,
+    private readonly o: LogOptions,
+  ) {
     this.queueLimit = o.queueLimit ?? 10_000;
     this.batchRows = o.batchRows ?? 200;
     this.flushMs = o.flushMs ?? 25;
+    this.secrets = [...o.secrets];
+    this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = (this.worker = new Worker(WRITER));
+    worker.unref(); // the writer alone never keeps the process alive
     worker.onmessage = (ev: MessageEvent<FromWriter>) => {
       const m = ev.data;
       if (m.type === "written") this.inFlight -= m.n;
       else if (m.type === "flushed") this.flushes.get(m.id)?.(), this.flushes.delete(m.id);
       else console.error(`ccproxy: log: ${m.message}`);
     };
-    // A writer that died must not leave anyone waiting on a flush; its rows are lost, not the proxy.
-    worker.onerror = (ev) => {
-      console.error(`ccproxy: log writer stopped: ${ev.message}`);
-      this.dead = true;
+    // A writer that stopped (an error it did not catch, or its thread gone) takes the rows it held
+    // with it, counted as dropped, and is replaced; nobody waits on a flush it will never answer.
+    const stopped = (why: string) => {
+      if (this.closing || worker !== this.worker) return;
+      worker.onmessage = worker.onerror = null;
+      worker.removeEventListener("close", onClose);
+      this.dropped += this.inFlight;
+      this.unreported += this.inFlight;
+      this.inFlight = 0;
       for (const done of this.flushes.values()) done();
       this.flushes.clear();
+      if (this.restarts >= MAX_RESTARTS) {
+        this.dead = true;
+        console.error(`ccproxy: log writer stopped (${why}); the log is off after ${MAX_RESTARTS} restarts`);
+        return;
+      }
+      this.restarts++;
+      console.error(`ccproxy: log writer stopped (${why}); started again`);
+      this.spawn();
     };
+    const onClose = () => stopped("its thread ended");
+    worker.onerror = (ev) => stopped(ev.message);
+    worker.addEventListener("close", onClose);
+    const open: ToWriter = {
+      type: "open",
+      path: this.o.path,
+      secrets: this.secrets,
+      retention: { maxRows: this.o.maxRows, maxDays: this.o.maxDays },
+      pruneEveryMs: this.o.pruneEveryMs ?? 60_000,
+    };
+    worker.postMessage(open);
   }
 
   /** Opens the database once here, so a bad path fails at start-up, then hands it to the writer. */
   static open(o: LogOptions): Logger {
     openStore(o.path).close();
-    const worker = new Worker(WRITER);
-    worker.unref(); // the writer alone never keeps the process alive
-    const open: ToWriter = {
-      type: "open",
-      path: o.path,
-      secrets: o.secrets,
-      retention: { maxRows: o.maxRows, maxDays: o.maxDays },
-      pruneEveryMs: o.pruneEveryMs ?? 60_000,
-    };
-    worker.postMessage(open);
-    return new Logger(worker, o.bodies, o);
+    return new Logger(o.bodies, o);
   }
 
   /** Keys of a reloaded config: redacted from now on, as are all the earlier ones (queued rows may hold them). */
   addSecrets(secrets: string[]): void {
+    this.secrets = [...new Set([...this.secrets, ...secrets])];
     this.worker.postMessage({ type: "secrets", secrets } satisfies ToWriter);
   }
 
@@ -135,6 +168,7 @@ export class Logger {
 
   async close(): Promise<void> {
     await this.flush();
+    this.closing = true;
     this.worker.terminate();
   }
 }

@@ -6,8 +6,8 @@ import { localCount } from "../convert/count.ts";
 import { listModels, modelNames } from "../convert/models.ts";
 import { errorResponse, unifiedError, upstreamError } from "../convert/errors.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
+import { logged, type Handler } from "./logged.ts";
 
-type Handler = (engine: Engine, call: ChatCall) => Promise<Response> | Response;
 export interface GeminiRoute {
   method: string;
   client: "gemini";
@@ -23,15 +23,15 @@ export function geminiRoute(path: string, url: URL): GeminiRoute | undefined {
   const call = CALL.exec(path);
   if (call) {
     const model = decodeURIComponent(call[1]!);
-    if (call[2] === "countTokens") return { method: "POST", client: "gemini", handle: countTokens, params: { model } };
+    if (call[2] === "countTokens") return { method: "POST", client: "gemini", handle: loggedCount, params: { model } };
     const stream = call[2] === "streamGenerateContent";
     const frame = stream && url.searchParams.get("alt") !== "sse" ? "json" : "sse";
     return { method: "POST", client: "gemini", handle: generate, params: { model, stream, frame } };
   }
   const m = MODEL.exec(path);
   if (!m || (!m[1] && path.startsWith("/v1/"))) return undefined; // GET /v1/models is shared, sniffed by the server
-  if (!m[1]) return { method: "GET", client: "gemini", handle: (e, c) => listModels(e, "gemini", c.models), params: {} };
-  return { method: "GET", client: "gemini", handle: getModel, params: { model: decodeURIComponent(m[1]) } };
+  if (!m[1]) return { method: "GET", client: "gemini", handle: loggedList, params: {} };
+  return { method: "GET", client: "gemini", handle: loggedModel, params: { model: decodeURIComponent(m[1]) } };
 }
 
 function getModel(engine: Engine, call: ChatCall): Response {
@@ -72,3 +72,8 @@ async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
   }
   return Response.json({ totalTokens: await localCount(req) });
 }
+
+// Made once: these routes are matched per request.
+const loggedCount = logged(countTokens);
+const loggedList = logged((e, c) => listModels(e, "gemini", c.models));
+const loggedModel = logged(getModel);

@@ -8,6 +8,7 @@ import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, presentedKey } from "./auth.ts";
 import { geminiRoute } from "./gemini.ts";
+import { logged, type Handler } from "./logged.ts";
 import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
 
 export const VERSION = "0.1.0";
@@ -17,7 +18,6 @@ interface Scope {
   keys: ReadonlySet<string>;
 }
 
-type Handler = (engine: Engine, call: ChatCall) => Promise<Response> | Response;
 
 interface Route {
   method: string;
@@ -32,26 +32,15 @@ const ROUTES: Record<string, Route> = {
   "/chat/completions": { method: "POST", client: "openai", handle: generate },
   "/v1/messages": { method: "POST", client: "claude", handle: generate },
   "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: logged(countTokens) },
-  "/v1/models": { method: "GET", client: "sniff", handle: (e, c) => listModels(e, c.client, c.models) },
-  "/models": { method: "GET", client: "openai", handle: (e, c) => listModels(e, c.client, c.models) },
-  "/v1beta/models": { method: "GET", client: "gemini", handle: (e, c) => listModels(e, c.client, c.models) },
+  "/v1/models": { method: "GET", client: "sniff", handle: logged((e, c) => listModels(e, c.client, c.models)) },
+  "/models": { method: "GET", client: "openai", handle: logged((e, c) => listModels(e, c.client, c.models)) },
+  "/v1beta/models": { method: "GET", client: "gemini", handle: logged((e, c) => listModels(e, c.client, c.models)) },
   "/api/chat": { method: "POST", client: "ollama", handle: generate },
   "/api/generate": { method: "POST", client: "ollama", handle: ollamaGenerate },
-  "/api/tags": { method: "GET", client: "ollama", handle: ollamaTags },
-  "/api/show": { method: "POST", client: "ollama", handle: ollamaShow },
-  "/api/version": { method: "GET", client: "ollama", handle: ollamaVersion },
+  "/api/tags": { method: "GET", client: "ollama", handle: logged(ollamaTags) },
+  "/api/show": { method: "POST", client: "ollama", handle: logged(ollamaShow) },
+  "/api/version": { method: "GET", client: "ollama", handle: logged(ollamaVersion) },
 };
-
-/** A handler that does not log itself (chat requests do, attempt by attempt) gets one row per request. */
-function logged(handle: Handler): Handler {
-  return async (engine, call) => {
-    const { client, body, raw, headers, path, group } = call;
-    const trace = engine.log?.begin({ client, body, raw, headers, path, group });
-    const res = await handle(engine, call);
-    trace?.answered(res);
-    return res;
-  };
-}
 
 /** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version, Google's a Gemini key. */
 function sniff(req: Request, url: URL): ProtocolName {
