@@ -258,7 +258,7 @@ function streamed(
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
-    ctx,
+    ctx: streamContext(ctx),
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
     rewrite: compat?.events(),
@@ -277,6 +277,16 @@ function streamed(
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
   });
+}
+
+/**
+ * What a stream's mappings see of the request: all of it but the conversation. The stream's
+ * closures live as long as it does, and a heap snapshot showed each held its whole conversation
+ * through the context (a coding agent's runs to hundreds of kilobytes, for minutes).
+ */
+function streamContext(ctx: MappingContext): MappingContext {
+  const r = ctx.request;
+  return r ? { ...ctx, request: { ...r, system: undefined, messages: [] } } : ctx;
 }
 
 /** The client's stream encoding, framed as its route asks (Gemini: SSE or a JSON array). */
