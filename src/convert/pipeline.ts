@@ -6,7 +6,8 @@ import type { MappingContext } from "../mapping/functions.ts";
 import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
 import type { Attempt, Router } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
-import { ConnectTimeout, originOf, watchConnect, type Origin } from "../router/connect.ts";
+import { originOf } from "../router/connect.ts";
+import { AttemptWaits } from "./waits.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import { convertStream, type ReadResult } from "./stream.ts";
@@ -46,8 +47,6 @@ export interface RouteParams {
   stream?: boolean;
   frame?: StreamMapping["frame"];
 }
-
-const WATCH_CLIENT_AFTER_MS = 20;
 
 const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
 
@@ -128,36 +127,15 @@ async function attempt(
   const payload = JSON.stringify(body);
   trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
 
-  // The first-byte timeout covers the wait for headers and, for streams, for the first chunk;
-  // after that only the idle timeout between chunks applies. The connect timeout is watched only
-  // where no pooled connection is likely (router/connect.ts).
-  const ms = a.provider.limits.firstByteTimeoutMs;
-  const abort = new AbortController();
-  let timedOut = false;
-  const onClientGone = () => abort.abort();
-  let watching: AbortSignal | undefined;
-  const expire = () => ((timedOut = true), abort.abort());
-  // Watching the client's signal costs Bun ~4 µs a request (a tenth of the proxy's CPU); an upstream
-  // that answers within WATCH_CLIENT_AFTER_MS is not worth cancelling, so the watch starts then.
-  // A client already gone by then shows as aborted.
-  const watch = () => {
-    watching = call.signal;
-    if (watching?.aborted) abort.abort();
-    else watching?.addEventListener("abort", onClientGone, { once: true });
-    timer = setTimeout(expire, ms - WATCH_CLIENT_AFTER_MS);
-  };
-  let timer = ms > WATCH_CLIENT_AFTER_MS ? setTimeout(watch, WATCH_CLIENT_AFTER_MS) : setTimeout(expire, ms);
-  const origin = originOf(a.provider.baseUrl);
-  const connecting = watchConnect(origin, a.provider.limits.connectTimeoutMs, abort);
+  const waits = new AttemptWaits(call, a.provider.limits.firstByteTimeoutMs, originOf(a.provider.baseUrl), a.provider.limits.connectTimeoutMs);
   try {
     let res: globalThis.Response;
     try {
-      res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: abort.signal });
+      res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: waits.signal });
     } catch (e) {
-      return { error: networkError(e, where, origin, abort.signal.reason, timedOut, ms), retry: true };
+      return { error: waits.failure(e, where), retry: true };
     }
-    origin.answeredAt = Date.now();
-    connecting?.stop();
+    waits.answered();
     if (!res.ok) {
       const text = await res.text().catch(() => "");
       trace?.upstreamBody(text);
@@ -176,14 +154,12 @@ async function attempt(
     try {
       first = await reader.read();
     } catch (e) {
-      return { error: networkError(e, where, origin, abort.signal.reason, timedOut, ms), retry: true };
+      return { error: waits.failure(e, where), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
     return streamed(engine, call, reader, first.value, protocol, ctx, a, compat, trace);
   } finally {
-    clearTimeout(timer);
-    connecting?.stop();
-    watching?.removeEventListener("abort", onClientGone);
+    waits.end();
   }
 }
 
@@ -293,19 +269,6 @@ function streamContext(ctx: MappingContext): MappingContext {
 function clientStream(engine: Engine, call: ChatCall): StreamMapping {
   const enc = engine.mappings[call.client].stream["stream.encode"];
   return call.route?.frame && call.route.frame !== enc.frame ? { ...enc, frame: call.route.frame } : enc;
-}
-
-/** getaddrinfo's codes for a name that does not resolve (now or, EAI_AGAIN, for the time being). */
-const UNRESOLVED = new Set(["ENOTFOUND", "EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA"]);
-
-/** Why a fetch failed; `reason` is its abort's, a ConnectTimeout when the connect took too long. */
-function networkError(e: unknown, where: string, origin: Origin, reason: unknown, timedOut: boolean, ms: number): UnifiedError {
-  if (timedOut) return unifiedError(504, `${where}: no response within ${ms} ms`, undefined, "timeout");
-  if (reason instanceof ConnectTimeout) return unifiedError(504, `${where}: ${reason.message}`, undefined, "timeout");
-  const err = e as { code?: string; message?: string };
-  const why = err.code ?? err.message ?? String(e);
-  if (err.code && UNRESOLVED.has(err.code)) return unifiedError(502, `${where}: cannot resolve upstream host "${origin.host}" (${why})`);
-  return unifiedError(502, `${where}: cannot reach upstream (${why})`);
 }
 
 /** A provider's output-token cap applied to what the client asked (absent when it asked nothing). */
