@@ -61,9 +61,14 @@ export function decodeRequest(engine: Engine, call: ChatCall): { req: Request; c
   return { req, ctx };
 }
 
-export async function generate(engine: Engine, call: ChatCall): Promise<Response> {
+/** The request's log trace, when logging is on. */
+export function beginTrace(engine: Engine, call: ChatCall): Trace | undefined {
   const { client, body, raw, headers, path, group } = call; // not a spread: that would read the lazy signal
-  const trace = engine.log?.begin({ client, body, raw, headers, path, group, model: call.route?.model });
+  return engine.log?.begin({ client, body, raw, headers, path, group, model: call.route?.model });
+}
+
+export async function generate(engine: Engine, call: ChatCall): Promise<Response> {
+  const trace = beginTrace(engine, call);
   const res = await route(engine, call, trace);
   trace?.answered(res);
   return res;

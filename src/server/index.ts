@@ -18,7 +18,6 @@ interface Scope {
   keys: ReadonlySet<string>;
 }
 
-
 interface Route {
   method: string;
   client: ProtocolName | "sniff";
@@ -27,14 +26,16 @@ interface Route {
   params?: RouteParams;
 }
 
+const modelList = logged((e, c) => listModels(e, c.client, c.models));
+
 const ROUTES: Record<string, Route> = {
   "/v1/chat/completions": { method: "POST", client: "openai", handle: generate },
   "/chat/completions": { method: "POST", client: "openai", handle: generate },
   "/v1/messages": { method: "POST", client: "claude", handle: generate },
   "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: logged(countTokens) },
-  "/v1/models": { method: "GET", client: "sniff", handle: logged((e, c) => listModels(e, c.client, c.models)) },
-  "/models": { method: "GET", client: "openai", handle: logged((e, c) => listModels(e, c.client, c.models)) },
-  "/v1beta/models": { method: "GET", client: "gemini", handle: logged((e, c) => listModels(e, c.client, c.models)) },
+  "/v1/models": { method: "GET", client: "sniff", handle: modelList },
+  "/models": { method: "GET", client: "openai", handle: modelList },
+  "/v1beta/models": { method: "GET", client: "gemini", handle: modelList },
   "/api/chat": { method: "POST", client: "ollama", handle: generate },
   "/api/generate": { method: "POST", client: "ollama", handle: ollamaGenerate },
   "/api/tags": { method: "GET", client: "ollama", handle: logged(ollamaTags) },
