@@ -78,6 +78,7 @@ const TARGETS: Record<string, Kind[]> = {
   // One model per status: each starts its own rotation on the bad target.
   ...Object.fromEntries([400, 413, 422].map((status): [string, Kind[]] => [`status-${status}`, ["bad", "good"]])),
   // A refused key cools on every model it serves: each of these has a key (and provider) of its own.
+  count: ["bad"],
   "status-401": ["refuses401", "good"],
   "status-403": ["refuses403", "good"],
 };
@@ -213,6 +214,35 @@ for (const d of upstreams)
         expect(pair).toMatchObject({ key: `${d.protocol}-${kind}#1`, state: "cooling", lastError: { status } });
         // A refused key cools for minutes, not seconds.
         expect(Date.parse(pair!.coolingUntil!) - Date.now()).toBeGreaterThan(5 * 60_000);
+      });
+
+    if (d.protocol === "claude" || d.protocol === "gemini")
+      test("a token count the upstream does not answer in time is made here instead", async () => {
+        const { bad } = servers.get(d.protocol)!;
+        bad.script(async () => {
+          await Bun.sleep(2000);
+          return { json: d.protocol === "claude" ? { input_tokens: 1 } : { totalTokens: 1 } };
+        });
+        const model = plan.get(`${d.protocol}:count`)!;
+        const ask = { contents: [{ role: "user", parts: [{ text: "How many tokens is this sentence, exactly?" }] }] };
+        const t0 = performance.now();
+        const res =
+          d.protocol === "claude"
+            ? await fetch(`${proxy.url}/v1/messages/count_tokens`, {
+                method: "POST",
+                headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+                body: JSON.stringify({ model, messages: [{ role: "user", content: "How many tokens is this sentence, exactly?" }] }),
+              })
+            : await fetch(`${proxy.url}/v1beta/models/${model}:countTokens`, {
+                method: "POST",
+                headers: { "x-goog-api-key": KEY, "content-type": "application/json" },
+                body: JSON.stringify(ask),
+              });
+        expect(res.status).toBe(200);
+        const counted = (await res.json()) as { input_tokens?: number; totalTokens?: number };
+        expect(counted.input_tokens ?? counted.totalTokens).toBeGreaterThan(5); // counted here, not the upstream's 1
+        expect(performance.now() - t0).toBeLessThan(1500); // the provider's 400 ms first-byte timeout, not the upstream's 2 s
+        expect(bad.received.at(-1)!.path).toContain(d.protocol === "claude" ? "count_tokens" : "countTokens");
       });
 
     test("connection refused: fails over, and alone is a 502 saying it cannot reach the upstream", async () => {

@@ -3,7 +3,11 @@
 import type { Request } from "../unified/index.ts";
 import type { Engine, ChatCall } from "./pipeline.ts";
 import { errorResponse, unifiedError, upstreamError } from "./errors.ts";
-import { upstreamCall } from "../protocols/upstream.ts";
+import { upstreamCall, type UpstreamCall } from "../protocols/upstream.ts";
+import type { Attempt } from "../router/index.ts";
+import { originOf } from "../router/connect.ts";
+import type { ProtocolName } from "../mapping/load.ts";
+import { AttemptWaits } from "./waits.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
 
@@ -35,6 +39,30 @@ export async function localCount(req: Request): Promise<number> {
 
 const COUNT_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"];
 
+/** A count answers in well under a second; past this (or the provider's first-byte timeout) it is counted here. */
+const COUNT_TIMEOUT_MS = 10_000;
+
+/**
+ * Asks the upstream to count: its answer, its error in the client's shape, or undefined when the
+ * count is better made here (the upstream does not count, cannot be reached, or takes too long).
+ */
+export async function askToCount(engine: Engine, call: ChatCall, a: Attempt, target: UpstreamCall, payload: unknown): Promise<Response | undefined> {
+  const waits = new AttemptWaits(call, Math.min(COUNT_TIMEOUT_MS, a.provider.limits.firstByteTimeoutMs), originOf(a.provider.baseUrl), a.provider.limits.connectTimeoutMs);
+  try {
+    const res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(payload), signal: waits.signal });
+    waits.answered();
+    if (res.ok) return Response.json(await res.json());
+    const text = await res.text();
+    // Not every server of the protocol counts (404): count here.
+    if (res.status !== 404) return errorResponse(engine.mappings, call.client, upstreamError(engine.mappings, a.provider.protocol as ProtocolName, res.status, text, `${a.provider.name}/${a.model}`));
+  } catch {
+    // unreachable, or too slow: a local count is still a useful answer
+  } finally {
+    waits.end();
+  }
+  return undefined;
+}
+
 export async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
   const fail = (status: number, message: string, param?: string) =>
     errorResponse(engine.mappings, "claude", unifiedError(status, message, param));
@@ -55,15 +83,8 @@ export async function countTokens(engine: Engine, call: ChatCall): Promise<Respo
     const full = engine.mappings.claude.spec["request.encode"].run({ ...sent, model: a.model }, ctx) as Record<string, unknown>;
     const payload = Object.fromEntries(COUNT_FIELDS.filter((k) => full[k] !== undefined).map((k) => [k, full[k]]));
     const target = upstreamCall(a.provider, "count", a.key, { protocol: "claude", headers: call.headers });
-    try {
-      const res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(payload), signal: call.signal });
-      if (res.ok) return Response.json(await res.json());
-      const text = await res.text();
-      // Not every Claude-compatible server counts; fall back to counting here.
-      if (res.status !== 404) return errorResponse(engine.mappings, "claude", upstreamError(engine.mappings, "claude", res.status, text, `${a.provider.name}/${a.model}`));
-    } catch {
-      // unreachable upstream: a local count is still a useful answer
-    }
+    const asked = await askToCount(engine, call, a, target, payload);
+    if (asked) return asked;
   }
   return Response.json({ input_tokens: await localCount(sent) });
 }

@@ -2,9 +2,9 @@
 // so they are matched by pattern rather than looked up; the handlers here are the Gemini-only ones.
 import type { Engine, ChatCall, RouteParams } from "../convert/pipeline.ts";
 import { decodeRequest, generate } from "../convert/pipeline.ts";
-import { localCount } from "../convert/count.ts";
+import { askToCount, localCount } from "../convert/count.ts";
 import { listModels, modelNames } from "../convert/models.ts";
-import { errorResponse, unifiedError, upstreamError } from "../convert/errors.ts";
+import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import { logged, type Handler } from "./logged.ts";
 
@@ -61,14 +61,8 @@ async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
     const encoded = engine.mappings.gemini.spec["request.encode"].run({ ...req, model: a.model }, ctx) as Record<string, unknown>;
     const target = upstreamCall(a.provider, "count", a.key, { protocol: "gemini", headers: call.headers }, { model: a.model });
     const payload = { generateContentRequest: { model: `models/${a.model}`, ...encoded } };
-    try {
-      const res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(payload), signal: call.signal });
-      if (res.ok) return Response.json(await res.json());
-      if (res.status !== 404)
-        return errorResponse(engine.mappings, "gemini", upstreamError(engine.mappings, "gemini", res.status, await res.text(), `${a.provider.name}/${a.model}`));
-    } catch {
-      // unreachable upstream: a local count is still a useful answer
-    }
+    const asked = await askToCount(engine, call, a, target, payload);
+    if (asked) return asked;
   }
   return Response.json({ totalTokens: await localCount(req) });
 }
