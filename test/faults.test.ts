@@ -79,6 +79,8 @@ const TARGETS: Record<string, Kind[]> = {
   ...Object.fromEntries([400, 413, 422].map((status): [string, Kind[]] => [`status-${status}`, ["bad", "good"]])),
   // A refused key cools on every model it serves: each of these has a key (and provider) of its own.
   count: ["bad"],
+  "first-error": ["bad", "good"],
+  "first-error-down": ["bad"],
   "status-401": ["refuses401", "good"],
   "status-403": ["refuses403", "good"],
 };
@@ -133,6 +135,14 @@ afterAll(async () => {
   if (!(hole instanceof Error)) hole.close();
   await Promise.all([...servers.values()].flatMap((s) => [s.bad.close(), s.good.close()]));
 });
+
+/** A stream answered with 200 whose first and only event is an error: each protocol's overloaded upstream. */
+const ERROR_FIRST: Record<string, Reply> = {
+  claude: { sse: [{ event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } }] },
+  openai: { sse: [{ data: { error: { message: "The server is overloaded", type: "server_error" } } }] },
+  gemini: { sse: [{ data: { error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } } }] },
+  ollama: { ndjson: [{ error: "server busy, please try again" }] },
+};
 
 /** Whatever the client saw, checked for any provider key. */
 function noKeys(seen: unknown) {
@@ -244,6 +254,22 @@ for (const d of upstreams)
         expect(performance.now() - t0).toBeLessThan(1500); // the provider's 400 ms first-byte timeout, not the upstream's 2 s
         expect(bad.received.at(-1)!.path).toContain(d.protocol === "claude" ? "count_tokens" : "countTokens");
       });
+
+    test("a stream whose first event is an error fails over before the first byte, and alone is that error in the client's shape", async () => {
+      const { bad, good } = servers.get(d.protocol)!;
+      bad.script(ERROR_FIRST[d.protocol]!);
+      good.script(d.reply(answer, true));
+      const o = await nextClient().send(proxy.url, KEY, plan.get(`${d.protocol}:first-error`)!, { ...hi, stream: true });
+      expect(o.text).toBe("fine answer");
+      noKeys(o);
+      bad.script(ERROR_FIRST[d.protocol]!);
+      const client = nextClient();
+      const name = plan.get(`${d.protocol}:first-error-down`)!;
+      const e = await failure(client, name, { ...hi, stream: true });
+      expect(e.status).toBe(d.protocol === "claude" ? 529 : d.protocol === "gemini" ? 503 : 502);
+      expect(e.message).toContain(name);
+      expect(e.message).toMatch(/overloaded|busy/i);
+    });
 
     test("connection refused: fails over, and alone is a 502 saying it cannot reach the upstream", async () => {
       servers.get(d.protocol)!.good.script(d.reply(answer, false));

@@ -19,6 +19,24 @@ export function kindForStatus(status: number): ErrorKind {
   return "api_error";
 }
 
+/** The status an error event carries no status for, by its kind: what the client would have got as a reply. */
+export function statusForKind(kind: ErrorKind | undefined): number {
+  switch (kind) {
+    case "rate_limit":
+      return 429;
+    case "overloaded":
+      return 529;
+    case "timeout":
+      return 504;
+    case "invalid_request":
+      return 400;
+    case "request_too_large":
+      return 413;
+    default:
+      return 502; // an upstream's own fault, or its refusal of its key: the proxy's problem, not the client's
+  }
+}
+
 export function errorResponse(mappings: MappingSet, client: ProtocolName, e: UnifiedError): Response {
   const body = mappings[client].spec["error.encode"].run(e, {});
   return Response.json(body, { status: e.status });

@@ -3,7 +3,7 @@
 import type { ModelRoute, ResolvedConfig, ToolCompat } from "../config/schema.ts";
 import type { MappingSet, ProtocolName, StreamMapping } from "../mapping/load.ts";
 import type { MappingContext } from "../mapping/functions.ts";
-import type { Request, Response as UnifiedResponse, UnifiedError } from "../unified/index.ts";
+import type { Request, Response as UnifiedResponse, StreamEvent, UnifiedError } from "../unified/index.ts";
 import type { Attempt, Router } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
 import { originOf } from "../router/connect.ts";
@@ -217,7 +217,11 @@ async function whole(
   return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
 }
 
-/** The first chunk is already read, so a stream that dies at once has failed over before the client saw a byte. */
+/**
+ * The first chunk is already read, so a stream that dies at once has failed over before the client
+ * saw a byte; so does one whose first chunk says nothing but an error (Claude's overloaded_error as
+ * its first event, a 200 that is no answer).
+ */
 function streamed(
   engine: Engine,
   call: ChatCall,
@@ -228,14 +232,24 @@ function streamed(
   a: Attempt,
   compat: CompatSession | undefined,
   trace?: Trace,
-): Response {
+): Outcome {
   const encode = clientStream(engine, call);
-  const hooks = trace?.stream();
+  // The first chunk is converted before anything is committed: its events wait in `early` until the
+  // stream is known to be more than an error.
+  let hooks: ReturnType<Trace["stream"]> | undefined;
+  let early: StreamEvent[] | undefined = [];
   // A stream succeeds when it ends complete. Past the first byte there is no failing over, but the
   // router still hears of a stream the upstream broke (cut, stalled, an error event), so the next
   // requests go elsewhere while the pair cools. Neither when the client left: the stream's end is
   // then its doing (its cancel comes before the last read settles).
   let left = false;
+  const observe = (e: StreamEvent) => {
+    if (early) return void early.push(e);
+    hooks?.observe(e);
+    if (left) return;
+    if (e.type === "stop") engine.router.succeed(a);
+    else if (e.type === "error") engine.router.fail(a, { status: e.status, message: `${a.provider.name}/${a.model}: mid-stream: ${e.message}` });
+  };
   const body = convertStream(reader, {
     decode: engine.mappings[protocol].stream["stream.decode"],
     encode,
@@ -243,18 +257,24 @@ function streamed(
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
     rewrite: compat?.events(),
-    observe: (e) => {
-      hooks?.observe(e);
-      if (left) return;
-      if (e.type === "stop") engine.router.succeed(a);
-      else if (e.type === "error") engine.router.fail(a, { status: e.status, message: `${a.provider.name}/${a.model}: mid-stream: ${e.message}` });
-    },
+    observe,
     tap: {
-      upstream: hooks?.upstream,
-      client: hooks?.client,
+      upstream: (chunk) => early || hooks?.upstream?.(chunk),
+      client: (text) => hooks?.client?.(text),
       end: (cancelled) => ((left = cancelled), hooks?.end(cancelled)),
     },
   });
+  const seen = early;
+  early = undefined;
+  const error = seen.find((e) => e.type === "error");
+  if (error && seen.every((e) => e.type === "start" || e.type === "error")) {
+    body.cancel().catch(() => {});
+    const { type: _, ...unified } = error;
+    return { error: { ...unified, message: `${a.provider.name}/${a.model}: ${error.message}` }, retry: isRetryable(error.status), status: error.status };
+  }
+  hooks = trace?.stream();
+  hooks?.upstream?.(first);
+  for (const e of seen) observe(e);
   return new Response(body, {
     headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
   });

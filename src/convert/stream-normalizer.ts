@@ -1,6 +1,7 @@
 // The stream block state machine, written once for every protocol: loose decoded events in,
 // the strict unified grammar out (start → blocks with start/deltas/stop, keyed by index → stop).
 // State lives in the closure of one request.
+import { statusForKind } from "./errors.ts";
 import type { DecodedEvent, StopReason, StreamEvent, Usage, UnifiedError } from "../unified/index.ts";
 import { randomId } from "../mapping/functions.ts";
 
@@ -183,7 +184,7 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
           if (e.stopSequence) stopSequence = e.stopSequence;
           return;
         case "error":
-          return this.fail({ kind: e.kind ?? "api_error", message: e.message ?? "upstream error", status: e.status ?? 502 });
+          return this.fail({ kind: e.kind ?? "api_error", message: e.message ?? "upstream error", status: e.status ?? statusForKind(e.kind) });
         default:
           return assertNever(e);
       }
