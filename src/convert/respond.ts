@@ -1,0 +1,146 @@
+// The upstream's answer converted for the client: read whole (and replayed as a stream when the
+// client asked for one), or converted chunk by chunk as it streams.
+import type { ProtocolName, StreamMapping } from "../mapping/load.ts";
+import type { MappingContext } from "../mapping/functions.ts";
+import type { Response as UnifiedResponse, StreamEvent, UnifiedError } from "../unified/index.ts";
+import type { Attempt } from "../router/index.ts";
+import type { CompatSession } from "../compat/index.ts";
+import type { Trace } from "../log/index.ts";
+import type { ChatCall, Engine } from "./pipeline.ts";
+import { isRetryable, unifiedError } from "./errors.ts";
+import { convertStream } from "./stream.ts";
+import { responseEvents, settleStopReason } from "./synthesize.ts";
+import { frameWriter, type Frame } from "./frames.ts";
+
+/** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
+export type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number };
+
+const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
+
+export async function whole(
+  engine: Engine,
+  call: ChatCall,
+  res: globalThis.Response,
+  protocol: ProtocolName,
+  ctx: MappingContext,
+  where: string,
+  asStream: boolean,
+  compat: CompatSession | undefined,
+  trace?: Trace,
+): Promise<Outcome> {
+  // With bodies logged, the texts are kept as they are; otherwise nothing is serialised twice either.
+  const keep = trace?.keepsBodies;
+  let json: unknown;
+  try {
+    if (!keep) json = await res.json();
+    else {
+      const text = await res.text();
+      trace!.upstreamBody(text);
+      json = JSON.parse(text);
+    }
+  } catch {
+    return { error: unifiedError(502, `${where}: upstream answered with a body that is not JSON`), retry: true };
+  }
+  const decoded = engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse;
+  const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
+  trace?.usage(unified.usage);
+  const client = engine.mappings[call.client];
+  if (!asStream) {
+    const out = client.spec["response.encode"].run(unified, ctx);
+    if (!keep) return Response.json(out);
+    const text = JSON.stringify(out);
+    trace!.clientText(text);
+    return new Response(text, { headers: { "content-type": "application/json;charset=utf-8" } });
+  }
+  // Asked to stream but answered whole: replay it in the client's stream grammar.
+  const enc = clientStream(engine, call);
+  const writer = frameWriter(enc.frame);
+  let text = "";
+  for (const e of responseEvents(unified)) {
+    const frames = enc.events.run(e, ctx) as Frame | Frame[] | undefined;
+    for (const f of Array.isArray(frames) ? frames : frames ? [frames] : []) text += writer.write(f);
+  }
+  if (enc.done) text += writer.write({ data: enc.done });
+  text += writer.end();
+  trace?.clientText(text);
+  return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
+}
+
+/**
+ * The first chunk is already read, so a stream that dies at once has failed over before the client
+ * saw a byte; so does one whose first chunk says nothing but an error (Claude's overloaded_error as
+ * its first event, a 200 that is no answer).
+ */
+export function streamed(
+  engine: Engine,
+  call: ChatCall,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  first: Uint8Array,
+  protocol: ProtocolName,
+  ctx: MappingContext,
+  a: Attempt,
+  compat: CompatSession | undefined,
+  trace?: Trace,
+): Outcome {
+  const encode = clientStream(engine, call);
+  // The first chunk is converted before anything is committed: its events wait in `early` until the
+  // stream is known to be more than an error.
+  let hooks: ReturnType<Trace["stream"]> | undefined;
+  let early: StreamEvent[] | undefined = [];
+  // A stream succeeds when it ends complete. Past the first byte there is no failing over, but the
+  // router still hears of a stream the upstream broke (cut, stalled, an error event), so the next
+  // requests go elsewhere while the pair cools. Neither when the client left: the stream's end is
+  // then its doing (its cancel comes before the last read settles).
+  let left = false;
+  const observe = (e: StreamEvent) => {
+    if (early) return void early.push(e);
+    hooks?.observe(e);
+    if (left) return;
+    if (e.type === "stop") engine.router.succeed(a);
+    else if (e.type === "error") engine.router.fail(a, { status: e.status, message: `${a.provider.name}/${a.model}: mid-stream: ${e.message}` });
+  };
+  const body = convertStream(reader, {
+    decode: engine.mappings[protocol].stream["stream.decode"],
+    encode,
+    ctx: streamContext(ctx),
+    idleTimeoutMs: a.provider.limits.idleTimeoutMs,
+    first,
+    rewrite: compat?.events(),
+    observe,
+    tap: {
+      upstream: (chunk) => early || hooks?.upstream?.(chunk),
+      client: (text) => hooks?.client?.(text),
+      end: (cancelled) => ((left = cancelled), hooks?.end(cancelled)),
+    },
+  });
+  const seen = early;
+  early = undefined;
+  const error = seen.find((e) => e.type === "error");
+  if (error && seen.every((e) => e.type === "start" || e.type === "error")) {
+    body.cancel().catch(() => {});
+    const { type: _, ...unified } = error;
+    return { error: { ...unified, message: `${a.provider.name}/${a.model}: ${error.message}` }, retry: isRetryable(error.status), status: error.status };
+  }
+  hooks = trace?.stream();
+  hooks?.upstream?.(first);
+  for (const e of seen) observe(e);
+  return new Response(body, {
+    headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
+  });
+}
+
+/**
+ * What a stream's mappings see of the request: all of it but the conversation. The stream's
+ * closures live as long as it does, and a heap snapshot showed each held its whole conversation
+ * through the context (a coding agent's runs to hundreds of kilobytes, for minutes).
+ */
+function streamContext(ctx: MappingContext): MappingContext {
+  const r = ctx.request;
+  return r ? { ...ctx, request: { ...r, system: undefined, messages: [] } } : ctx;
+}
+
+/** The client's stream encoding, framed as its route asks (Gemini: SSE or a JSON array). */
+function clientStream(engine: Engine, call: ChatCall): StreamMapping {
+  const enc = engine.mappings[call.client].stream["stream.encode"];
+  return call.route?.frame && call.route.frame !== enc.frame ? { ...enc, frame: call.route.frame } : enc;
+}
