@@ -31,8 +31,8 @@ export class AttemptWaits {
     private readonly origin: Origin,
     connectMs: number,
   ) {
-    const ms = firstByteMs;
-    this.timer = ms > WATCH_CLIENT_AFTER_MS ? setTimeout(() => this.watchClient(), WATCH_CLIENT_AFTER_MS) : setTimeout(() => this.expire(), ms);
+    this.timer =
+      firstByteMs > WATCH_CLIENT_AFTER_MS ? setTimeout(() => this.watchClient(), WATCH_CLIENT_AFTER_MS) : setTimeout(() => this.expire(), firstByteMs);
     this.connecting = watchConnect(origin, connectMs, this.abort);
   }
 
