@@ -28,29 +28,23 @@ export async function whole(
   compat: CompatSession | undefined,
   trace?: Trace,
 ): Promise<Outcome> {
-  // With bodies logged, the texts are kept as they are; otherwise nothing is serialised twice either.
-  const keep = trace?.keepsBodies;
+  // The same path with bodies logged or not: the log keeps the parsed and the encoded objects and
+  // serialises them when it writes its batch, off every request's way.
   let json: unknown;
   try {
-    if (!keep) json = await res.json();
-    else {
-      const text = await res.text();
-      trace!.upstreamBody(text);
-      json = JSON.parse(text);
-    }
+    json = await res.json();
   } catch {
     return { error: unifiedError(502, `${where}: upstream answered with a body that is not JSON`), retry: true };
   }
+  trace?.upstreamBody(json);
   const decoded = engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse;
   const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
   trace?.usage(unified.usage);
   const client = engine.mappings[call.client];
   if (!asStream) {
     const out = client.spec["response.encode"].run(unified, ctx);
-    if (!keep) return Response.json(out);
-    const text = JSON.stringify(out);
-    trace!.clientText(text);
-    return new Response(text, { headers: { "content-type": "application/json;charset=utf-8" } });
+    trace?.clientBody(out);
+    return Response.json(out);
   }
   // Asked to stream but answered whole: replay it in the client's stream grammar.
   const enc = clientStream(engine, call);
@@ -62,7 +56,7 @@ export async function whole(
   }
   if (enc.done) text += writer.write({ data: enc.done });
   text += writer.end();
-  trace?.clientText(text);
+  trace?.clientBody(text);
   return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
 }
 

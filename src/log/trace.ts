@@ -1,6 +1,8 @@
 // What the data path tells the log about one chat request. Without bodies it only sets a few
-// fields of one small object; with bodies it also keeps the texts (streams up to a cap). The row
-// leaves for the writer when the response has been sent (streams: when the stream ends).
+// fields of one small object; with bodies it also keeps references to what the data path had anyway
+// (headers, the texts sent and received; streams up to a cap). The row leaves for the logger when
+// the response has been sent (streams: when the stream ends); the logger makes the bodies into the
+// texts logged only when it posts a batch, not on any request's way.
 import type { StreamEvent, Usage } from "../unified/index.ts";
 import { assembler, type Assembled } from "./assemble.ts";
 import { safeHeaders } from "./redact.ts";
@@ -21,21 +23,47 @@ export interface TraceStart {
   raw?: string;
 }
 
-/** Where a trace's row goes; `settling` learns of rows that wait for a body to be read. */
+/** Where a trace's row goes, with its bodies to be written out; `settling` learns of rows that wait for a body to be read. */
 export interface TraceSink {
-  send(row: LogRow): void;
+  send(row: LogRow, bodies?: () => Bodies): void;
   settling(p: Promise<void>): void;
+}
+
+/** A request's bodies as the data path held them: texts where it had texts, otherwise what makes them */
+interface BodyParts {
+  clientHeaders: Headers;
+  clientBody: string | unknown;
+  upstream?: { url: string; headers: Record<string, string>; payload: string };
+  /** A text as received, or the parsed JSON (serialised when logged) */
+  upstreamResponse?: unknown;
+  clientResponse?: unknown;
+  assembled?: Assembled;
+  upstreamEvents?: Capped;
+  clientEvents?: Capped;
+}
+
+const text = (v: unknown): string | undefined => (v === undefined || typeof v === "string" ? v : JSON.stringify(v));
+
+/** The logged texts of a request's bodies; secrets are cut out later, by the writer. */
+function bodyTexts(p: BodyParts): Bodies {
+  const body = typeof p.clientBody === "string" ? p.clientBody : JSON.stringify(p.clientBody);
+  const up = p.upstream;
+  return {
+    clientRequest: `{"headers":${JSON.stringify(safeHeaders(p.clientHeaders))},"body":${body}}`,
+    upstreamRequest: up && `{"url":${JSON.stringify(up.url)},"headers":${JSON.stringify(safeHeaders(up.headers))},"body":${up.payload}}`,
+    upstreamResponse: p.assembled ? JSON.stringify(p.assembled) : text(p.upstreamResponse),
+    upstreamEvents: p.upstreamEvents?.value(),
+    clientResponse: p.clientEvents ? p.clientEvents.value() : text(p.clientResponse),
+  };
 }
 
 export class Trace {
   private readonly t0 = performance.now();
   private readonly row: LogRow;
-  private readonly bodies?: Bodies;
+  private readonly bodies?: BodyParts;
   private streaming = false;
   private ended = false;
   private assembled?: { push(e: StreamEvent): void; result: Assembled };
-  private upstreamText?: Capped;
-  private clientStreamText?: Capped;
 
   constructor(private readonly sink: TraceSink, start: TraceStart, withBodies: boolean) {
     const body = start.body as { model?: unknown; stream?: unknown } | undefined;
@@ -48,16 +76,7 @@ export class Trace {
       attempts: 0,
       stream: body?.stream === true,
     };
-    if (withBodies) {
-      const headers = JSON.stringify(safeHeaders(start.headers));
-      const body = start.raw ?? JSON.stringify(start.body);
-      this.bodies = this.row.bodies = { clientRequest: `{"headers":${headers},"body":${body}}` };
-    }
-  }
-
-  /** Whether the texts are kept: the data path then hands over the texts it has, not objects. */
-  get keepsBodies(): boolean {
-    return this.bodies !== undefined;
+    if (withBodies) this.bodies = { clientHeaders: start.headers, clientBody: start.raw ?? start.body };
   }
 
   /** The decoded request: the proxy model and whether it streams. */
@@ -71,7 +90,7 @@ export class Trace {
     this.row.attempts++;
     this.row.target = target;
     this.row.keyLabel = keyLabel;
-    if (this.bodies) this.bodies.upstreamRequest = `{"url":${JSON.stringify(url)},"headers":${JSON.stringify(safeHeaders(headers))},"body":${payload}}`;
+    if (this.bodies) this.bodies.upstream = { url, headers, payload };
   }
 
   /** The current attempt failed (`status` is the upstream's; absent for network faults). */
@@ -79,13 +98,14 @@ export class Trace {
     (this.row.trail ??= []).push({ target: this.row.target ?? "", keyLabel: this.row.keyLabel ?? "", status, error });
   }
 
-  upstreamBody(text: string): void {
-    if (this.bodies) this.bodies.upstreamResponse = text;
+  /** The upstream's answer: its text, or its JSON as parsed */
+  upstreamBody(body: unknown): void {
+    if (this.bodies) this.bodies.upstreamResponse = body;
   }
 
-  /** The client's whole response, as the pipeline made it (so no response is cloned to read it back). */
-  clientText(text: string): void {
-    if (this.bodies) this.bodies.clientResponse = text;
+  /** The client's whole response, as the pipeline made it (so no response is cloned to read it back): a text or a JSON value. */
+  clientBody(body: unknown): void {
+    if (this.bodies) this.bodies.clientResponse = body;
   }
 
   usage(u: Usage): void {
@@ -95,10 +115,12 @@ export class Trace {
   /** Hooks for a converted stream: unified events, raw bytes both sides, and its end. */
   stream(): { observe(e: StreamEvent): void; upstream?(chunk: Uint8Array): void; client?(text: string): void; end(cancelled: boolean): void } {
     this.streaming = true;
-    if (this.bodies) {
+    const b = this.bodies;
+    if (b) {
       this.assembled = assembler();
-      this.upstreamText = new Capped();
-      this.clientStreamText = new Capped();
+      b.assembled = this.assembled.result;
+      b.upstreamEvents = new Capped();
+      b.clientEvents = new Capped();
     }
     return {
       observe: (e) => {
@@ -109,15 +131,12 @@ export class Trace {
         if (e.type === "stop") this.row.usage = e.usage;
         else if (e.type === "error") this.row.error = e.message;
       },
-      upstream: this.upstreamText && ((chunk) => this.upstreamText!.bytes(chunk)),
-      client: this.clientStreamText && ((text) => this.clientStreamText!.text(text)),
+      upstream: b && ((chunk) => b.upstreamEvents!.bytes(chunk)),
+      client: b && ((text) => b.clientEvents!.text(text)),
       end: (cancelled) => {
         if (cancelled && !this.row.error) this.row.error = "client closed the stream before its end";
-        if (this.bodies) {
-          this.bodies.upstreamResponse = JSON.stringify(this.assembled!.result);
-          this.bodies.upstreamEvents = this.upstreamText!.value();
-          this.bodies.clientResponse = this.clientStreamText!.value();
-        }
+        b?.upstreamEvents!.close(); // a read in flight when the client left may still land
+        b?.clientEvents!.close();
         this.end();
       },
     };
@@ -148,7 +167,8 @@ export class Trace {
     if (this.ended) return;
     this.ended = true;
     this.row.latencyMs = performance.now() - this.t0;
-    this.sink.send(this.row);
+    const b = this.bodies;
+    this.sink.send(this.row, b && (() => bodyTexts(b)));
   }
 }
 
@@ -163,19 +183,28 @@ function messageOf(text: string): string {
   return text.slice(0, 500);
 }
 
-/** Text kept up to STREAM_TEXT_CAP, then a marker of how much was left out. */
+/** Text kept up to STREAM_TEXT_CAP, then a marker of how much was left out. Upstream bytes are decoded when logged, not as they pass. */
 class Capped {
-  private parts: string[] = [];
+  private parts: (string | Uint8Array)[] = [];
   private size = 0;
   private over = 0;
-  private readonly decoder = new TextDecoder();
+  private closed = false;
+
+  close(): void {
+    this.closed = true;
+  }
 
   bytes(chunk: Uint8Array): void {
-    if (this.size >= STREAM_TEXT_CAP) this.over += chunk.byteLength;
-    else this.text(this.decoder.decode(chunk, { stream: true }));
+    if (this.closed) return;
+    const room = STREAM_TEXT_CAP - this.size;
+    if (room <= 0) return void (this.over += chunk.byteLength);
+    this.parts.push(room >= chunk.byteLength ? chunk : chunk.subarray(0, room));
+    this.size += Math.min(room, chunk.byteLength);
+    if (chunk.byteLength > room) this.over += chunk.byteLength - room;
   }
 
   text(s: string): void {
+    if (this.closed) return;
     const room = STREAM_TEXT_CAP - this.size;
     if (room <= 0) return void (this.over += s.length);
     this.parts.push(room >= s.length ? s : s.slice(0, room));
@@ -184,6 +213,9 @@ class Capped {
   }
 
   value(): string {
-    return this.parts.join("") + (this.over ? `\n[… ${this.over} more left out]` : "");
+    const decoder = new TextDecoder();
+    let out = "";
+    for (const p of this.parts) out += typeof p === "string" ? p : decoder.decode(p, { stream: true });
+    return out + decoder.decode() + (this.over ? `\n[… ${this.over} more left out]` : "");
   }
 }

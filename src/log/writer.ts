@@ -4,12 +4,16 @@ import type { Database } from "bun:sqlite";
 import { BODY_FIELDS, openStore, prune, rowWriter, type Bodies, type LogRow, type Retention, type Writer } from "./store.ts";
 import { redactor } from "./redact.ts";
 import { lowerThreadPriority } from "./priority.ts";
+import { Checkpoints } from "./checkpoint.ts";
 
 export type ToWriter =
   | { type: "open"; path: string; secrets: string[]; retention: Retention; pruneEveryMs: number }
   | { type: "secrets"; secrets: string[] }
-  /** `rows` is the batch as JSON lines, `n` rows; `texts` the body texts of those marked hasBodies */
-  | { type: "rows"; rows: string; texts: (string | null)[]; n: number; dropped: number }
+  /**
+   * `n` rows: `rows` as JSON lines; `texts` the body texts of those marked hasBodies, BODY_FIELDS in
+   * order per row, end to end, and `lengths` their lengths (-1: absent).
+   */
+  | { type: "rows"; rows: string; texts: string; lengths: number[]; n: number; dropped: number }
   | { type: "flush"; id: number; prune?: boolean };
 
 export type FromWriter = { type: "written"; n: number } | { type: "flushed"; id: number } | { type: "error"; message: string };
@@ -21,6 +25,7 @@ let write: Writer;
 let redact: (s: string) => string = (s) => s;
 let secrets: string[] = [];
 let retention: Retention = {};
+let checkpoints: Checkpoints;
 const post = (m: FromWriter) => self.postMessage(m);
 
 function clean(r: LogRow): LogRow {
@@ -31,13 +36,17 @@ function clean(r: LogRow): LogRow {
   return r;
 }
 
-function parseRows(lines: string, texts: (string | null)[]): LogRow[] {
+function parseRows(lines: string, texts: string, lengths: readonly number[]): LogRow[] {
   let t = 0;
+  let at = 0;
   return (lines ? lines.split("\n") : []).map((line) => {
     const r = JSON.parse(line) as LogRow;
     if (r.hasBodies) {
       const b: Bodies = (r.bodies = {});
-      for (const f of BODY_FIELDS) b[f] = texts[t++] ?? undefined;
+      for (const f of BODY_FIELDS) {
+        const n = lengths[t++]!;
+        if (n >= 0) b[f] = texts.slice(at, (at += n));
+      }
     }
     return r;
   });
@@ -55,6 +64,7 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
         lowerThreadPriority();
         db = openStore(m.path);
         write = rowWriter(db);
+        checkpoints = new Checkpoints(db);
         secrets = m.secrets;
         redact = redactor(secrets);
         retention = m.retention;
@@ -66,7 +76,10 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
         redact = redactor(secrets);
         return;
       case "rows":
-        if (db) write(parseRows(m.rows, m.texts).map(clean), m.dropped);
+        if (db) {
+          write(parseRows(m.rows, m.texts, m.lengths).map(clean), m.dropped);
+          checkpoints.wrote(m.rows.length + m.texts.length);
+        }
         return post({ type: "written", n: m.n });
       case "flush":
         if (m.prune) pruneNow();

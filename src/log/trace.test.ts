@@ -1,0 +1,48 @@
+import { expect, test } from "bun:test";
+import type { Bodies, LogRow } from "./store.ts";
+import { STREAM_TEXT_CAP, Trace } from "./trace.ts";
+
+/** A trace whose row and bodies land in `sent` */
+function traced(start: Partial<ConstructorParameters<typeof Trace>[1]> = {}) {
+  const sent: { row: LogRow; bodies?: () => Bodies }[] = [];
+  const trace = new Trace(
+    { send: (row, bodies) => sent.push({ row, bodies }), settling: () => {} },
+    { client: "claude", body: { model: "m" }, headers: new Headers({ "x-api-key": "sk-client", "content-type": "application/json" }), raw: '{"model":"m"}', ...start },
+    true,
+  );
+  return { trace, sent };
+}
+
+test("a whole answer's bodies are made from what the data path kept, only when asked", () => {
+  const { trace, sent } = traced();
+  trace.attempt("p/m", "p#1", "http://up/v1/chat/completions", { authorization: "Bearer sk-up" }, '{"model":"m","messages":[]}');
+  const upstream = { id: "1", choices: [{ message: { content: "héllo" } }] };
+  trace.upstreamBody(upstream);
+  trace.clientBody({ type: "message", content: [{ type: "text", text: "héllo" }] });
+  trace.answered(new Response("{}"));
+  expect(sent).toHaveLength(1);
+  const b = sent[0]!.bodies!();
+  expect(JSON.parse(b.clientRequest!)).toEqual({ headers: { "x-api-key": "[redacted]", "content-type": "application/json" }, body: { model: "m" } });
+  expect(JSON.parse(b.upstreamRequest!)).toEqual({ url: "http://up/v1/chat/completions", headers: { authorization: "[redacted]" }, body: { model: "m", messages: [] } });
+  expect(JSON.parse(b.upstreamResponse!)).toEqual(upstream);
+  expect(JSON.parse(b.clientResponse!)).toEqual({ type: "message", content: [{ type: "text", text: "héllo" }] });
+});
+
+test("a stream's raw text is kept up to the cap, a character split between chunks intact, and nothing after its end", () => {
+  const { trace, sent } = traced();
+  const hooks = trace.stream();
+  const bytes = new TextEncoder().encode("data: é\n\n"); // é is two bytes: split it between chunks
+  hooks.upstream!(bytes.subarray(0, 7));
+  hooks.upstream!(bytes.subarray(7));
+  hooks.client!("event: ping\n\n");
+  const big = new Uint8Array(STREAM_TEXT_CAP).fill(0x61);
+  hooks.upstream!(big);
+  hooks.end(false);
+  hooks.upstream!(new TextEncoder().encode("late"));
+  hooks.client!("late");
+  const b = sent[0]!.bodies!();
+  expect(b.upstreamEvents!.startsWith("data: é\n\naaa")).toBe(true);
+  expect(b.upstreamEvents).toEndWith(`a\n[… ${bytes.length} more left out]`);
+  expect(b.upstreamEvents!.length).toBe(STREAM_TEXT_CAP - 1 + `\n[… ${bytes.length} more left out]`.length); // é: 2 bytes, 1 character
+  expect(b.clientResponse).toBe("event: ping\n\n");
+});
