@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
 import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
 import type { RouterCost } from "./router.ts";
+import { LOG_MODES, type LogCost } from "./logcost.ts";
 import type { Ports, TargetName } from "./targets.ts";
 import { PERCENTILES, type WrkResult } from "./wrk.ts";
 import { summarize, median, type Summary } from "./stats.ts";
@@ -42,6 +43,8 @@ export interface Results {
   seconds?: number;
   /** ns per request the router takes in process (bench/router.ts) */
   router?: RouterCost;
+  /** The request log off, rows only, with bodies (bench/logcost.ts) */
+  log?: LogCost;
 }
 
 const RESULTS = join(import.meta.dir, "results");
@@ -198,6 +201,18 @@ export async function writeReport(r: Results): Promise<string[]> {
     check("router, 16 pairs, 4 cooling: % of added p50 ≤ 5", (100 * r.router.pool) / 1000 / addedUs, (x) => x <= 5, 2);
   }
 
+  // The request log: its added p50 over the log's off, per kind, within 5%.
+  const logRows: string[][] = [];
+  if (r.log) {
+    for (const kind of ["plain", "stream"] as const) {
+      const a = r.log.added[kind];
+      const off = summarize(a.off).median;
+      for (const m of ["rows", "bodies"] as const)
+        check(`log ${m === "rows" ? "on" : "with bodies"}: added p50 ≤ 1.05 × log off, ${kind} (% over off)`, (100 * (median(a[m]) - off)) / off, (x) => x <= 5, 1);
+      for (const m of LOG_MODES) logRows.push([kind, m, sum(summarize(a[m].map((x) => x * 1000)), 1), m === "off" ? "" : `${f((100 * (median(a[m]) - off)) / off, 1)}%`]);
+    }
+  }
+
   const peers = peerRatios(r);
   const md = [
     ...header(r),
@@ -239,6 +254,18 @@ export async function writeReport(r: Results): Promise<string[]> {
     "",
     ...table(["figure", "claude-code-router (claude→openai)", "Portkey (openai→claude)", "floor ÷ ccproxy (same directions)"], peers),
     "",
+    ...(r.log
+      ? [
+          `## 7. The request log (claude→openai, ${r.log.rounds} rounds × ${r.log.seconds} s, wrk -c1, three ccproxy processes of their own)`,
+          "",
+          "Added p50 in µs over the direct call of the same round; the log's whole cost is the difference from off.",
+          "",
+          ...table(["kind", "log", "added p50 µs", "vs off"], logRows),
+          "",
+          `Database per 1,000 requests (plain and streamed alike): ${f(r.log.kibPer1000.rows, 0)} KiB rows only, ${f(r.log.kibPer1000.bodies, 0)} KiB with bodies.`,
+          "",
+        ]
+      : []),
     "![latency distributions](latency.png)",
     "",
   ];

@@ -12,12 +12,13 @@ import { timeStream } from "./stream.ts";
 import { median } from "./stats.ts";
 import { QUIET_MS, writeReport, type Results, type Slot } from "./report.ts";
 import { routerCost } from "./router.ts";
+import { measureLog } from "./logcost.ts";
 
 const quick = process.argv.includes("--quick");
 const withPeers = !process.argv.includes("--no-peers");
 export const PLAN = quick
-  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, idleMs: 20, idleRequests: 10, hold: 1000 }
-  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, idleMs: 20, idleRequests: 20, hold: 1000 };
+  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, idleMs: 20, idleRequests: 10, hold: 1000, logRounds: 2, logSeconds: 1 }
+  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, idleMs: 20, idleRequests: 20, hold: 1000, logRounds: 8, logSeconds: 2 };
 const TP_CONNECTIONS = 32;
 const WARM_REQUESTS = 200;
 const WARM_STREAMS = 100;
@@ -166,6 +167,9 @@ async function main() {
   } finally {
     for (const p of Object.values(running)) await stop(p.child);
   }
+  // Alone, once everything else has stopped: three ccproxy processes of its own (bench/logcost.ts).
+  log(`request log: off, rows, bodies: ${PLAN.logRounds} rounds × 4 targets × 2 kinds × ${PLAN.logSeconds} s`);
+  results.log = await measureLog({ rounds: PLAN.logRounds, seconds: PLAN.logSeconds, base: ports.emulator + 5 });
   results.seconds = (performance.now() - T0) / 1000;
   const out = await writeReport(results);
   log(`wrote ${out.join(" and ")} in ${results.seconds.toFixed(0)} s`);
