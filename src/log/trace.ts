@@ -195,21 +195,21 @@ class Capped {
   }
 
   bytes(chunk: Uint8Array): void {
-    if (this.closed) return;
-    const room = STREAM_TEXT_CAP - this.size;
-    if (room <= 0) return void (this.over += chunk.byteLength);
-    this.parts.push(room >= chunk.byteLength ? chunk : chunk.subarray(0, room));
-    this.size += Math.min(room, chunk.byteLength);
-    if (chunk.byteLength > room) this.over += chunk.byteLength - room;
+    this.keep(chunk, chunk.byteLength, (n) => chunk.subarray(0, n));
   }
 
   text(s: string): void {
+    this.keep(s, s.length, (n) => s.slice(0, n));
+  }
+
+  /** A part of `length` units (bytes or characters, as the part counts them), cut to the room left. */
+  private keep(part: string | Uint8Array, length: number, head: (n: number) => string | Uint8Array): void {
     if (this.closed) return;
     const room = STREAM_TEXT_CAP - this.size;
-    if (room <= 0) return void (this.over += s.length);
-    this.parts.push(room >= s.length ? s : s.slice(0, room));
-    this.size += Math.min(room, s.length);
-    if (s.length > room) this.over += s.length - room;
+    if (length > room) this.over += length - Math.max(room, 0);
+    if (room <= 0) return;
+    this.parts.push(length > room ? head(room) : part);
+    this.size += Math.min(room, length);
   }
 
   value(): string {
