@@ -32,7 +32,8 @@ export interface TraceSink {
 /** A request's bodies as the data path held them: texts where it had texts, otherwise what makes them */
 interface BodyParts {
   clientHeaders: Headers;
-  clientBody: string | unknown;
+  /** The raw text as received, or the parsed body */
+  clientBody: unknown;
   upstream?: { url: string; headers: Record<string, string>; payload: string };
   /** A text as received, or the parsed JSON (serialised when logged) */
   upstreamResponse?: unknown;
@@ -46,10 +47,9 @@ const text = (v: unknown): string | undefined => (v === undefined || typeof v ==
 
 /** The logged texts of a request's bodies; secrets are cut out later, by the writer. */
 function bodyTexts(p: BodyParts): Bodies {
-  const body = typeof p.clientBody === "string" ? p.clientBody : JSON.stringify(p.clientBody);
   const up = p.upstream;
   return {
-    clientRequest: `{"headers":${JSON.stringify(safeHeaders(p.clientHeaders))},"body":${body}}`,
+    clientRequest: `{"headers":${JSON.stringify(safeHeaders(p.clientHeaders))},"body":${text(p.clientBody)}}`,
     upstreamRequest: up && `{"url":${JSON.stringify(up.url)},"headers":${JSON.stringify(safeHeaders(up.headers))},"body":${up.payload}}`,
     upstreamResponse: p.assembled ? JSON.stringify(p.assembled) : text(p.upstreamResponse),
     upstreamEvents: p.upstreamEvents?.value(),
