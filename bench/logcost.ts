@@ -3,6 +3,8 @@
 // each and straight to the emulator, interleaved in rounds so drift on a shared machine falls on all
 // alike. Every figure is an added latency (proxied − direct of the same round), plain and streamed
 // (claude→openai, the conversion a coding session sends); then the database size per 1,000 requests.
+// A fourth process, the log off again, is the control: how far two identical proxies read apart is
+// the noise any difference from off has to clear.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,28 +17,31 @@ import { wrk } from "./wrk.ts";
 
 export const LOG_MODES = ["off", "rows", "bodies"] as const;
 export type LogMode = (typeof LOG_MODES)[number];
-const SETTINGS: Record<LogMode, object> = { off: { enabled: false }, rows: { bodies: false }, bodies: { bodies: true } };
+/** The processes measured: each mode, and the control (the log off, a second time) */
+export const LOG_TARGETS = [...LOG_MODES, "control"] as const;
+export type LogTarget = (typeof LOG_TARGETS)[number];
+const SETTINGS: Record<LogTarget, object> = { off: { enabled: false }, rows: { bodies: false }, bodies: { bodies: true }, control: { enabled: false } };
 
 export interface LogCost {
   rounds: number;
   seconds: number;
-  /** Added p50 (ms) per round, by "plain"/"stream" and mode */
-  added: Record<"plain" | "stream", Record<LogMode, number[]>>;
+  /** Added p50 (ms) per round, by "plain"/"stream" and process */
+  added: Record<"plain" | "stream", Record<LogTarget, number[]>>;
   /** Database KiB per 1,000 requests */
   kibPer1000: Record<"rows" | "bodies", number>;
 }
 
-/** Runs the measurement on ports base … base+3; the binary must be built. */
+/** Runs the measurement on ports base … base+4; the binary must be built. */
 export async function measureLog(o: { rounds: number; seconds: number; base: number }): Promise<LogCost> {
   const dir = mkdtempSync(join(tmpdir(), "ccproxy-bench-log-"));
   const logs = join(CACHE, "logs");
   mkdirSync(logs, { recursive: true });
-  const portOf: Record<LogMode, number> = { off: o.base + 1, rows: o.base + 2, bodies: o.base + 3 };
+  const portOf: Record<LogTarget, number> = { off: o.base + 1, rows: o.base + 2, bodies: o.base + 3, control: o.base + 4 };
   const ports = (proxy: number): Ports => ({ emulator: o.base, floor: 0, ccproxy: proxy, ccr: 0, portkey: 0 });
   const procs: Proc[] = [];
   try {
     procs.push(await start({ name: "log-emulator", cmd: ["bun", join(import.meta.dir, "emulator.ts"), String(o.base)], port: o.base }, logs));
-    for (const mode of LOG_MODES) {
+    for (const mode of LOG_TARGETS) {
       const config = join(dir, `${mode}.yaml`);
       writeFileSync(
         config,
@@ -50,7 +55,7 @@ export async function measureLog(o: { rounds: number; seconds: number; base: num
       procs.push(await start({ name: `log-${mode}`, cmd: [BINARY, "--config", config], port: portOf[mode], env: { HOME: dir } }, logs));
     }
 
-    const targets = ["direct", ...LOG_MODES] as const;
+    const targets = ["direct", ...LOG_TARGETS] as const;
     const callOf = (t: (typeof targets)[number], stream: boolean) =>
       t === "direct" ? call("direct", "claude→openai", "fast", ports(0), stream) : call("ccproxy", "claude→openai", "fast", ports(portOf[t]), stream);
     for (const stream of [false, true])
@@ -72,7 +77,7 @@ export async function measureLog(o: { rounds: number; seconds: number; base: num
         }
 
     const added = (stream: boolean) =>
-      Object.fromEntries(LOG_MODES.map((m) => [m, p50[`${m} ${stream}`]!.map((x, i) => x - p50[`direct ${stream}`]![i]!)])) as Record<LogMode, number[]>;
+      Object.fromEntries(LOG_TARGETS.map((m) => [m, p50[`${m} ${stream}`]!.map((x, i) => x - p50[`direct ${stream}`]![i]!)])) as Record<LogTarget, number[]>;
     await Bun.sleep(200); // the writers' last batches
     const kib = (m: "rows" | "bodies") => {
       const path = join(dir, `${m}.db`);
