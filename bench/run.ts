@@ -27,13 +27,14 @@ const LOGS = join(CACHE, "logs");
 async function freePorts(): Promise<Ports> {
   for (let base = Number(process.env.BENCH_PORT ?? 18400), i = 0; i < 50; i++, base += 10) {
     try {
-      for (let p = base; p < base + 5; p++) Bun.listen({ hostname: "127.0.0.1", port: p, socket: { data() {} } }).stop(true);
+      // base+5 … base+9: the request log's phase (bench/logcost.ts), its emulator and four proxies
+      for (let p = base; p < base + 10; p++) Bun.listen({ hostname: "127.0.0.1", port: p, socket: { data() {} } }).stop(true);
       return { emulator: base, floor: base + 1, ccproxy: base + 2, ccr: base + 3, portkey: base + 4 };
     } catch {
       // taken: try the next block
     }
   }
-  throw new Error("no 5 free ports found from BENCH_PORT (default 18400)");
+  throw new Error("no 10 free ports found from BENCH_PORT (default 18400)");
 }
 
 const rotate = <T>(xs: T[], by: number) => xs.map((_, i) => xs[(i + by) % xs.length]!);
