@@ -1,7 +1,7 @@
 // `bun bench/log.ts [--rounds N] [--seconds S]`: the request log's cost alone (logcost.ts), printed;
 // `bun run bench` measures the same in its last stage and reports it in its section 7.
 import { buildProxy, ensureTools } from "./setup.ts";
-import { measureLog, LOG_TARGETS } from "./logcost.ts";
+import { measureLog, LOG_KINDS, LOG_KIND_NAMES, LOG_TARGETS } from "./logcost.ts";
 import { median } from "./stats.ts";
 
 const arg = (name: string, dflt: number) => {
@@ -15,13 +15,13 @@ await ensureTools();
 await buildProxy();
 const cost = await measureLog({ rounds, seconds, base: Number(process.env.BENCH_PORT ?? 18400) + 50 });
 console.log(`ccproxy binary, claude→openai, wrk -c1, ${rounds} rounds × ${seconds} s per target and kind`);
-console.log("kind    log      added p50 ms (min…max)      vs off");
-for (const kind of ["plain", "stream"] as const) {
+console.log(`${"kind".padEnd(20)}log      added p50 ms (min…max)      vs off`);
+for (const kind of LOG_KINDS) {
   const off = median(cost.added[kind].off);
   for (const m of LOG_TARGETS) {
     const a = cost.added[kind][m];
     const rel = m === "off" ? "" : `${median(a) >= off ? "+" : ""}${(((median(a) - off) / off) * 100).toFixed(1)}%`;
-    console.log(`${kind.padEnd(6)}  ${m.padEnd(7)}  ${median(a).toFixed(4)} (${Math.min(...a).toFixed(4)}…${Math.max(...a).toFixed(4)})   ${rel}`);
+    console.log(`${LOG_KIND_NAMES[kind].padEnd(20)}${m.padEnd(7)}  ${median(a).toFixed(4)} (${Math.min(...a).toFixed(4)}…${Math.max(...a).toFixed(4)})   ${rel}`);
   }
 }
 console.log(`database per 1,000 requests: ${cost.kibPer1000.rows.toFixed(0)} KiB rows only, ${cost.kibPer1000.bodies.toFixed(0)} KiB with bodies`);

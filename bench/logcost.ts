@@ -4,7 +4,9 @@
 // alike. Every figure is an added latency (proxied − direct of the same round), plain and streamed
 // (claude→openai, the conversion a coding session sends); then the database size per 1,000 requests.
 // A fourth process, the log off again, is the control: how far two identical proxies read apart is
-// the noise any difference from off has to clear.
+// the noise any difference from off has to clear. Streams are also sent 1 ms apart ("paced"): a
+// client of a real model sends requests seconds apart, so the log's batches then meet a process
+// that is mostly idle rather than one kept busy back to back.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,11 +24,17 @@ export const LOG_TARGETS = [...LOG_MODES, "control"] as const;
 export type LogTarget = (typeof LOG_TARGETS)[number];
 const SETTINGS: Record<LogTarget, object> = { off: { enabled: false }, rows: { bodies: false }, bodies: { bodies: true }, control: { enabled: false } };
 
+/** plain and streamed back to back; streamed with a pause between requests */
+export const LOG_KINDS = ["plain", "stream", "paced"] as const;
+export type LogKind = (typeof LOG_KINDS)[number];
+const PACED_DELAY_MS = 1;
+export const LOG_KIND_NAMES: Record<LogKind, string> = { plain: "plain", stream: "stream", paced: `stream, ${PACED_DELAY_MS} ms apart` };
+
 export interface LogCost {
   rounds: number;
   seconds: number;
-  /** Added p50 (ms) per round, by "plain"/"stream" and process */
-  added: Record<"plain" | "stream", Record<LogTarget, number[]>>;
+  /** Added p50 (ms) per round, by kind and process */
+  added: Record<LogKind, Record<LogTarget, number[]>>;
   /** Database KiB per 1,000 requests */
   kibPer1000: Record<"rows" | "bodies", number>;
 }
@@ -56,28 +64,29 @@ export async function measureLog(o: { rounds: number; seconds: number; base: num
     }
 
     const targets = ["direct", ...LOG_TARGETS] as const;
-    const callOf = (t: (typeof targets)[number], stream: boolean) =>
-      t === "direct" ? call("direct", "claude→openai", "fast", ports(0), stream) : call("ccproxy", "claude→openai", "fast", ports(portOf[t]), stream);
-    for (const stream of [false, true])
+    const callOf = (t: (typeof targets)[number], kind: LogKind) => {
+      const stream = kind !== "plain";
+      return t === "direct" ? call("direct", "claude→openai", "fast", ports(0), stream) : call("ccproxy", "claude→openai", "fast", ports(portOf[t]), stream);
+    };
+    for (const kind of ["plain", "stream"] as const)
       for (const t of targets)
         for (let i = 0; i < 200; i++) {
-          const c = callOf(t, stream);
+          const c = callOf(t, kind);
           await (await fetch(c.url, { method: "POST", headers: c.headers, body: c.body })).text();
         }
     const p50: Record<string, number[]> = {};
-    const requests: Record<string, number> = {};
     for (let r = 0; r < o.rounds; r++)
-      for (const stream of [false, true])
+      for (const kind of LOG_KINDS)
         for (let k = 0; k < targets.length; k++) {
           const t = targets[(k + r) % targets.length]!;
-          const w = await wrk(callOf(t, stream), { seconds: o.seconds, connections: 1, threads: 1, check: !stream, dir: CACHE, tag: "log" });
+          const delayMs = kind === "paced" ? PACED_DELAY_MS : undefined;
+          const w = await wrk(callOf(t, kind), { seconds: o.seconds, connections: 1, threads: 1, check: kind === "plain", dir: CACHE, tag: "log", delayMs });
           if (w.errors || w.bad) throw new Error(`log ${t}: ${w.errors} errors, ${w.bad} bad replies`);
-          (p50[`${t} ${stream}`] ??= []).push(w.pct["50"]! / 1000);
-          requests[t] = (requests[t] ?? 0) + w.requests;
+          (p50[`${t} ${kind}`] ??= []).push(w.pct["50"]! / 1000);
         }
 
-    const added = (stream: boolean) =>
-      Object.fromEntries(LOG_TARGETS.map((m) => [m, p50[`${m} ${stream}`]!.map((x, i) => x - p50[`direct ${stream}`]![i]!)])) as Record<LogTarget, number[]>;
+    const added = (kind: LogKind) =>
+      Object.fromEntries(LOG_TARGETS.map((m) => [m, p50[`${m} ${kind}`]!.map((x, i) => x - p50[`direct ${kind}`]![i]!)])) as Record<LogTarget, number[]>;
     await Bun.sleep(200); // the writers' last batches
     const kib = (m: "rows" | "bodies") => {
       const path = join(dir, `${m}.db`);
@@ -87,7 +96,7 @@ export async function measureLog(o: { rounds: number; seconds: number; base: num
       db.close();
       return ((statSync(path).size / n) * 1000) / 1024;
     };
-    return { rounds: o.rounds, seconds: o.seconds, added: { plain: added(false), stream: added(true) }, kibPer1000: { rows: kib("rows"), bodies: kib("bodies") } };
+    return { rounds: o.rounds, seconds: o.seconds, added: { plain: added("plain"), stream: added("stream"), paced: added("paced") }, kibPer1000: { rows: kib("rows"), bodies: kib("bodies") } };
   } finally {
     for (const p of procs.reverse()) await stop(p.child);
     rmSync(dir, { recursive: true, force: true });

@@ -169,7 +169,7 @@ async function main() {
     for (const p of Object.values(running)) await stop(p.child);
   }
   // Alone, once everything else has stopped: four ccproxy processes of its own (bench/logcost.ts).
-  log(`request log: off, rows, bodies, control: ${PLAN.logRounds} rounds × 5 targets × 2 kinds × ${PLAN.logSeconds} s`);
+  log(`request log: off, rows, bodies, control: ${PLAN.logRounds} rounds × 5 targets × 3 kinds × ${PLAN.logSeconds} s`);
   results.log = await measureLog({ rounds: PLAN.logRounds, seconds: PLAN.logSeconds, base: ports.emulator + 5 });
   results.seconds = (performance.now() - T0) / 1000;
   const out = await writeReport(results);

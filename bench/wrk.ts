@@ -19,7 +19,7 @@ export interface WrkResult {
 
 const long = (s: string) => `[==[${s}]==]`;
 
-function script(c: Call, check: boolean): string {
+function script(c: Call, check: boolean, delayMs?: number): string {
   const headers = Object.entries(c.headers).map(([k, v]) => `wrk.headers[ ${long(k)} ] = ${long(v)}`).join("\n");
   const checkFns = `
 local markers = {${c.markers.map(long).join(", ")}}
@@ -36,6 +36,7 @@ ${headers}
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 ${check ? checkFns : ""}
+${delayMs ? `function delay() return ${delayMs} end` : ""}
 function done(summary, latency, requests)
   local bad = 0
   ${check ? 'for _, t in ipairs(threads) do bad = bad + t:get("bad") end' : ""}
@@ -50,9 +51,13 @@ end
 `;
 }
 
-export async function wrk(c: Call, o: { seconds: number; connections: number; threads: number; check: boolean; dir: string; tag: string }): Promise<WrkResult> {
+/** `delayMs`: a pause after each reply before the next request (wrk's delay(); latency excludes it) */
+export async function wrk(
+  c: Call,
+  o: { seconds: number; connections: number; threads: number; check: boolean; dir: string; tag: string; delayMs?: number },
+): Promise<WrkResult> {
   const file = join(o.dir, `wrk-${o.tag}.lua`);
-  writeFileSync(file, script(c, o.check));
+  writeFileSync(file, script(c, o.check, o.delayMs));
   const p = Bun.spawn(["wrk", `-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, "--timeout", "10s", "-s", file, c.url], {
     stdout: "pipe",
     stderr: "pipe",
