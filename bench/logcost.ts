@@ -27,7 +27,7 @@ const SETTINGS: Record<LogTarget, object> = { off: { enabled: false }, rows: { b
 /** plain and streamed back to back; streamed with a pause between requests */
 export const LOG_KINDS = ["plain", "stream", "paced"] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
-const PACED_DELAY_MS = 1;
+export const PACED_DELAY_MS = 1;
 export const LOG_KIND_NAMES: Record<LogKind, string> = { plain: "plain", stream: "stream", paced: `stream, ${PACED_DELAY_MS} ms apart` };
 
 export interface LogCost {

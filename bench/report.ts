@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
 import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
 import type { RouterCost } from "./router.ts";
-import { LOG_KINDS, LOG_KIND_NAMES, LOG_TARGETS, type LogCost, type LogTarget } from "./logcost.ts";
+import { LOG_KINDS, LOG_KIND_NAMES, LOG_TARGETS, PACED_DELAY_MS, type LogCost, type LogTarget } from "./logcost.ts";
 import type { Ports, TargetName } from "./targets.ts";
 import { PERCENTILES, type WrkResult } from "./wrk.ts";
 import { summarize, median, type Summary } from "./stats.ts";
@@ -260,7 +260,7 @@ export async function writeReport(r: Results): Promise<string[]> {
       ? [
           `## 7. The request log (claude→openai, ${r.log.rounds} rounds × ${r.log.seconds} s, wrk -c1, four ccproxy processes of their own)`,
           "",
-          "Added p50 in µs over the direct call of the same round; the log's whole cost is the difference from off. The control is a second process with the log off: how far it reads from off is this measurement's own noise, which any cost below it cannot be told from. Plain and stream send each request the moment the last one ends; the paced streams wait 1 ms after each reply (wrk's delay(), not counted in the latency), so the log's batches meet a process that is mostly idle, as with a client of a real model.",
+          `Added p50 in µs over the direct call of the same round; the log's whole cost is the difference from off. The control is a second process with the log off: how far it reads from off is this measurement's own noise, which any cost below it cannot be told from. Plain and stream send each request the moment the last one ends; the paced streams wait ${PACED_DELAY_MS} ms after each reply (wrk's delay(), not counted in the latency), so the log's batches meet a process that is mostly idle, as with a client of a real model.`,
           "",
           ...table(["kind", "log", "added p50 µs", "vs off"], logRows),
           "",
