@@ -16,6 +16,7 @@ import { BINARY, CACHE } from "./setup.ts";
 import { start, stop, type Proc } from "./procs.ts";
 import { call, type Ports } from "./targets.ts";
 import { wrk } from "./wrk.ts";
+import { median } from "./stats.ts";
 
 export const LOG_MODES = ["off", "rows", "bodies"] as const;
 export type LogMode = (typeof LOG_MODES)[number];
@@ -37,6 +38,12 @@ export interface LogCost {
   added: Record<LogKind, Record<LogTarget, number[]>>;
   /** Database KiB per 1,000 requests */
   kibPer1000: Record<"rows" | "bodies", number>;
+}
+
+/** A process's median added p50 over the log off's, in % (one kind's figures) */
+export function percentOverOff(added: Record<LogTarget, number[]>, m: LogTarget): number {
+  const off = median(added.off);
+  return (100 * (median(added[m]) - off)) / off;
 }
 
 /** Runs the measurement on ports base … base+4; the binary must be built. */
