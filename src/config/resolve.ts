@@ -1,6 +1,7 @@
 // From a validated Config to the ResolvedConfig the server runs on: defaults applied, paths expanded,
 // model globs compiled once, so nothing is parsed or looked up by string on the request path.
 import { dirname, join, resolve } from "node:path";
+import { CREDENTIAL_PARAM, REDACTED } from "./secrets.ts";
 import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
@@ -60,13 +61,20 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
   const limits = { ...DEFAULT_LIMITS, ...config.limits };
   const providers: Record<string, ResolvedProvider> = {};
   for (const [name, p] of Object.entries(config.providers)) {
+    const url = splitBaseUrl(p.baseUrl);
+    const headers: Record<string, string> = { ...p.headers };
+    // Credentials in the URL become the Basic auth they stand for, so the URL itself holds none.
+    if (url.basic && !Object.keys(headers).some((h) => h.toLowerCase() === "authorization")) headers.authorization = `Basic ${url.basic}`;
     providers[name] = {
       name,
       protocol: p.protocol,
-      baseUrl: p.baseUrl.replace(/\/+$/, ""),
+      baseUrl: url.base,
+      query: url.query,
+      shownUrl: url.shown,
       keys: keyList(p.keys),
+      secrets: url.secrets,
       limits: { ...limits, ...p.limits },
-      headers: { ...p.headers },
+      headers,
       ...(p.maxTokens !== undefined && { maxTokens: p.maxTokens }),
     };
   }
@@ -94,18 +102,54 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
     providers,
     models: compileModels(config.models ?? {}),
     groups,
+    directModels: config.directModels ?? true,
+    allowedOrigins: (config.allowedOrigins ?? []).map((o) => o.replace(/\/+$/, "").toLowerCase()),
   };
 }
 
 /**
+ * A provider's baseUrl taken apart once: credentials (`user:pass@`, and query values such as
+ * `?api-key=`) are kept out of the URL calls are built from and out of what is shown, and its
+ * query is appended to every call instead of breaking the path built after it.
+ */
+export function splitBaseUrl(raw: string): { base: string; query: string; shown: string; basic?: string; secrets: string[] } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { base: raw.replace(/\/+$/, ""), query: "", shown: raw, secrets: [] };
+  }
+  const secrets: string[] = [];
+  let basic: string | undefined;
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    basic = Buffer.from(`${user}:${password}`).toString("base64");
+    secrets.push(password, `${user}:${password}`, basic);
+  }
+  for (const [k, v] of url.searchParams) if (CREDENTIAL_PARAM.test(k)) secrets.push(v);
+  const base = `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, "");
+  const query = url.search.slice(1);
+  const shownQuery = query
+    .split("&")
+    .map((pair) => (CREDENTIAL_PARAM.test(pair.split("=")[0]!) ? `${pair.split("=")[0]}=${REDACTED}` : pair))
+    .join("&");
+  const shownAuth = basic ? `${url.username ? encodeURIComponent(decodeURIComponent(url.username)) : ""}:${REDACTED}@` : "";
+  const shown = `${url.protocol}//${shownAuth}${url.host}${url.pathname}`.replace(/\/+$/, "") + (query ? `?${shownQuery}` : "");
+  return { base, query, shown, basic, secrets: secrets.filter((s) => s) };
+}
+
+/**
  * First match wins, in file order; a target model "*" becomes the requested name. A name of the
- * form "provider/model" naming a known provider goes there directly, unless a pattern more specific
- * than the catch-all "*" claims it.
+ * form "provider/model" goes to that provider directly when `direct` allows any (the root scope,
+ * unless the config says `directModels: false`), or when it is a target the scope's own routes
+ * name (what its model list shows); a pattern more specific than the catch-all "*" claims it first.
+ * A group is never given `direct`: its key opens its own routes' providers and no others.
  */
 export function resolveModel(
   models: readonly ModelRoute[],
   name: string,
-  providers?: Readonly<Record<string, unknown>>,
+  direct?: Readonly<Record<string, unknown>>,
 ): { entry: ModelRoute; targets: Target[] } | undefined {
   const hit = (entry: ModelRoute) => {
     // "*" alone is the whole requested name; a "*" inside a model is what the pattern's first "*" matched.
@@ -116,13 +160,18 @@ export function resolveModel(
     return { entry, targets };
   };
   for (const entry of models) if (entry.pattern !== "*" && entry.match.test(name)) return hit(entry);
-  const direct = splitTarget(name);
-  if (direct && providers && Object.hasOwn(providers, direct.provider)) {
-    const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [direct], toolCompat: "native" };
-    return { entry, targets: [direct] };
+  const named = splitTarget(name);
+  if (named && ((direct && Object.hasOwn(direct, named.provider)) || routesName(models, named))) {
+    const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [named], toolCompat: "native" };
+    return { entry, targets: [named] };
   }
   const catchAll = models.find((e) => e.pattern === "*");
   return catchAll ? hit(catchAll) : undefined;
+}
+
+/** Whether a scope's routes name this very target (a concrete model, not a "*"). */
+function routesName(models: readonly ModelRoute[], t: Target): boolean {
+  return models.some((e) => e.targets.some((x) => x.provider === t.provider && x.model === t.model));
 }
 
 export function compileModels(models: Readonly<Record<string, ModelEntry>>): ModelRoute[] {
@@ -163,9 +212,24 @@ export function parseListen(listen: string): { host: string; port: number } | un
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/**
+ * Whether a host is a loopback address, judged by the address it stands for: `127.1`, `0x7f.0.0.1`
+ * and `[::ffff:127.0.0.1]` are loopback; `0`, `0.0.0.0` and `::` (every interface) are not.
+ */
 export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  let h = host.trim().toLowerCase().replace(/\.$/, "");
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (h.includes(":") && !h.startsWith("[")) h = `[${h}]`;
+  let parsed: string;
+  try {
+    parsed = new URL(`http://${h}/`).hostname; // the WHATWG parser spells IPv4 and IPv6 literals one way
+  } catch {
+    return false;
+  }
+  if (/^127\.\d+\.\d+\.\d+$/.test(parsed)) return true;
+  if (parsed === "[::1]") return true;
+  const mapped = /^\[::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}\]$/.exec(parsed); // IPv4-mapped: ::ffff:7f00:1
+  return !!mapped && parseInt(mapped[1]!, 16) >> 8 === 127;
 }
 
 /** `~` and `~/x` are the home folder; other relative paths are taken from `base`. */

@@ -95,6 +95,10 @@ export const ConfigSchema = Type.Object(
     providers: Type.Record(Type.String(), ProviderSchema),
     models: Type.Optional(Type.Record(Type.String(), ModelEntrySchema)),
     groups: Type.Optional(Type.Record(Type.String(), GroupSchema)),
+    /** false: clients may name only the models the config routes, not any `provider/model` (groups never may) */
+    directModels: Type.Optional(Type.Boolean()),
+    /** Web origins (`https://chat.example.com`) whose pages may call the proxy from a browser; loopback pages always may */
+    allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   },
   closed,
 );
@@ -120,9 +124,15 @@ export interface ModelRoute {
 export interface ResolvedProvider {
   name: string;
   protocol: Protocol;
-  /** without a trailing slash */
+  /** Scheme, host and path, without credentials, query or a trailing slash */
   baseUrl: string;
+  /** The baseUrl's own query (Azure's `api-version=…`), appended to every call; "" when none */
+  query: string;
+  /** The baseUrl as shown to people: credentials in it replaced */
+  shownUrl: string;
   keys: string[];
+  /** Credentials the baseUrl held (user:password, credential query values): redacted like keys */
+  secrets: string[];
   limits: Required<Limits>;
   headers: Record<string, string>;
   maxTokens?: number;
@@ -145,4 +155,8 @@ export interface ResolvedConfig {
   providers: Record<string, ResolvedProvider>;
   models: ModelRoute[];
   groups: Record<string, ResolvedGroup>;
+  /** Whether a root client may name any `provider/model` directly */
+  directModels: boolean;
+  /** Browser origins allowed besides loopback pages, as `scheme://host[:port]` */
+  allowedOrigins: string[];
 }

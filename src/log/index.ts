@@ -4,6 +4,7 @@ export { Trace } from "./trace.ts";
 
 import type { ResolvedConfig } from "../config/schema.ts";
 import { Logger } from "./logger.ts";
+import { secretsOf } from "../config/secrets.ts";
 
 /** The log a config asks for, or undefined when it is turned off. */
 export function openLog(config: ResolvedConfig): Logger | undefined {
@@ -16,16 +17,4 @@ export function openLog(config: ResolvedConfig): Logger | undefined {
 export function reconfigureLog(log: Logger, config: ResolvedConfig): void {
   log.bodies = config.logging.enabled && config.logging.bodies;
   log.addSecrets(secretsOf(config));
-}
-
-/** Every access key and provider key, and provider headers that look like credentials. */
-function secretsOf(config: ResolvedConfig): string[] {
-  return [
-    ...config.accessKeys,
-    ...Object.values(config.groups).flatMap((g) => g.accessKeys),
-    ...Object.values(config.providers).flatMap((p) => [
-      ...p.keys,
-      ...Object.entries(p.headers).flatMap(([name, value]) => (/key|auth|token|secret/i.test(name) ? [value] : [])),
-    ]),
-  ];
 }

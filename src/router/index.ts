@@ -97,7 +97,9 @@ export class Router {
     if (!byName) this.pools.set(models, (byName = new Map()));
     const cached = byName.get(name);
     if (cached) return cached;
-    const hit = resolveModel(models, name, this.config.providers);
+    // Direct `provider/model` naming is the root scope's, and only when the config allows it.
+    const direct = models === this.config.models && this.config.directModels ? this.config.providers : undefined;
+    const hit = resolveModel(models, name, direct);
     if (!hit) return undefined;
     const pairs: Attempt[] = [];
     const cycle: number[] = [];
