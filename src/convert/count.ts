@@ -3,7 +3,7 @@
 import type { Request } from "../unified/index.ts";
 import type { Engine, ChatCall } from "./pipeline.ts";
 import { errorResponse, unifiedError, upstreamError } from "./errors.ts";
-import { upstreamCall, type UpstreamCall } from "../protocols/upstream.ts";
+import { isRedirect, redirectMessage, upstreamCall, upstreamFetch, type UpstreamCall } from "../protocols/upstream.ts";
 import type { Attempt } from "../router/index.ts";
 import { originOf } from "../router/connect.ts";
 import type { ProtocolName } from "../mapping/load.ts";
@@ -49,9 +49,10 @@ const COUNT_TIMEOUT_MS = 10_000;
 export async function askToCount(engine: Engine, call: ChatCall, a: Attempt, target: UpstreamCall, payload: unknown): Promise<Response | undefined> {
   const waits = new AttemptWaits(call, Math.min(COUNT_TIMEOUT_MS, a.provider.limits.firstByteTimeoutMs), originOf(a.provider.baseUrl), a.provider.limits.connectTimeoutMs);
   try {
-    const res = await fetch(target.url, { method: "POST", headers: target.headers, body: JSON.stringify(payload), signal: waits.signal });
+    const res = await upstreamFetch(target, JSON.stringify(payload), waits.signal);
     waits.answered();
     if (res.ok) return Response.json(await res.json());
+    if (isRedirect(res.status)) return errorResponse(engine.mappings, call.client, unifiedError(502, `${a.provider.name}/${a.model}: ${redirectMessage(res)}`));
     const text = await res.text();
     // Not every server of the protocol counts (404): count here.
     if (res.status !== 404) return errorResponse(engine.mappings, call.client, upstreamError(engine.mappings, a.provider.protocol as ProtocolName, res.status, text, `${a.provider.name}/${a.model}`));

@@ -8,7 +8,7 @@ import type { Attempt, Router } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
 import { originOf } from "../router/connect.ts";
 import { AttemptWaits } from "./waits.ts";
-import { upstreamCall } from "../protocols/upstream.ts";
+import { isRedirect, redirectMessage, upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import type { ReadResult } from "./stream.ts";
 import { streamed, whole, type Outcome } from "./respond.ts";
@@ -39,6 +39,8 @@ export interface ChatCall {
   /** For the log: the route's path and the group it was served under */
   path?: string;
   group?: string;
+  /** The server's egress filter: cuts every secret out of text the client is sent */
+  redact?: (text: string) => string;
 }
 
 export interface RouteParams {
@@ -131,11 +133,15 @@ async function attempt(
   try {
     let res: globalThis.Response;
     try {
-      res = await fetch(target.url, { method: "POST", headers: target.headers, body: payload, signal: waits.signal });
+      res = await upstreamFetch(target, payload, waits.signal);
     } catch (e) {
       return { error: waits.failure(e, where), retry: true };
     }
     waits.answered();
+    if (isRedirect(res.status)) {
+      res.body?.cancel().catch(() => {});
+      return { error: unifiedError(502, `${where}: ${redirectMessage(res)}`), retry: true, status: res.status };
+    }
     if (!res.ok) {
       const text = await res.text().catch(() => "");
       trace?.upstreamBody(text);

@@ -11,6 +11,7 @@ import { isRetryable, unifiedError } from "./errors.ts";
 import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
 import { frameWriter, type Frame } from "./frames.ts";
+import { filteredStream } from "./egress.ts";
 
 /** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
 export type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number };
@@ -100,6 +101,7 @@ export function streamed(
     idleTimeoutMs: a.provider.limits.idleTimeoutMs,
     first,
     rewrite: compat?.events(),
+    redact: call.redact,
     observe,
     tap: {
       upstream: (chunk) => early || hooks?.upstream?.(chunk),
@@ -118,9 +120,7 @@ export function streamed(
   hooks = trace?.stream();
   hooks?.upstream?.(first);
   for (const e of seen) observe(e);
-  return new Response(body, {
-    headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" },
-  });
+  return filteredStream(body, { headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" } });
 }
 
 /**

@@ -22,6 +22,8 @@ export interface StreamOptions {
   rewrite?: EventRewrite;
   /** Sees the raw upstream bytes, the client's text and the stream's end, for logging; must not throw */
   tap?: StreamTap;
+  /** Cuts the proxy's secrets out of each chunk the client is sent (the server's egress filter) */
+  redact?: (text: string) => string;
 }
 
 export interface StreamTap {
@@ -118,9 +120,10 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         }
       }
       if (out) {
-        tap?.client?.(out);
-        controller.enqueue(encoder.encode(out));
+        const text = o.redact ? o.redact(out) : out;
         out = "";
+        tap?.client?.(text);
+        controller.enqueue(encoder.encode(text));
       }
       if (normalizer.done) {
         clearTimeout(idle);

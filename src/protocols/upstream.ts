@@ -30,20 +30,45 @@ export function upstreamCall(
     case "claude":
       if (key) headers["x-api-key"] = key;
       headers["anthropic-version"] ??= "2023-06-01";
-      return { url: `${p.baseUrl}/v1/messages${kind === "count" ? "/count_tokens" : ""}`, headers };
+      return { url: urlOf(p, `/v1/messages${kind === "count" ? "/count_tokens" : ""}`), headers };
     case "openai":
       if (key) headers.authorization = `Bearer ${key}`;
-      return { url: `${p.baseUrl}/chat/completions`, headers };
+      return { url: urlOf(p, "/chat/completions"), headers };
     case "gemini": {
       if (key) headers["x-goog-api-key"] = key;
-      const method = kind === "count" ? "countTokens" : target?.stream ? "streamGenerateContent?alt=sse" : "generateContent";
-      return { url: `${p.baseUrl}/v1beta/models/${target?.model}:${method}`, headers };
+      const method = kind === "count" ? "countTokens" : target?.stream ? "streamGenerateContent" : "generateContent";
+      // The model comes from the client: one encoded path segment, so it can name no other path or query.
+      const url = urlOf(p, `/v1beta/models/${encodeURIComponent(target?.model ?? "")}:${method}`, target?.stream && kind !== "count" ? "alt=sse" : "");
+      return { url, headers };
     }
     case "ollama":
       if (key) headers.authorization = `Bearer ${key}`; // ollama.com; a local server ignores it
-      return { url: `${p.baseUrl}/api/chat`, headers };
+      return { url: urlOf(p, "/api/chat"), headers };
     default:
       if (key) headers.authorization = `Bearer ${key}`;
-      return { url: p.baseUrl, headers };
+      return { url: urlOf(p, ""), headers };
   }
+}
+
+/** The provider's base, a path, then the base's own query and the call's. */
+function urlOf(p: ResolvedProvider, path: string, query = ""): string {
+  const q = p.query && query ? `${p.query}&${query}` : p.query || query;
+  return q ? `${p.baseUrl}${path}?${q}` : `${p.baseUrl}${path}`;
+}
+
+/**
+ * Every call to an upstream. Redirects are not followed: a redirect would carry the provider's key
+ * to wherever it points (fetch drops only `authorization` across origins, not `x-api-key` or
+ * `x-goog-api-key`), and an API that redirects is misconfigured, an error worth reporting.
+ */
+export function upstreamFetch(call: UpstreamCall, body: string, signal: AbortSignal): Promise<globalThis.Response> {
+  return fetch(call.url, { method: "POST", headers: call.headers, body, signal, redirect: "manual" });
+}
+
+export const isRedirect = (status: number) => status >= 300 && status < 400;
+
+/** A redirect's answer, said without its target's query (which may hold a token of the other server's). */
+export function redirectMessage(res: globalThis.Response): string {
+  const to = res.headers.get("location") ?? "";
+  return `upstream answered ${res.status} (a redirect${to ? ` to ${to.split(/[?#]/)[0]}` : ""}), which is not followed: set the provider's baseUrl to the address that answers`;
 }

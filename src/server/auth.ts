@@ -1,5 +1,7 @@
 // Access keys, presented the way each client's SDK sends its API key, compared in constant time.
 import { createHash, timingSafeEqual } from "node:crypto";
+import { isLoopback } from "../config/resolve.ts";
+import type { ResolvedConfig } from "../config/schema.ts";
 
 /** The key a client presented: Bearer (OpenAI, Ollama, newer Anthropic SDKs), x-api-key (Claude Code), x-goog-api-key or ?key= (Gemini). */
 export function presentedKey(req: Request, url: URL): string | undefined {
@@ -22,4 +24,58 @@ export function allowed(keys: ReadonlySet<string>, presented: string | undefined
   let ok = false;
   for (const k of known) ok = timingSafeEqual(k, d) || ok; // every key compared, whichever matches
   return ok;
+}
+
+// ---- browsers: a web page may reach a proxy on loopback, so pages are checked before keys ----
+
+/**
+ * Why a request from a browser is refused, or undefined. Without access keys anyone who can reach
+ * the socket may use the proxy, so only loopback may: a request addressed to another name (a DNS
+ * rebinding page resolving its own name to 127.0.0.1) and a cross-origin page (a `text/plain` POST
+ * needs no preflight) are refused. With keys, the key decides; a page still gets CORS only when allowed.
+ */
+export function browserRefusal(req: Request, keyed: boolean, config: ResolvedConfig): string | undefined {
+  if (keyed) return undefined;
+  const host = req.headers.get("host");
+  if (host !== null && !isLoopback(hostOf(host)))
+    return `requests addressed to "${host}" are refused: with no accessKeys this proxy answers only requests to a loopback name (localhost, 127.0.0.1); set accessKeys to serve it under other names`;
+  const origin = req.headers.get("origin");
+  if (origin !== null && !originAllowed(origin, config))
+    return `requests from the web page at ${origin} are refused: with no accessKeys only loopback pages and the config's allowedOrigins may call this proxy`;
+  return undefined;
+}
+
+/** Loopback pages, and the origins the config lists ("*": any). */
+export function originAllowed(origin: string, config: ResolvedConfig): boolean {
+  const o = origin.toLowerCase();
+  if (config.allowedOrigins.includes(o) || config.allowedOrigins.includes("*")) return true;
+  if (!/^https?:\/\//.test(o)) return false; // "null" (a file or a sandboxed frame), or another scheme
+  return isLoopback(hostOf(o.replace(/^https?:\/\//, "")));
+}
+
+export function corsHeaders(headers: Headers, origin: string): void {
+  headers.set("access-control-allow-origin", origin);
+  headers.set("access-control-expose-headers", "*");
+  headers.append("vary", "Origin");
+}
+
+/** A CORS preflight: what a page's real request may carry. The origin itself is granted by the server's egress. */
+export function preflight(req: Request): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "authorization, content-type, x-api-key, x-goog-api-key, anthropic-version",
+      "access-control-max-age": "600",
+    },
+  });
+}
+
+/** The host name of a Host header or an origin without its scheme: the port and any brackets' content kept apart. */
+function hostOf(authority: string): string {
+  try {
+    return new URL(`http://${authority}`).hostname;
+  } catch {
+    return authority;
+  }
 }

@@ -6,7 +6,9 @@ import { generate, type Engine, type ChatCall, type RouteParams } from "../conve
 import { countTokens } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
-import { allowed, presentedKey } from "./auth.ts";
+import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
+import { egress } from "../convert/egress.ts";
+import { Secrets, secretsOf } from "../config/secrets.ts";
 import { geminiRoute } from "./gemini.ts";
 import { logged, type Handler } from "./logged.ts";
 import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
@@ -60,91 +62,149 @@ function scopesOf(config: ResolvedConfig) {
 
 const STARTED = Date.now();
 
+/** A model name a client sends: the length of any real one, and no control characters (they end up in URLs, logs and terminals). */
+const MAX_MODEL_NAME = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+export interface ServerOptions {
+  onRequest?: () => void;
+  /** Every secret any config served so far held; shared with whatever else prints (the console) */
+  secrets?: Secrets;
+}
+
 /**
  * `engine` may be swapped whole by a reload (Object.assign of config, mappings and router): each
  * request takes its own snapshot when it arrives, so requests in flight finish on the old one.
+ * Every answer leaves through `egress`, which cuts out every secret the proxy holds.
  */
-export function startServer(live: Engine, listen: { host: string; port: number }, hooks: { onRequest?: () => void } = {}): Server<undefined> {
-  const onRequest = hooks.onRequest;
+export function startServer(live: Engine, listen: { host: string; port: number }, o: ServerOptions = {}): Server<undefined> {
+  const onRequest = o.onRequest;
+  const secrets = o.secrets ?? new Secrets();
+  secrets.add(secretsOf(live.config));
   let scopes = scopesOf(live.config);
 
   return Bun.serve({
     hostname: listen.host,
     port: listen.port,
+    // Never Bun's development error page (stack, source lines, working directory), whatever NODE_ENV says.
+    development: false,
     idleTimeout: 0, // long generations stream slowly; the upstream idle timeout guards instead
     // Bun's own limit only stops absurd bodies; the configured one is answered in the caller's shape below.
     maxRequestBodySize: 2 ** 31,
+    error(e) {
+      console.error(`ccproxy: internal error: ${e.message}`);
+      return new Response(secrets.redact(JSON.stringify({ error: { type: "api_error", message: "internal error" } })), {
+        status: 500,
+        headers: { "content-type": "application/json" },
+      });
+    },
     async fetch(req) {
       onRequest?.();
       const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
-      if (scopes.config !== engine.config) scopes = scopesOf(engine.config);
-      const { root, groups } = scopes;
-      const maxBody = engine.config.limits.maxBodyBytes;
+      if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config));
       const url = new URL(req.url);
-      let path = url.pathname;
-      if (path === "/health" || path === "/") return Response.json({ status: "ok", version: VERSION });
-
-      let scope = root;
-      const slash = path.indexOf("/", 1);
-      const head = slash > 0 ? path.slice(1, slash) : "";
-      const group = groups.get(head);
-      if (group) (scope = group), (path = path.slice(slash));
-      // /compat/… and /{group}/compat/…: tool compatibility mode, whatever the model's setting
-      const compat = path.startsWith("/compat/");
-      if (compat) path = path.slice("/compat".length);
-
-      const route = ROUTES[path] ?? geminiRoute(path, url);
-      const client = route && route.client !== "sniff" ? route.client : sniff(req, url);
-      const fail = (status: number, message: string, param?: string) =>
-        errorResponse(engine.mappings, client, unifiedError(status, message, param));
-
-      if (path === "/admin/status" && !group) {
-        if (!allowed(root.keys, presentedKey(req, url))) return fail(401, "invalid access key");
-        return Response.json(adminStatus(engine));
-      }
-      if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
-      if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
-      if (!allowed(scope.keys, presentedKey(req, url))) {
-        const res = fail(401, "invalid access key: present one of this proxy's access keys as your API key");
-        // Refusals are logged (who knocked, on which route), without reading the body they sent.
-        engine.log?.begin({ client, body: undefined, headers: req.headers, path, group: group && head }).answered(res);
-        return res;
-      }
-
-      let body: unknown;
-      let text: string | undefined;
-      if (route.method === "POST") {
-        text = await readBody(req, maxBody);
-        if (text === undefined) return fail(413, `request body is larger than ${maxBody} bytes`, "body");
-        try {
-          body = JSON.parse(text);
-        } catch (e) {
-          return fail(400, `request body is not valid JSON: ${(e as Error).message}`, "body");
-        }
-      }
-      try {
-        const call: ChatCall = {
-          client,
-          body,
-          raw: text,
-          headers: req.headers,
-          models: scope.models,
-          // Bun makes a request's signal when it is first asked for, at a cost; most requests never ask.
-          get signal() {
-            return req.signal;
-          },
-          route: route.params,
-          path,
-          group: group && head,
-          toolCompat: compat ? "compat" : undefined,
-        };
-        return await route.handle(engine, call);
-      } catch (e) {
-        console.error("ccproxy: internal error", e);
-        return fail(500, `internal error: ${(e as Error).message}`);
-      }
+      const origin = req.headers.get("origin");
+      const res = await answer(req, url, engine, scopes, secrets.redact);
+      const out = await egress(res, secrets.redact);
+      if (origin !== null && originAllowed(origin, engine.config)) corsHeaders(out.headers, origin);
+      return out;
     },
   });
+}
+
+type Scopes = ReturnType<typeof scopesOf>;
+
+async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, redact: (text: string) => string): Promise<Response> {
+  const { root, groups } = scopes;
+  const maxBody = engine.config.limits.maxBodyBytes;
+  let path = url.pathname;
+  if (path === "/health" || path === "/") return Response.json({ status: "ok", version: VERSION });
+
+  let scope = root;
+  const slash = path.indexOf("/", 1);
+  const head = slash > 0 ? path.slice(1, slash) : "";
+  const group = groups.get(head);
+  if (group) (scope = group), (path = path.slice(slash));
+  // /compat/… and /{group}/compat/…: tool compatibility mode, whatever the model's setting
+  const compat = path.startsWith("/compat/");
+  if (compat) path = path.slice("/compat".length);
+
+  let route: Route | undefined;
+  let malformed = false;
+  try {
+    route = ROUTES[path] ?? geminiRoute(path, url);
+  } catch {
+    malformed = true; // a Gemini path whose percent-encoding does not decode (`/v1beta/models/%zz`)
+  }
+  const client = malformed ? "gemini" : route && route.client !== "sniff" ? route.client : sniff(req, url);
+  const fail = (status: number, message: string, param?: string) =>
+    errorResponse(engine.mappings, client, unifiedError(status, message, param));
+
+  // Access is decided here, for every route: a browser page first, then the key.
+  const refused = browserRefusal(req, scope.keys.size > 0, engine.config);
+  if (refused) return fail(403, refused);
+  if (req.method === "OPTIONS" && req.headers.has("origin")) return preflight(req);
+  if (path === "/admin/status" && !group) {
+    if (!allowed(root.keys, presentedKey(req, url))) return fail(401, "invalid access key");
+    return Response.json(adminStatus(engine));
+  }
+  if (malformed) return fail(400, "the path is not valid percent-encoding", "path");
+  if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
+  if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
+  if (!allowed(scope.keys, presentedKey(req, url))) {
+    const res = fail(401, "invalid access key: present one of this proxy's access keys as your API key");
+    // Refusals are logged (who knocked, on which route), without reading the body they sent.
+    engine.log?.begin({ client, body: undefined, headers: req.headers, path, group: group && head }).answered(res);
+    return res;
+  }
+
+  let body: unknown;
+  let text: string | undefined;
+  if (route.method === "POST") {
+    text = await readBody(req, maxBody);
+    if (text === undefined) return fail(413, `request body is larger than ${maxBody} bytes`, "body");
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      return fail(400, `request body is not valid JSON: ${(e as Error).message}`, "body");
+    }
+  }
+  const badModel = badModelName(route.params?.model, body);
+  if (badModel) return fail(400, badModel, "model");
+  try {
+    const call: ChatCall = {
+      client,
+      body,
+      raw: text,
+      headers: req.headers,
+      models: scope.models,
+      // Bun makes a request's signal when it is first asked for, at a cost; most requests never ask.
+      get signal() {
+        return req.signal;
+      },
+      route: route.params,
+      path,
+      group: group && head,
+      toolCompat: compat ? "compat" : undefined,
+      redact,
+    };
+    return await route.handle(engine, call);
+  } catch (e) {
+    console.error(`ccproxy: internal error on ${path}: ${(e as Error)?.message}`);
+    return fail(500, `internal error: ${(e as Error).message}`);
+  }
+}
+
+/** Why a model name a client sent (in the URL, or the body's `model` or `name`) is refused; undefined when it is fine. */
+function badModelName(fromPath: string | undefined, body: unknown): string | undefined {
+  const b = body !== null && typeof body === "object" ? (body as { model?: unknown; name?: unknown }) : undefined;
+  for (const name of [fromPath, b?.model, b?.name]) {
+    if (typeof name !== "string") continue;
+    if (name.length > MAX_MODEL_NAME) return `model name is longer than ${MAX_MODEL_NAME} characters`;
+    if (CONTROL.test(name)) return "model name holds control characters";
+  }
+  return undefined;
 }
 
 /** Each target × key pair's state: key labels only, never keys. */
@@ -153,7 +213,7 @@ function adminStatus(engine: Engine) {
     version: VERSION,
     startedAt: new Date(STARTED).toISOString(),
     config: engine.config.file ?? "built-in default",
-    providers: Object.values(engine.config.providers).map((p) => ({ name: p.name, protocol: p.protocol, baseUrl: p.baseUrl, keys: p.keys.length })),
+    providers: Object.values(engine.config.providers).map((p) => ({ name: p.name, protocol: p.protocol, baseUrl: p.shownUrl, keys: p.keys.length })),
     pairs: engine.router.status(),
   };
 }
