@@ -26,7 +26,9 @@ afterAll(async () => {
 
 /** Starts the binary in `cwd` and returns the address it prints once listening. */
 async function start(cwd: string, args: string[]): Promise<string> {
-  proc = Bun.spawn([join(dir, "ccproxy"), ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "", HOME: cwd } });
+  // NODE_ENV=development would make Bun.serve serve its error page (stack, source, working directory) unless told not to.
+  const env = { PATH: process.env.PATH ?? "", HOME: cwd, NODE_ENV: "development" };
+  proc = Bun.spawn([join(dir, "ccproxy"), ...args], { cwd, stdout: "pipe", stderr: "pipe", env });
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
   while (!/listening on (\S+)/.test(text)) {
@@ -67,6 +69,13 @@ test("dist/ccproxy runs from an empty directory with the built-in mappings and c
     logged = Bun.spawnSync([join(dir, "ccproxy"), "logs", "--json"], { cwd, env: { HOME: cwd } }).stdout.toString();
   }
   expect(JSON.parse(logged)).toMatchObject({ client: "claude", model: "claude-x", target: "up/gpt-test", keyLabel: "up#1", status: 200 });
+
+  // A path that does not decode is the client's mistake, answered in its shape, under NODE_ENV=development too.
+  const bad = await fetch(`${url}/v1beta/models/%zz`);
+  expect(bad.status).toBe(400);
+  const text = await bad.text();
+  expect(JSON.parse(text).error.status).toBe("INVALID_ARGUMENT");
+  expect(text).not.toMatch(/<html|\.ts:\d|\$bunfs/i);
 }, 30_000);
 
 test("dist/ccproxy check reports a broken mapping override as file:line and exits non-zero", () => {

@@ -112,6 +112,23 @@ describe("ccproxy logs", () => {
     expect((await run(["--since", "soon"])).code).toBe(2);
   });
 
+  test("what clients and upstreams said is printed with its terminal escapes shown, not obeyed", async () => {
+    const evil = join(dir, "evil");
+    Bun.spawnSync(["mkdir", "-p", evil]);
+    writeFileSync(join(evil, "ccproxy.yaml"), "logging: { path: ./log.db }\nproviders: {}\n");
+    const db = openStore(join(evil, "log.db"));
+    rowWriter(db)([row(minute, { model: "\u001b]0;pwned\u0007\u001b[2Jm", status: 502, error: "up: \u009b31mred\u001b[0m" })], 0);
+    db.close();
+    for (const json of [[], ["--json"]]) {
+      const lines: string[] = [];
+      expect(await logs(parseArgs(["logs", "--config", join(evil, "ccproxy.yaml"), ...json]), { out: (l) => lines.push(l), env: { HOME: evil }, now })).toBe(0);
+      const text = lines.join("\n");
+      expect(text).not.toMatch(/[\u001b\u0007\u009b]/);
+      expect(text).toContain("\\u001b[2Jm");
+      if (json.length) expect(JSON.parse(text).error).toBe("up: \u009b31mred\u001b[0m");
+    }
+  });
+
   test("parseSince: periods and dates", () => {
     expect(parseSince("90s", now)).toBe(now - 90_000);
     expect(parseSince("1.5h", now)).toBe(now - 5_400_000);

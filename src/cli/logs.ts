@@ -8,6 +8,7 @@ import { openStore } from "../log/store.ts";
 import { dropped, latest, stats, type Filter, type RowView, type StatsView } from "../log/query.ts";
 import type { ParsedArgs } from "./args.ts";
 import { printErrors } from "./start.ts";
+import { printable } from "./console.ts";
 
 export interface LogsIO {
   out: (line: string) => void;
@@ -18,7 +19,9 @@ export interface LogsIO {
   now?: number;
 }
 
-export async function logs(args: ParsedArgs, io: LogsIO = { out: (l) => console.log(l), env: process.env }): Promise<number> {
+export async function logs(args: ParsedArgs, given: LogsIO = { out: (l) => console.log(l), env: process.env }): Promise<number> {
+  // Rows hold what clients and upstreams said: every line is printed with its control characters escaped.
+  const io = { ...given, out: (line: string) => given.out(printable(line)) };
   const cfg = loadConfig({ flag: args.config, env: io.env, cwd: process.cwd(), home: io.env.HOME ?? homedir() });
   if (!cfg.config) return printErrors(cfg.errors), 1;
   const path = cfg.config.logging.path;

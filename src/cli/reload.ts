@@ -7,10 +7,12 @@ import { Router } from "../router/index.ts";
 import { reconfigureLog } from "../log/index.ts";
 import type { ParsedArgs } from "./args.ts";
 import { load, printErrors } from "./start.ts";
+import { isLoopback } from "../config/resolve.ts";
+import { secretsOf, type Secrets } from "../config/secrets.ts";
 
 const POLL_MS = 250;
 
-export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined): void {
+export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined, secrets: Secrets): void {
   const reload = (why: string) => {
     const loaded = load(args);
     if (loaded.errors.length || !loaded.config || !loaded.mappings?.mappings) {
@@ -20,8 +22,14 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
     }
     const was = engine.config.listen;
     const now = loaded.config.listen;
+    // The socket stays where it was bound: a config is judged by that address, not by the one it names.
+    if (!isLoopback(was.host) && loaded.config.accessKeys.length === 0) {
+      console.error(`ccproxy: ${why}: the new config was refused: it has no accessKeys, and the proxy listens on ${was.host}, which is not loopback; still serving the previous one`);
+      return;
+    }
     if (was.host !== now.host || was.port !== now.port)
       console.error(`ccproxy: listen ${now.host}:${now.port} takes effect on restart; still listening on ${was.host}:${was.port}`);
+    secrets.add(secretsOf(loaded.config));
     Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: engine.router.handOver(new Router(loaded.config)) });
     if (engine.log) reconfigureLog(engine.log, loaded.config);
     console.log(`ccproxy: config reloaded (${why})`);

@@ -6,6 +6,8 @@ import { Router } from "../router/index.ts";
 import { openLog } from "../log/index.ts";
 import { reloadOnChange } from "./reload.ts";
 import { collectWhenIdle } from "../server/idle.ts";
+import { Secrets, secretsOf } from "../config/secrets.ts";
+import { guardConsole } from "./console.ts";
 
 export function serve(args: ParsedArgs): number {
   const t0 = performance.now();
@@ -16,6 +18,8 @@ export function serve(args: ParsedArgs): number {
     return 1;
   }
   const config = loaded.config;
+  const secrets = new Secrets(secretsOf(config));
+  guardConsole(secrets);
   let log;
   try {
     log = openLog(config);
@@ -26,7 +30,7 @@ export function serve(args: ParsedArgs): number {
   const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log };
   let server;
   try {
-    server = startServer(engine, config.listen, { onRequest: collectWhenIdle().served });
+    server = startServer(engine, config.listen, { onRequest: collectWhenIdle().served, secrets });
   } catch (e) {
     console.error(`ccproxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`);
     return 1;
@@ -41,7 +45,7 @@ export function serve(args: ParsedArgs): number {
     await log?.close(); // the rows still queued
     process.exit(0);
   };
-  reloadOnChange(args, engine, loaded.configPath);
+  reloadOnChange(args, engine, loaded.configPath, secrets);
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   return 0;
