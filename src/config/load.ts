@@ -54,7 +54,8 @@ export interface LoadResult {
 /**
  * Group names become the first path segment, so they must not shadow a route's: the first segments
  * of the routes in src/server/index.ts (`/chat/completions`, `/models`, `/v1/…`, `/v1beta/…`, `/api/…`),
- * plus `/health`, `/admin/status`, the `/compat/` prefix, and `messages` for a client that drops `/v1`.
+ * `/health`, `/admin/status` and the `/compat/` prefix. `messages` is kept free too: OpenAI's routes
+ * are also served without `/v1`, and Claude's `/messages` may join them.
  */
 export const RESERVED_GROUP_NAMES = ["v1", "v1beta", "api", "chat", "models", "messages", "health", "admin", "compat"] as const;
 
