@@ -1,7 +1,7 @@
 // Config reload: on file change and on SIGHUP a good config takes over, a bad one is refused with
 // file:line errors while the old one keeps serving. Runs the real command line.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -70,5 +70,39 @@ test("SIGHUP reloads", async () => {
   writeFileSync(file, config("fourth-model"));
   proc.kill("SIGHUP");
   await until(() => stdout.includes("config reloaded (SIGHUP)"));
+  expect(await models()).toContain("fourth-model");
+});
+
+// Issue 15: the yaml package throws on these while making the document's value; that killed the proxy.
+const refusals = () => stderr.split("the new config was refused").length - 1;
+
+test("a config holding an alias that names no anchor is refused with its line; the proxy keeps serving", async () => {
+  const before = refusals();
+  writeFileSync(file, config("alias-model").replace("baseUrl: http://127.0.0.1:9/v1", "baseUrl: http://127.0.0.1:9/v1, keys: [*k]"));
+  await until(() => refusals() > before);
+  expect(stderr).toMatch(/ccproxy\.yaml:3: alias \*k names no anchor/);
+  expect(proc.exitCode).toBeNull();
+  expect(await models()).toContain("fourth-model");
+});
+
+test("a config with more than 100 alias expansions is refused; the proxy keeps serving", async () => {
+  const before = refusals();
+  writeFileSync(file, `x: &a [1]\ny: [${Array(101).fill("*a").join(", ")}]\n${config("bomb-model")}`);
+  await until(() => refusals() > before);
+  expect(stderr).toMatch(/ccproxy\.yaml:2: too many alias expansions/);
+  expect(proc.exitCode).toBeNull();
+  expect(await models()).toContain("fourth-model");
+});
+
+test("a mapping file holding an alias is refused on SIGHUP; the proxy keeps serving", async () => {
+  const maps = join(dir, "maps");
+  mkdirSync(join(maps, "openai"), { recursive: true });
+  writeFileSync(join(maps, "openai", "error.encode.yaml"), "error: { message: *nope }\n");
+  writeFileSync(file, `mappings: ./maps\n${config("mapped-model")}`);
+  await until(() => /error\.encode\.yaml:1: alias \*nope/.test(stderr));
+  const before = refusals();
+  proc.kill("SIGHUP");
+  await until(() => refusals() > before);
+  expect(proc.exitCode).toBeNull();
   expect(await models()).toContain("fourth-model");
 });

@@ -14,7 +14,13 @@ const POLL_MS = 250;
 
 export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined, secrets: Secrets): void {
   const reload = (why: string) => {
-    const loaded = load(args);
+    let loaded: ReturnType<typeof load>;
+    try {
+      loaded = load(args);
+    } catch (e) {
+      // A reload never takes the proxy down: whatever a new file does to the loader, the old config serves on.
+      loaded = { errors: [{ file: configPath ?? "config", line: 0, field: "", message: `cannot load: ${(e as Error).message}` }] };
+    }
     if (loaded.errors.length || !loaded.config || !loaded.mappings?.mappings) {
       printErrors(loaded.errors);
       console.error(`ccproxy: ${why}: the new config was refused; still serving the previous one`);

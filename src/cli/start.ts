@@ -23,10 +23,12 @@ export function load(args: ParsedArgs, env: Record<string, string | undefined> =
     home: env.HOME ?? homedir(),
     overrides: { host: args.host, port: args.port, mappings: args.mappings },
   });
-  if (!cfg.config) return { errors: cfg.errors, configPath: cfg.path };
-  const mappings = loadMappings({ overrideDir: cfg.config.mappings, functions: mappingFunctions });
-  const instruction = loadInstruction(cfg.config.mappings);
-  return { config: cfg.config, mappings, configPath: cfg.path, errors: [...mappings.errors, ...instruction.errors] };
+  // The mappings are checked even when the config is refused, so one run of `check` lists every problem.
+  const dir = cfg.config ? cfg.config.mappings : cfg.mappings;
+  const mappings = loadMappings({ overrideDir: dir, functions: mappingFunctions });
+  const instruction = loadInstruction(dir);
+  const errors = [...cfg.errors, ...mappings.errors, ...instruction.errors];
+  return { config: cfg.config, mappings, configPath: cfg.path, errors };
 }
 
 export function printErrors(errors: SourceError[]): void {

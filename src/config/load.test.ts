@@ -10,12 +10,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let n = 0;
 /** Writes `text` to a fresh folder and loads it as --config. */
-function load(text: string, env: Record<string, string> = {}) {
+function load(text: string, env: Record<string, string> = {}, home = "/home/u") {
   const dir = join(root, `case${n++}`);
   mkdirSync(dir);
   const file = join(dir, "ccproxy.yaml");
   writeFileSync(file, text);
-  const result = loadConfig({ flag: file, env, cwd: dir, home: "/home/u" });
+  const result = loadConfig({ flag: file, env, cwd: dir, home });
   return { ...result, file, dir, messages: result.errors.map((e) => formatError(e).slice(file.length + 1)) };
 }
 
@@ -84,17 +84,23 @@ providers:
   });
 
   test("listen, paths with ~ and relative paths, empty keys dropped", () => {
-    const r = load(`listen: "[::1]:9000"
+    const home = join(root, "home-with-maps");
+    mkdirSync(join(home, "maps"), { recursive: true });
+    const r = load(
+      `listen: "[::1]:9000"
 accessKeys: [k1, "\${NONE:-}"]
 logging: { path: ./log.db, bodies: true, maxRows: 10 }
 mappings: ~/maps
 providers: {}
-`);
+`,
+      {},
+      home,
+    );
     expect(r.errors).toEqual([]);
     expect(r.config!.listen).toEqual({ host: "::1", port: 9000 });
     expect(r.config!.accessKeys).toEqual(["k1"]);
     expect(r.config!.logging).toEqual({ enabled: true, path: join(r.dir, "log.db"), bodies: true, maxRows: 10 });
-    expect(r.config!.mappings).toBe("/home/u/maps");
+    expect(r.config!.mappings).toBe(join(home, "maps"));
   });
 });
 
@@ -140,7 +146,7 @@ groups:
       "4: providers.p.baseUrl: must be an http:// or https:// URL",
       "6: models.m.toolCompat: must be one of native, compat, auto",
       '6: models.m.targets.1: "bare" must have the form provider/model',
-      '8: groups.api: group name "api" clashes with a route; reserved: v1, v1beta, api, health, admin, compat',
+      '8: groups.api: group name "api" clashes with a route; reserved: v1, v1beta, api, chat, models, messages, health, admin, compat',
       '8: groups.api.models.*.targets.0: provider "q" is not defined (defined: p)',
     ]);
   });
@@ -276,5 +282,117 @@ describe("findConfigPath", () => {
     expect(r.path).toBeUndefined();
     expect(r.config!.file).toBeUndefined();
     expect(Object.keys(r.config!.providers)).toEqual(["google", "ollama"]);
+  });
+});
+
+describe("${VAR} values are data, not YAML", () => {
+  const KEYED = `accessKeys: [\${CCPROXY_KEY}]
+providers:
+  local: { protocol: ollama, baseUrl: http://127.0.0.1:11434 }
+`;
+
+  test.each([["*abc"], ["a,b"], ["@x"], ["a]"], ["a #b"], ['a"b']])("CCPROXY_KEY=%p is one access key", (key) => {
+    const r = load(KEYED, { CCPROXY_KEY: key });
+    expect(r.messages).toEqual([]);
+    expect(r.config!.accessKeys).toEqual([key]);
+  });
+
+  test("two variables in the README's flow list are two keys, whatever they hold", () => {
+    const r = load(`providers:\n  ds: { protocol: openai, baseUrl: https://x.example, keys: [\${DS_KEY_1}, \${DS_KEY_2}] }\n`, {
+      DS_KEY_1: "*one",
+      DS_KEY_2: "two]",
+    });
+    expect(r.config!.providers.ds!.keys).toEqual(["*one", "two]"]);
+  });
+
+  test("numbers and booleans from variables take the type the schema wants", () => {
+    const r = load(
+      `logging: { bodies: \${B}, maxRows: \${ROWS} }
+limits: { attempts: \${N} }
+providers:
+  p: { protocol: openai, baseUrl: https://x.example, maxTokens: \${MAX}, keys: [\${NUMERIC_KEY}] }
+`,
+      { B: "true", ROWS: "100", N: "2", MAX: "8192", NUMERIC_KEY: "0123" },
+    );
+    expect(r.messages).toEqual([]);
+    expect(r.config!.logging.bodies).toBe(true);
+    expect(r.config!.logging.maxRows).toBe(100);
+    expect(r.config!.limits.attempts).toBe(2);
+    expect(r.config!.providers.p!.maxTokens).toBe(8192);
+    expect(r.config!.providers.p!.keys).toEqual(["0123"]); // a key stays the string it is
+  });
+
+  test("a value that is not exactly a whole number is refused, not rounded", () => {
+    const r = load(`providers:\n  p: { protocol: openai, baseUrl: https://x.example, maxTokens: \${MAX} }\n`, { MAX: "1.5" });
+    expect(r.messages).toEqual(["2: providers.p.maxTokens: must be a whole number"]);
+  });
+
+  test("an error never shows a variable's value", () => {
+    const secret = "sk-SECRET-123";
+    for (const text of [`a: *\${K}\n${KEYED}`, `accessKeys: [\${K}]\nproviders: [\n`, `accessKeys: [\${K}\nproviders: {}\n`]) {
+      const r = load(text, { K: secret, CCPROXY_KEY: "k" });
+      expect(r.config).toBeUndefined();
+      expect(r.messages.join("\n")).not.toContain(secret);
+    }
+  });
+});
+
+describe("aliases are refused with a line, never thrown", () => {
+  test("an alias that names no anchor", () => {
+    const r = load(`providers:\n  p: { protocol: openai, baseUrl: https://x.example, keys: [*k] }\n`);
+    expect(r.messages).toEqual(["2: alias *k names no anchor defined before it"]);
+  });
+
+  test("more than 100 alias expansions", () => {
+    const aliases = Array.from({ length: 101 }, () => "*a").join(", ");
+    const r = load(`x: &a [1]\ny: [${aliases}]\nproviders: {}\n`);
+    expect(r.messages).toEqual(["2: too many alias expansions (at most 100)"]);
+  });
+});
+
+describe("check catches what would be silently wrong", () => {
+  const PROVIDERS = `providers:\n  a: { protocol: openai, baseUrl: https://a.example }\n`;
+
+  test("a route that an earlier pattern covers can never match", () => {
+    const r = load(`${PROVIDERS}models:\n  claude-*: { targets: [a/x] }\n  claude-sonnet-*: { targets: [a/y] }\n`);
+    expect(r.messages).toEqual([
+      '5: models.claude-sonnet-*: never matches: "claude-*" above it matches every name it does (the first match wins)',
+    ]);
+  });
+
+  test("a route after a glob that matches everything is dead too, in a group as well", () => {
+    const r = load(`${PROVIDERS}groups:\n  team:\n    models:\n      "**": { targets: [a/x] }\n      gpt-4: { targets: [a/y] }\n`);
+    expect(r.messages).toEqual(['7: groups.team.models.gpt-4: never matches: "**" above it matches every name it does (the first match wins)']);
+  });
+
+  test('a route after the catch-all "*" is live: "*" is tried last', () => {
+    const r = load(`${PROVIDERS}models:\n  "*": { targets: [a/any] }\n  claude-*: { targets: [a/claude] }\n`);
+    expect(r.messages).toEqual([]);
+    expect(resolveModel(r.config!.models, "claude-3")!.targets).toEqual([{ provider: "a", model: "claude" }]);
+  });
+
+  test.each([["chat"], ["models"], ["messages"], ["v1"], ["api"], ["health"], ["admin"], ["compat"], ["v1beta"]])(
+    "a group named %p, a route's first path segment, is refused",
+    (name) => {
+      const r = load(`${PROVIDERS}groups:\n  ${name}: { models: { "*": { targets: [a/x] } } }\n`);
+      expect(r.messages[0]).toStartWith(`4: groups.${name}: group name "${name}" clashes with a route`);
+    },
+  );
+
+  test("a --mappings folder that does not exist", () => {
+    const r = loadConfig({ env: {}, cwd: root, home: root, overrides: { mappings: "nosuchdir" } });
+    expect(r.config).toBeUndefined();
+    expect(r.errors.map(formatError)).toEqual([`command line: --mappings: no folder ${join(root, "nosuchdir")}`]);
+  });
+
+  test("a mappings: folder in the file that does not exist", () => {
+    const r = load(`mappings: ./nosuchdir\n${PROVIDERS}`);
+    expect(r.messages).toEqual([`1: mappings: no folder ${join(r.dir, "nosuchdir")}`]);
+  });
+
+  test("a missing file is named without a line", () => {
+    const file = join(root, "nope.yaml");
+    const r = loadConfig({ flag: file, env: {}, cwd: root, home: root });
+    expect(r.errors.map(formatError)).toEqual([`${file}: file not found`]);
   });
 });

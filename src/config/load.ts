@@ -1,10 +1,11 @@
 // Finding, reading and checking the config file. Every problem is collected (not just the first) and
 // named as file:line: field, so `ccproxy check` can list them all at once.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
-import { interpolate, missingMessage } from "./env.ts";
-import { errorAt, parseYaml, type SourceError, type YamlSource } from "./yaml-source.ts";
+import { fillVariables, maskVariables, missingMessage, unmask } from "./env.ts";
+import { errorAt, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
+import { shadowingPattern } from "./shadow.ts";
 import { ConfigSchema, DEFAULT_LISTEN, type ResolvedConfig } from "./schema.ts";
 import {
   builtinConfig,
@@ -46,10 +47,17 @@ export interface LoadResult {
   errors: SourceError[];
   /** the file read; undefined when the built-in default is used */
   path?: string;
+  /** The mappings folder, known even when the config is refused, so its mappings can be checked too */
+  mappings?: string;
 }
 
-/** Group names become the first path segment, so they must not shadow a protocol's own routes. */
-export const RESERVED_GROUP_NAMES = ["v1", "v1beta", "api", "health", "admin", "compat"] as const;
+/**
+ * Group names become the first path segment, so they must not shadow a route's: the first segments
+ * of the routes in src/server/index.ts (`/chat/completions`, `/models`, `/v1/…`, `/v1beta/…`, `/api/…`),
+ * `/health`, `/admin/status` and the `/compat/` prefix. `messages` is kept free too: OpenAI's routes
+ * are also served without `/v1`, and Claude's `/messages` may join them.
+ */
+export const RESERVED_GROUP_NAMES = ["v1", "v1beta", "api", "chat", "models", "messages", "health", "admin", "compat"] as const;
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -64,37 +72,89 @@ export function findConfigPath(o: FindOptions): string | undefined {
 export function loadConfig(o: LoadOptions): LoadResult {
   const path = findConfigPath(o);
   const resolveOpts: ResolveOptions = { file: path, home: o.home, cwd: o.cwd, overrides: o.overrides };
-  if (path === undefined) return finish(resolveConfig(builtinConfig(o.env), resolveOpts), [], undefined);
+  const flagged = flagErrors(o);
+  if (path === undefined) return finish(resolveConfig(builtinConfig(o.env), resolveOpts), flagged, undefined);
 
   let raw: string;
   try {
     raw = readFileSync(path, "utf8");
   } catch (e) {
     const message = existsSync(path) ? `cannot read: ${(e as Error).message}` : "file not found";
-    return { errors: [{ file: path, line: 0, field: "", message }], path };
+    return { errors: [{ file: path, line: 0, field: "", message }, ...flagged], path, mappings: mappingsDir(undefined, o, path) };
   }
-  const { text, missing } = interpolate(raw, o.env);
-  const errors: SourceError[] = missing.map((m) => ({
-    file: path,
-    line: m.line,
-    field: "",
-    message: missingMessage(m.name),
-  }));
-  const parsed = parseYaml(path, text);
-  errors.push(...parsed.errors);
-  if (!parsed.source) return { errors: byLine(errors), path };
-  errors.push(...schemaErrors(parsed.source), ...semanticErrors(parsed.source));
-  if (errors.length) return { errors: byLine(errors), path };
-  return finish(resolveConfig(parsed.source.value as never, resolveOpts), errors, path);
+  const masked = maskVariables(raw, o.env);
+  let errors: SourceError[] = masked.missing.map((m) => ({ file: path, line: m.line, field: "", message: missingMessage(m.name) }));
+  const parsed = parseYamlDocument(path, masked.text);
+  let source: YamlSource | undefined;
+  if (parsed.doc) {
+    const typed = fillVariables(parsed.doc, masked);
+    const read = sourceOf(path, parsed.doc, parsed.lines);
+    errors.push(...read.errors);
+    source = read.source;
+    if (source) typeVariables(source.value, typed);
+  } else errors.push(...parsed.errors);
+  // The parser saw placeholders, never values: put back each `${NAME}` as written.
+  errors = errors.map((e) => ({ ...e, message: unmask(e.message, masked) }));
+  const mappings = mappingsDir(source?.value, o, path);
+  if (!source) return { errors: byLine([...errors, ...flagged]), path, mappings };
+  errors.push(...schemaErrors(source), ...semanticErrors(source, o, path), ...flagged);
+  if (errors.length) return { errors: byLine(errors), path, mappings };
+  return finish(resolveConfig(source.value as never, resolveOpts), errors, path);
+}
+
+/**
+ * A variable's value is a string; where the schema wants a number or a boolean (`maxTokens: ${MAX}`)
+ * it is converted, as YAML would have read the same text unquoted. Only exact readings count: "1.5"
+ * stays a string (and is refused as a whole number) rather than becoming 1.
+ */
+function typeVariables(value: unknown, paths: (string | number)[][]): void {
+  if (!paths.length) return;
+  const converted = Value.Convert(ConfigSchema, structuredClone(value));
+  for (const path of paths) {
+    const text = getIn(value, path);
+    const typed = getIn(converted, path);
+    if (typeof text !== "string") continue;
+    const exact =
+      (typeof typed === "number" && text.trim() !== "" && Number(text) === typed) ||
+      (typeof typed === "boolean" && String(typed) === text);
+    if (exact) setIn(value, path, typed);
+  }
+}
+
+function getIn(v: unknown, path: readonly (string | number)[]): unknown {
+  for (const k of path) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+function setIn(v: unknown, path: readonly (string | number)[], x: unknown): void {
+  const parent = getIn(v, path.slice(0, -1));
+  if (parent !== null && typeof parent === "object") (parent as Record<string | number, unknown>)[path.at(-1)!] = x;
+}
+
+/** The mappings folder the config names, best effort: from --mappings, else the file's `mappings:`. */
+function mappingsDir(value: unknown, o: LoadOptions, file: string): string | undefined {
+  if (o.overrides?.mappings !== undefined) return expandPath(o.overrides.mappings, o.home, o.cwd);
+  const named = asRecord(value)?.mappings;
+  return typeof named === "string" && named ? expandPath(named, o.home, dirname(resolve(o.cwd, file))) : undefined;
+}
+
+function isFolder(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+/** What the command line itself gets wrong; it has no line in the file to point at. */
+function flagErrors(o: LoadOptions): SourceError[] {
+  const dir = o.overrides?.mappings;
+  if (dir === undefined) return [];
+  const full = expandPath(dir, o.home, o.cwd);
+  return isFolder(full) ? [] : [{ file: "command line", line: 0, field: "--mappings", message: `no folder ${full}` }];
 }
 
 // A --host from the command line is checked too: it has no line in the file to point at.
 function finish(config: ResolvedConfig, errors: SourceError[], path: string | undefined): LoadResult {
-  if (!isLoopback(config.listen.host) && config.accessKeys.length === 0) {
+  if (!isLoopback(config.listen.host) && config.accessKeys.length === 0)
     errors.push({ file: "command line", line: 0, field: "--host", message: nonLoopbackMessage(config.listen.host) });
-    return { errors, path };
-  }
-  return { config, errors, path };
+  return errors.length ? { errors, path, mappings: config.mappings } : { config, errors, path };
 }
 
 function byLine(errors: SourceError[]): SourceError[] {
@@ -170,12 +230,16 @@ function describe(e: ValueError): string {
 
 // ---- checks the schema cannot express; defensive, since they run on a possibly invalid document ----
 
-function semanticErrors(source: YamlSource): SourceError[] {
+function semanticErrors(source: YamlSource, o: LoadOptions, file: string): SourceError[] {
   const out: SourceError[] = [];
   const cfg = asRecord(source.value);
   if (!cfg) return out;
   const providers = asRecord(cfg.providers) ?? {};
 
+  if (typeof cfg.mappings === "string" && cfg.mappings && o.overrides?.mappings === undefined) {
+    const dir = mappingsDir(cfg, o, file)!;
+    if (!isFolder(dir)) out.push(errorAt(source, ["mappings"], `no folder ${dir}`));
+  }
   if (typeof cfg.listen === "string") {
     const listen = parseListen(cfg.listen);
     const keys = Array.isArray(cfg.accessKeys) ? cfg.accessKeys.filter((k) => k !== "") : [];
@@ -194,6 +258,7 @@ function semanticErrors(source: YamlSource): SourceError[] {
     }
   }
   checkTargets(source, ["models"], cfg.models, providers, out);
+  checkShadowed(source, ["models"], cfg.models, out);
   for (const [name, g] of Object.entries(asRecord(cfg.groups) ?? {})) {
     if ((RESERVED_GROUP_NAMES as readonly string[]).includes(name)) {
       const reserved = RESERVED_GROUP_NAMES.join(", ");
@@ -202,6 +267,7 @@ function semanticErrors(source: YamlSource): SourceError[] {
       out.push(errorAt(source, ["groups", name], 'a group name may hold only letters, digits, ".", "_" and "-"'));
     }
     checkTargets(source, ["groups", name, "models"], asRecord(g)?.models, providers, out);
+    checkShadowed(source, ["groups", name, "models"], asRecord(g)?.models, out);
   }
   return out;
 }
@@ -230,6 +296,16 @@ function checkTargets(
       }
     });
   }
+}
+
+/** First match wins: a pattern that an earlier one covers can never match, which is surely a mistake. */
+function checkShadowed(source: YamlSource, at: string[], models: unknown, out: SourceError[]): void {
+  const patterns = Object.keys(asRecord(models) ?? {});
+  patterns.forEach((pattern, i) => {
+    const by = shadowingPattern(patterns.slice(0, i), pattern);
+    if (by !== undefined)
+      out.push(errorAt(source, [...at, pattern], `never matches: "${by}" above it matches every name it does (the first match wins)`));
+  });
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

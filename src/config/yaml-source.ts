@@ -1,5 +1,5 @@
 // YAML parsed with positions kept, so that every error can name file:line for a path in the document.
-import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { LineCounter, parseDocument, isNode, visit, type Document, type Alias } from "yaml";
 
 export interface YamlSource {
   file: string;
@@ -10,13 +10,24 @@ export interface YamlSource {
 
 export interface SourceError {
   file: string;
+  /** 0 when the problem has no line (a missing file, a command-line flag) */
   line: number;
   /** Dotted path of the field the error is about, e.g. `messages.as.content` */
   field: string;
   message: string;
 }
 
-export function parseYaml(file: string, text: string): { source?: YamlSource; errors: SourceError[] } {
+/** An alias expands to a copy of its anchor; more than this many expansions is refused as a bomb. */
+const MAX_ALIASES = 100;
+
+export interface ParsedDocument {
+  doc?: Document.Parsed;
+  lines: LineCounter;
+  errors: SourceError[];
+}
+
+/** The syntax pass alone: a caller may edit the document (`${VAR}` values) before taking its value. */
+export function parseYamlDocument(file: string, text: string): ParsedDocument {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   // The first syntax error is the useful one; the rest cascade from it.
@@ -26,8 +37,34 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; er
     field: "",
     message: e.message.split("\n")[0]!,
   }));
-  if (errors.length) return { errors };
-  return { source: { file, doc, lines, value: doc.toJS({ maxAliasCount: 100 }) }, errors: [] };
+  return errors.length ? { lines, errors } : { doc, lines, errors };
+}
+
+/**
+ * The document's value. An alias that names no anchor, or too many expansions, throws inside the
+ * yaml package; that must be a file:line error, never an exception (a reload would die of it).
+ */
+export function sourceOf(file: string, doc: Document.Parsed, lines: LineCounter): { source?: YamlSource; errors: SourceError[] } {
+  try {
+    return { source: { file, doc, lines, value: doc.toJS({ maxAliasCount: MAX_ALIASES }) }, errors: [] };
+  } catch (e) {
+    const aliases: Alias[] = [];
+    visit(doc, { Alias: (_, node) => void aliases.push(node) });
+    const unresolved = aliases.find((a) => a.resolve(doc) === undefined);
+    const at = unresolved ?? aliases[0];
+    const line = at?.range ? lines.linePos(at.range[0]).line : 1;
+    const message = unresolved
+      ? `alias *${unresolved.source} names no anchor defined before it`
+      : aliases.length
+        ? `too many alias expansions (at most ${MAX_ALIASES})`
+        : `cannot read the document: ${(e as Error).message.split("\n")[0]}`;
+    return { errors: [{ file, line, field: "", message }] };
+  }
+}
+
+export function parseYaml(file: string, text: string): { source?: YamlSource; errors: SourceError[] } {
+  const parsed = parseYamlDocument(file, text);
+  return parsed.doc ? sourceOf(file, parsed.doc, parsed.lines) : { errors: parsed.errors };
 }
 
 /** Line of the deepest node that exists along `path` (falls back to the parent when a key is missing). */
@@ -44,5 +81,5 @@ export function errorAt(source: YamlSource, path: readonly (string | number)[], 
 }
 
 export function formatError(e: SourceError): string {
-  return `${e.file}:${e.line}: ${e.field ? e.field + ": " : ""}${e.message}`;
+  return `${e.file}${e.line > 0 ? `:${e.line}` : ""}: ${e.field ? e.field + ": " : ""}${e.message}`;
 }

@@ -294,3 +294,43 @@ describe("compile errors name the path of the field", () => {
     ]);
   });
 });
+
+describe("misspelt directives", () => {
+  test.each([
+    [{ swtich: "$.x" }, "swtich", "switch"],
+    [{ swtich: "$.x", cases: { a: 1 }, default: 2 }, "swtich", "switch"],
+    [{ wehn: "$.x", value: 1 }, "wehn", "when"],
+    [{ cosnt: 5 }, "cosnt", "const"],
+    [{ Each: "$.x", as: "$.y" }, "Each", "each"],
+    [{ frist: ["$.a", "$.b"] }, "frist", "first"],
+  ])("%p is an error naming the directive meant", (template, key, directive) => {
+    expect(problems({ out: template })).toEqual([{ path: ["top", "out", key], message: `unknown directive "${key}": did you mean "${directive}"?` }]);
+  });
+
+  test.each([[{ user: "$.u" }], [{ calls: "$.c" }], [{ usage: "$.u" }], [{ reach: 1 }], [{ user: "$.u", text: "$.t" }], [{ swtich: "$.x", name: "n" }], [{ value: 1 }]])(
+    "the literal object %p is left alone",
+    (template) => {
+      expect(run({ out: template }, { u: "U", c: "C", t: "T", x: "X" })).toBeDefined();
+    },
+  );
+});
+
+describe("JSONPath filters", () => {
+  test.each([
+    ["$.a[?(@.role = 'user')]", "Invalid left-hand side in assignment"],
+    ["$.a[?(@.role === )]", "Expected expression after ==="],
+    ["$.a[?(nope(@))]", "nope is not defined"],
+  ])("%p cannot run: an error at compile time, in a path and in a query", (path, message) => {
+    const [p] = problems({ v: path });
+    expect(p!.path).toEqual(["top", "v"]);
+    expect(p!.message).toStartWith(`bad path "${path}": `);
+    expect(p!.message).toContain(message);
+    expect(problems({ v: { query: path } })[0]!.message).toContain(message);
+  });
+
+  test("a filter that reads a field of an absent one skips that item instead of failing the request", () => {
+    const input = { a: [{ role: "user" }, { role: "tool", meta: { id: 1 } }, { meta: { id: 2 } }] };
+    expect(run({ v: "$.a[?(@.meta.id > 1)]" }, input)).toEqual({ v: [{ meta: { id: 2 } }] });
+    expect(run({ v: { query: "$..[?(@.x.y)]" } }, { a: [null, { x: { y: 1 } }] })).toEqual({ v: [{ x: { y: 1 } }] });
+  });
+});

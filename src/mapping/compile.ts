@@ -5,6 +5,8 @@ import { JSONPath } from "jsonpath-plus";
 import { Value } from "@sinclair/typebox/value";
 import { Directives, DIRECTIVE_KEYS } from "./schema.ts";
 import { isPath, parseSimplePath, pathCode } from "./path.ts";
+import { filterProblem } from "./filters.ts";
+import { directiveTypo } from "./typos.ts";
 import type { MappingFunction } from "./functions.ts";
 
 export type Location = (string | number)[];
@@ -23,8 +25,10 @@ const RUNTIME = {
   nn: (v: unknown) => (v === null ? undefined : v),
   truthy: (v: unknown) =>
     v !== undefined && v !== null && v !== false && v !== "" && !(Array.isArray(v) && v.length === 0),
+  // A filter that cannot be evaluated on an item (`@.a.b` where `a` is absent) does not match it, as
+  // in RFC 9535, rather than failing the request; filters that can never run are refused at compile time.
   jp: (path: string, json: unknown) =>
-    json === undefined || json === null ? undefined : JSONPath({ path, json: json as object, wrap: true }),
+    json === undefined || json === null ? undefined : JSONPath({ path, json: json as object, wrap: true, ignoreEvalErrors: true }),
 };
 
 class Generator {
@@ -61,11 +65,8 @@ class Generator {
     }
     const simple = parseSimplePath(t);
     if (simple) return pathCode(simple);
-    try {
-      JSONPath.toPathArray(t);
-    } catch (e) {
-      this.problems.push({ path: at, message: `bad path "${t}": ${(e as Error).message}` });
-    }
+    const problem = filterProblem(t);
+    if (problem) this.problems.push({ path: at, message: `bad path "${t}": ${problem}` });
     return `K.jp(${JSON.stringify(t.replace(/^\$(root|ctx)/, "$"))}, ${t.startsWith("$root") ? "r" : t.startsWith("$ctx") ? "c" : "s"})`;
   }
 
@@ -95,6 +96,11 @@ class Generator {
   }
 
   private object(t: Record<string, unknown>, at: Location): string {
+    const typo = directiveTypo(t);
+    if (typo) {
+      this.problems.push({ path: [...at, typo.key], message: `unknown directive "${typo.key}": did you mean "${typo.directive}"?` });
+      return "undefined";
+    }
     const entries = Object.entries(t);
     if (!entries.length) return this.constant({});
     let always = false;
@@ -181,8 +187,11 @@ class Generator {
         this.def(name);
         return `D_${name}(${"from" in t ? sub("from") : "s"}, r, c)`;
       }
-      case "query":
+      case "query": {
+        const problem = filterProblem(t.query as string);
+        if (problem) this.problems.push({ path: [...at, "query"], message: `bad path "${t.query}": ${problem}` });
         return `K.jp(${JSON.stringify(t.query)}, ${"from" in t ? sub("from") : "s"})`;
+      }
       case "from": {
         const from = sub("from");
         const dflt = "default" in t ? sub("default") : "undefined";

@@ -153,3 +153,40 @@ describe("a broken override is reported as file:line: field: message", () => {
     expect(r.messages[0]).toStartWith(`claude/blocks.defs.yaml:${line}: decodeBlock.cases.tool_use.input.call: unknown function "asObjekt"`);
   });
 });
+
+describe("check catches mapping mistakes that used to load silently", () => {
+  test("a file whose name matches no built-in mapping is never read: an error naming the near one", () => {
+    const r = loadWith({ "openai/request.encod": "model: $.model\n", "claude/notes": "a: 1\n" });
+    expect(r.messages).toEqual([
+      "claude/notes.yaml: no built-in mapping has this name, so it is never read; names are <protocol>/<kind>.yaml, e.g. openai/request.encode.yaml",
+      "openai/request.encod.yaml: no built-in mapping has this name, so it is never read; did you mean openai/request.encode.yaml?",
+    ]);
+  });
+
+  test("a .yml file and a file outside a protocol folder are errors too; other files are not", () => {
+    const dir = join(root, `case${n++}`);
+    mkdirSync(join(dir, "openai"), { recursive: true });
+    writeFileSync(join(dir, "openai", "request.encode.yml"), "model: $.model\n");
+    writeFileSync(join(dir, "request.encode.yaml"), "model: $.model\n");
+    writeFileSync(join(dir, "README.md"), "my mappings\n");
+    const r = loadMappings({ overrideDir: dir, functions: mappingFunctions });
+    expect(r.errors.map((e) => formatError(e).replace(dir + "/", ""))).toEqual([
+      "openai/request.encode.yml: no built-in mapping has this name, so it is never read; did you mean openai/request.encode.yaml?",
+      "request.encode.yaml: no built-in mapping has this name, so it is never read; a mapping file sits in its protocol's folder: openai/, claude/, gemini/, ollama/ or compat/",
+    ]);
+  });
+
+  test("a misspelt directive is an error, not a literal object in every output", () => {
+    const text = BUILTIN_MAPPINGS["ollama/request.encode"]!.replace("switch: $.role", "swtich: $.role");
+    const line = text.split("\n").findIndex((l) => l.includes("swtich")) + 1;
+    expect(line).toBeGreaterThan(0);
+    const r = loadWith({ "ollama/request.encode": text });
+    expect(r.messages).toEqual([`ollama/request.encode.yaml:${line}: messages.as.swtich: unknown directive "swtich": did you mean "switch"?`]);
+  });
+
+  test("a JSONPath filter that can never run is an error at load time", () => {
+    const r = loadWith({ "openai/request.encode": `${BUILTIN_MAPPINGS["openai/request.encode"]}\nx_user: "$.messages[?(@.role = 'user')]"\n` });
+    expect(r.messages).toHaveLength(1);
+    expect(r.messages[0]).toMatch(/^openai\/request\.encode\.yaml:\d+: x_user: bad path .*Invalid left-hand side in assignment$/);
+  });
+});

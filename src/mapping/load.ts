@@ -1,7 +1,7 @@
 // Loads every mapping file (built-in, or the user's replacement of the same name), validates it
 // against the DSL schema and compiles it. All problems are collected as file:line: field: message.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, sep } from "node:path";
 import { Value } from "@sinclair/typebox/value";
 import { parseYaml, errorAt, type SourceError, type YamlSource } from "../config/yaml-source.ts";
 import { compileTemplate, type CompiledTemplate } from "./compile.ts";
@@ -9,6 +9,7 @@ import { ObjectSpec, StreamSpec, REQUIRE_TYPES } from "./schema.ts";
 import { compileRequire, type RequireCheck } from "./require.ts";
 import type { MappingFunction } from "./functions.ts";
 import { BUILTIN_MAPPINGS } from "./builtin.ts";
+import { nearest } from "./near.ts";
 
 export const PROTOCOLS = ["openai", "claude", "gemini", "ollama"] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
@@ -181,8 +182,37 @@ export interface LoadResult {
   sources: Record<string, string>;
 }
 
+/**
+ * A file in the user's folder replaces the built-in one of the same name; a file named like none is
+ * never read, which hides a typo (`request.encod.yaml`) or a misplaced file. Each is an error.
+ */
+export function strayFiles(overrideDir: string): SourceError[] {
+  let names: string[];
+  try {
+    names = readdirSync(overrideDir, { recursive: true, encoding: "utf8" });
+  } catch {
+    return []; // a missing folder is the config's error to report
+  }
+  const known = Object.keys(BUILTIN_MAPPINGS);
+  return names
+    .map((f) => f.split(sep).join("/"))
+    .filter((f) => /\.ya?ml$/.test(f) && !f.split("/").some((part) => part.startsWith(".")))
+    .filter((f) => !f.endsWith(".yaml") || !Object.hasOwn(BUILTIN_MAPPINGS, f.slice(0, -".yaml".length)))
+    .sort()
+    .map((f) => {
+      const name = f.replace(/\.ya?ml$/, "");
+      const near = nearest(name, known, 3);
+      const hint = near
+        ? `did you mean ${near}.yaml?`
+        : name.includes("/")
+          ? "names are <protocol>/<kind>.yaml, e.g. openai/request.encode.yaml"
+          : `a mapping file sits in its protocol's folder: ${[...PROTOCOLS, "compat"].map((p) => `${p}/`).join(", ").replace(/, (?=[^,]*$)/, " or ")}`;
+      return { file: join(overrideDir, f), line: 0, field: "", message: `no built-in mapping has this name, so it is never read; ${hint}` };
+    });
+}
+
 export function loadMappings(opts: { overrideDir?: string; functions: Record<string, MappingFunction> }): LoadResult {
-  const errors: SourceError[] = [];
+  const errors: SourceError[] = opts.overrideDir ? strayFiles(opts.overrideDir) : [];
   const sources: Record<string, string> = {};
   const out: Partial<MappingSet> = {};
   const defFiles: Ctx["defFiles"] = new Map();

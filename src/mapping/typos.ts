@@ -1,0 +1,27 @@
+// A misspelt directive (`swtich:`) would compile as a literal object and put its own text into every
+// output. An object is taken for one when a key is one edit from a directive and every other key
+// belongs to that directive (`cases`, `default`, …): a literal object with other fields is left alone.
+import { Directives, DIRECTIVE_KEYS } from "./schema.ts";
+import { editDistance } from "./near.ts";
+
+/** The keys each directive takes besides its own. */
+const COMPANIONS: Record<string, string[]> = Object.fromEntries(
+  DIRECTIVE_KEYS.map((d) => [d, Object.keys((Directives[d] as unknown as { properties: object }).properties).filter((k) => k !== d)]),
+);
+
+/**
+ * One edit away, except that a short directive is not taken for a longer word (`user`, `calls`,
+ * `reach` are likely fields, not misspellings of `use`, `call`, `each`).
+ */
+function nearDirective(key: string): string | undefined {
+  return DIRECTIVE_KEYS.find((d) => d !== key && editDistance(key.toLowerCase(), d) <= 1 && (d.length > 4 || key.length <= d.length));
+}
+
+export function directiveTypo(t: Record<string, unknown>): { key: string; directive: string } | undefined {
+  const keys = Object.keys(t);
+  for (const key of keys) {
+    const directive = nearDirective(key);
+    if (directive && keys.every((k) => k === key || COMPANIONS[directive]!.includes(k))) return { key, directive };
+  }
+  return undefined;
+}
