@@ -6,7 +6,10 @@ export const REDACTED = "[redacted]";
 
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie", "set-cookie"]);
 
-/** A function that replaces each secret in a text; secrets are matched longest first. */
+/**
+ * A function that replaces each secret in a text; secrets are matched longest first. A text cut
+ * short (trace.ts's marker at its end) may end in the first characters of a secret: those go too.
+ */
 export function redactor(secrets: readonly string[]): (text: string) => string {
   const forms = new Set<string>();
   for (const s of secrets) {
@@ -18,7 +21,28 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
   if (!forms.size) return (text) => text;
   const escaped = [...forms].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
   const pattern = new RegExp(escaped.join("|"), "g");
-  return (text) => text.replace(pattern, REDACTED);
+  const all = [...forms];
+  return (text) => {
+    const out = text.replace(pattern, REDACTED);
+    return out.endsWith(CUT_END) ? trimCut(out, all) : out;
+  };
+}
+
+const CUT_START = "\n[… ";
+const CUT_END = " more left out]";
+
+/** Cuts any beginning of a secret (of 4 characters and more: shorter says nothing) off the end of the kept text, before the marker. */
+function trimCut(text: string, forms: readonly string[]): string {
+  const at = text.lastIndexOf(CUT_START);
+  if (at < 0) return text;
+  let kept = text.slice(0, at);
+  for (const f of forms)
+    for (let k = Math.min(f.length - 1, kept.length); k >= 4; k--)
+      if (kept.endsWith(f.slice(0, k))) {
+        kept = kept.slice(0, -k) + REDACTED;
+        break;
+      }
+  return kept + text.slice(at);
 }
 
 /** Headers as a plain object, credentials replaced. */
