@@ -101,6 +101,7 @@ export function streamed(
     first,
     rewrite: compat?.events(),
     observe,
+    watch: call.streams,
     tap: {
       upstream: (chunk) => early || hooks?.upstream?.(chunk),
       client: (text) => hooks?.client?.(text),

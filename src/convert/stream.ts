@@ -22,6 +22,13 @@ export interface StreamOptions {
   rewrite?: EventRewrite;
   /** Sees the raw upstream bytes, the client's text and the stream's end, for logging; must not throw */
   tap?: StreamTap;
+  /** Hears of the stream's start and end, and may end it early (the proxy shutting down) */
+  watch?: StreamWatch;
+}
+
+export interface StreamWatch {
+  /** The stream began: `stop` ends it with `error` as its last event; what this returns is called at its end. */
+  opened(stop: (error: UnifiedError) => void): () => void;
 }
 
 export interface StreamTap {
@@ -83,6 +90,11 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
   // counts only while a read waits: time spent waiting on the client's own reads is not upstream idling.
   let reading = false;
   let idled = false;
+  let stopped: UnifiedError | undefined;
+  const closed = o.watch?.opened((error) => {
+    stopped ??= error;
+    upstream.cancel().catch(() => {}); // as for the idle timeout: the pending read ends, `next` throws
+  });
   const idle = setTimeout(function expire() {
     if (!reading) return void idle.refresh();
     idled = true;
@@ -96,6 +108,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     try {
       const r = await upstream.read();
       if (idled) throw new IdleTimeout();
+      if (stopped) throw new Stopped(stopped);
       return r;
     } finally {
       reading = false;
@@ -127,6 +140,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         controller.close();
         upstream.cancel().catch(() => {});
         tap?.end?.(false);
+        closed?.();
       }
     },
     cancel() {
@@ -134,13 +148,21 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
       clearTimeout(idle);
       upstream.cancel().catch(() => {});
       tap?.end?.(true);
+      closed?.();
     },
   });
 }
 
 class IdleTimeout extends Error {}
 
+class Stopped extends Error {
+  constructor(readonly error: UnifiedError) {
+    super(error.message);
+  }
+}
+
 function streamFault(e: unknown, idleMs: number): UnifiedError {
+  if (e instanceof Stopped) return e.error;
   if (e instanceof IdleTimeout)
     return { kind: "timeout", status: 504, message: `upstream sent nothing for ${idleMs} ms; stream abandoned` };
   return { kind: "api_error", status: 502, message: `upstream stream broke: ${(e as Error)?.message ?? String(e)}` };

@@ -10,6 +10,7 @@ import { allowed, presentedKey } from "./auth.ts";
 import { geminiRoute } from "./gemini.ts";
 import { logged, type Handler } from "./logged.ts";
 import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
+import { Connections } from "./connections.ts";
 
 export const VERSION = "0.1.0";
 
@@ -64,17 +65,23 @@ const STARTED = Date.now();
  * `engine` may be swapped whole by a reload (Object.assign of config, mappings and router): each
  * request takes its own snapshot when it arrives, so requests in flight finish on the old one.
  */
-export function startServer(live: Engine, listen: { host: string; port: number }, hooks: { onRequest?: () => void } = {}): Server<undefined> {
+export function startServer(
+  live: Engine,
+  listen: { host: string; port: number },
+  hooks: { onRequest?: () => void; connections?: Connections } = {},
+): Server<undefined> {
   const onRequest = hooks.onRequest;
+  const conns = hooks.connections ?? new Connections();
   let scopes = scopesOf(live.config);
 
   return Bun.serve({
     hostname: listen.host,
     port: listen.port,
-    idleTimeout: 0, // long generations stream slowly; the upstream idle timeout guards instead
+    // Idle keep-alive connections close; a request being handled is exempt (connections.ts).
+    idleTimeout: conns.keepAliveS,
     // Bun's own limit only stops absurd bodies; the configured one is answered in the caller's shape below.
     maxRequestBodySize: 2 ** 31,
-    async fetch(req) {
+    async fetch(req, server) {
       onRequest?.();
       const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
       if (scopes.config !== engine.config) scopes = scopesOf(engine.config);
@@ -122,6 +129,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
           return fail(400, `request body is not valid JSON: ${(e as Error).message}`, "body");
         }
       }
+      const held = conns.hold(server, req);
       try {
         const call: ChatCall = {
           client,
@@ -137,11 +145,14 @@ export function startServer(live: Engine, listen: { host: string; port: number }
           path,
           group: group && head,
           toolCompat: compat ? "compat" : undefined,
+          streams: held,
         };
         return await route.handle(engine, call);
       } catch (e) {
         console.error("ccproxy: internal error", e);
         return fail(500, `internal error: ${(e as Error).message}`);
+      } finally {
+        held.answered();
       }
     },
   });
