@@ -81,7 +81,7 @@ describe("ccproxy logs", () => {
       ["sonnet", "google/gemini-2.5-flash", "google#2", "1", "0", "1", "200", "50", "0", "0", "12"],
     ]);
     expect(lines[5]!.split(/\s+/)).toEqual(["total", "3", "1", "1", "320", "80", "100", "0", "12"]);
-    expect(lines[6]).toBe("4 log rows were dropped because the log queue was full");
+    expect(lines[6]).toBe("4 log rows were dropped (the log queue was full, or the disk)");
     const all = (await run(["--stats", "--since", "7d", "--json"])).lines.map((l) => JSON.parse(l));
     expect(all.find((s) => s.keyLabel === "ds#1")).toMatchObject({ requests: 2, tokens: { input: 1120, output: 1030 } });
   });

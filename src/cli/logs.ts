@@ -98,7 +98,7 @@ function printStats(rows: StatsView[], droppedRows: number, from: number, json: 
     String(t("input")), String(t("output")), String(t("cacheRead")), String(t("cacheWrite")), String(t("reasoning"))];
   const head = ["MODEL", "TARGET", "KEY", "REQUESTS", "ERRORS", "FAILOVERS", "IN", "OUT", "CACHE READ", "CACHE WRITE", "REASONING"];
   for (const line of columns([head, ...body, total])) out(line);
-  if (droppedRows) out(`${droppedRows} log rows were dropped because the log queue was full`);
+  if (droppedRows) out(`${droppedRows} log rows were dropped (the log queue was full, or the disk)`);
 }
 
 /** Left-aligned columns, at least as wide as `head` (which follow lines line up under). */

@@ -8,6 +8,10 @@ import { reloadOnChange } from "./reload.ts";
 import { collectWhenIdle } from "../server/idle.ts";
 import { Secrets, secretsOf } from "../config/secrets.ts";
 import { guardConsole } from "./console.ts";
+import { Connections } from "../server/connections.ts";
+
+/** How long requests in flight get to finish on SIGTERM / SIGINT; CCPROXY_SHUTDOWN_GRACE_MS sets another */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export function serve(args: ParsedArgs): number {
   const t0 = performance.now();
@@ -28,9 +32,10 @@ export function serve(args: ParsedArgs): number {
     return 1;
   }
   const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log };
+  const connections = new Connections();
   let server;
   try {
-    server = startServer(engine, config.listen, { onRequest: collectWhenIdle().served, secrets });
+    server = startServer(engine, config.listen, { onRequest: collectWhenIdle().served, secrets, connections });
   } catch (e) {
     console.error(`ccproxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`);
     return 1;
@@ -40,13 +45,28 @@ export function serve(args: ParsedArgs): number {
   console.log(`ccproxy listening on http://${server.hostname}:${server.port} (ready in ${ms} ms)`);
   console.log(`config: ${loaded.configPath ?? "built-in default"}; providers: ${providers || "none"}`);
   console.log(log ? `log: ${config.logging.path}${config.logging.bodies ? " (with bodies)" : ""}` : "log: off");
-  const stop = async () => {
-    server.stop();
-    await log?.close(); // the rows still queued
+  reloadOnChange(args, engine, loaded.configPath, secrets);
+  const grace = graceMs(process.env.CCPROXY_SHUTDOWN_GRACE_MS);
+  // The first signal drains; a second one cuts the grace period short.
+  let hurry: (() => void) | undefined;
+  const stop = async (signal: string) => {
+    if (hurry) return hurry();
+    const again = new Promise<void>((resolve) => (hurry = resolve));
+    const inFlight = server.pendingRequests;
+    if (inFlight) console.error(`ccproxy: ${signal}: finishing ${inFlight} request(s) in flight, for up to ${grace} ms`);
+    const left = await connections.drain(server, grace, again);
+    if (left.ended) console.error(`ccproxy: ended ${left.ended} stream(s) still open after the grace period`);
+    if (left.inFlight) console.error(`ccproxy: ${left.inFlight} request(s) still waiting on an upstream are cut`);
+    await log?.close(); // the rows still queued, those of the streams just ended among them
+    server.stop(true);
     process.exit(0);
   };
-  reloadOnChange(args, engine, loaded.configPath, secrets);
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
   return 0;
+}
+
+function graceMs(env: string | undefined): number {
+  const n = Number(env);
+  return env && Number.isFinite(n) && n >= 0 ? n : SHUTDOWN_GRACE_MS;
 }

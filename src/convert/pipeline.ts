@@ -10,7 +10,7 @@ import { originOf } from "../router/connect.ts";
 import { AttemptWaits } from "./waits.ts";
 import { isRedirect, redirectMessage, upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
-import type { ReadResult } from "./stream.ts";
+import type { ReadResult, StreamWatch } from "./stream.ts";
 import { streamed, whole, type Outcome } from "./respond.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
 import type { Logger, Trace } from "../log/index.ts";
@@ -41,6 +41,8 @@ export interface ChatCall {
   group?: string;
   /** The server's egress filter: cuts every secret out of text the client is sent */
   redact?: (text: string) => string;
+  /** The server's watch over its open streams (idle limits, shutdown) */
+  streams?: StreamWatch;
 }
 
 export interface RouteParams {

@@ -103,6 +103,7 @@ export function streamed(
     rewrite: compat?.events(),
     redact: call.redact,
     observe,
+    watch: call.streams,
     tap: {
       upstream: (chunk) => early || hooks?.upstream?.(chunk),
       client: (text) => hooks?.client?.(text),

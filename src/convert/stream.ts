@@ -24,6 +24,13 @@ export interface StreamOptions {
   tap?: StreamTap;
   /** Cuts the proxy's secrets out of each chunk the client is sent (the server's egress filter) */
   redact?: (text: string) => string;
+  /** Hears of the stream's start and end, and may end it early (the proxy shutting down) */
+  watch?: StreamWatch;
+}
+
+export interface StreamWatch {
+  /** The stream began: `stop` ends it with `error` as its last event; what this returns is called at its end. */
+  opened(stop: (error: UnifiedError) => void): () => void;
 }
 
 export interface StreamTap {
@@ -85,6 +92,11 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
   // counts only while a read waits: time spent waiting on the client's own reads is not upstream idling.
   let reading = false;
   let idled = false;
+  let stopped: UnifiedError | undefined;
+  const closed = o.watch?.opened((error) => {
+    stopped ??= error;
+    upstream.cancel().catch(() => {}); // as for the idle timeout: the pending read ends, `next` throws
+  });
   const idle = setTimeout(function expire() {
     if (!reading) return void idle.refresh();
     idled = true;
@@ -98,6 +110,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     try {
       const r = await upstream.read();
       if (idled) throw new IdleTimeout();
+      if (stopped) throw new Stopped(stopped);
       return r;
     } finally {
       reading = false;
@@ -130,6 +143,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         controller.close();
         upstream.cancel().catch(() => {});
         tap?.end?.(false);
+        closed?.();
       }
     },
     cancel() {
@@ -137,13 +151,21 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
       clearTimeout(idle);
       upstream.cancel().catch(() => {});
       tap?.end?.(true);
+      closed?.();
     },
   });
 }
 
 class IdleTimeout extends Error {}
 
+class Stopped extends Error {
+  constructor(readonly error: UnifiedError) {
+    super(error.message);
+  }
+}
+
 function streamFault(e: unknown, idleMs: number): UnifiedError {
+  if (e instanceof Stopped) return e.error;
   if (e instanceof IdleTimeout)
     return { kind: "timeout", status: 504, message: `upstream sent nothing for ${idleMs} ms; stream abandoned` };
   return { kind: "api_error", status: 502, message: `upstream stream broke: ${(e as Error)?.message ?? String(e)}` };

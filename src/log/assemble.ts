@@ -9,11 +9,23 @@ export interface Assembled {
   stopReason?: string;
   usage?: unknown;
   error?: string;
+  /** Characters of text, thinking and tool arguments past the cap, not kept */
+  leftOut?: number;
 }
 
-export function assembler(): { push(e: StreamEvent): void; result: Assembled } {
+/** `cap`: the most characters of deltas kept, so a long stream's row does not hold all of it. */
+export function assembler(cap = Infinity): { push(e: StreamEvent): void; result: Assembled } {
   const result: Assembled = { content: [] };
   const open = new Map<number, Part & { json?: string }>();
+  let room = cap;
+  /** The part of a delta that fits, the rest counted */
+  const fit = (s: string): string => {
+    if (s.length <= room) return (room -= s.length), s;
+    const kept = s.slice(0, Math.max(room, 0));
+    result.leftOut = (result.leftOut ?? 0) + s.length - kept.length;
+    room = 0;
+    return kept;
+  };
   return {
     result,
     push(e) {
@@ -34,7 +46,7 @@ export function assembler(): { push(e: StreamEvent): void; result: Assembled } {
         case "text_delta":
         case "thinking_delta": {
           const p = open.get(e.index);
-          if (p && (p.type === "text" || p.type === "thinking")) p.text += e.text;
+          if (p && (p.type === "text" || p.type === "thinking")) p.text += fit(e.text);
           return;
         }
         case "signature_delta": {
@@ -44,7 +56,7 @@ export function assembler(): { push(e: StreamEvent): void; result: Assembled } {
         }
         case "tool_delta": {
           const p = open.get(e.index);
-          if (p) p.json = (p.json ?? "") + e.json;
+          if (p) p.json = (p.json ?? "") + fit(e.json);
           return;
         }
         case "block_stop": {

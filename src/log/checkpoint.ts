@@ -39,9 +39,15 @@ export class Checkpoints {
   }
 
   now(): void {
+    this.stop();
+    this.written = 0;
+    try {
+      this.db.run("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch {} // a full disk: the WAL keeps the rows, and the next quiet moment tries again
+  }
+
+  stop(): void {
     clearTimeout(this.quiet);
     this.quiet = undefined;
-    this.written = 0;
-    this.db.run("PRAGMA wal_checkpoint(PASSIVE)");
   }
 }

@@ -5,16 +5,30 @@ export { Trace } from "./trace.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { Logger } from "./logger.ts";
 import { secretsOf } from "../config/secrets.ts";
+import type { Retention } from "./store.ts";
+
+/**
+ * With bodies on, a row holds up to five texts of 256 KiB each (trace.ts), and a coding agent's
+ * requests run to hundreds of kilobytes: without a bound the file grows by gigabytes a week. Each
+ * applies unless the config sets its own.
+ */
+export const BODIES_RETENTION = { maxDays: 7, maxRows: 2_000 } as const;
+
+export function retentionOf(l: ResolvedConfig["logging"]): Retention {
+  if (!l.bodies) return { maxRows: l.maxRows, maxDays: l.maxDays };
+  return { maxRows: l.maxRows ?? BODIES_RETENTION.maxRows, maxDays: l.maxDays ?? BODIES_RETENTION.maxDays };
+}
 
 /** The log a config asks for, or undefined when it is turned off. */
 export function openLog(config: ResolvedConfig): Logger | undefined {
   const l = config.logging;
   if (!l.enabled) return undefined;
-  return Logger.open({ path: l.path, bodies: l.bodies, maxRows: l.maxRows, maxDays: l.maxDays, secrets: secretsOf(config) });
+  return Logger.open({ path: l.path, bodies: l.bodies, ...retentionOf(l), secrets: secretsOf(config) });
 }
 
-/** A reloaded config: its keys join those redacted, and bodies switch on or off; the rest needs a restart. */
+/** A reloaded config: its keys join those redacted, bodies switch on or off, retention follows; the path needs a restart. */
 export function reconfigureLog(log: Logger, config: ResolvedConfig): void {
   log.bodies = config.logging.enabled && config.logging.bodies;
+  log.retain(retentionOf({ ...config.logging, bodies: log.bodies }));
   log.addSecrets(secretsOf(config));
 }

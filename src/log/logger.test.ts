@@ -1,10 +1,13 @@
 import { afterAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "./logger.ts";
 import { openStore, rowWriter } from "./store.ts";
+import { BODIES_RETENTION, openLog, retentionOf } from "./index.ts";
+import { resolveConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ccproxy-logger-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,4 +107,65 @@ test("a writer that stops is replaced: later rows are written, with the same sec
     { model: "after", error: "keys [redacted] and [redacted]" },
   ]);
   await log.close();
+});
+
+test("a deleted database is created again and written on (issue 15: rows went to the deleted file)", async () => {
+  const path = join(dir, "deleted.db");
+  const log = Logger.open({ path, bodies: false, secrets: [], flushMs: 1 });
+  request(log, 200, "before");
+  await log.flush();
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  request(log, 200, "after");
+  await log.flush();
+  expect(existsSync(path)).toBe(true);
+  expect(read(path, "SELECT model FROM requests")).toEqual([{ model: "after" }]);
+  await log.close();
+});
+
+/** A 1 MiB tmpfs for the full-disk test, when this process may mount one (root). */
+function tinyDisk(): string | undefined {
+  const at = mkdtempSync(join(tmpdir(), "ccproxy-disk-"));
+  const r = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", at], { stderr: "ignore" });
+  if (r.exitCode === 0) return at;
+  rmSync(at, { recursive: true });
+}
+const disk = process.platform === "linux" ? tinyDisk() : undefined;
+afterAll(() => {
+  if (disk && Bun.spawnSync(["umount", "-l", disk]).exitCode === 0) rmSync(disk, { recursive: true });
+});
+
+test.skipIf(!disk)("a full disk (a 1 MiB tmpfs): every row not written is counted as dropped (issue 15: 58 of 5,079 kept, 0 counted)", async () => {
+  const path = join(disk!, "log.db");
+  const log = Logger.open({ path, bodies: true, secrets: [], flushMs: 1, batchRows: 50 });
+  const total = 5079;
+  for (let i = 0; i < total; i++) {
+    log.begin({ client: "openai", body: { model: `m${i}` }, headers: new Headers(), raw: `{"model":"m${i}","pad":"${"x".repeat(4000)}"}` }).answered(new Response(null));
+    if (i % 500 === 0) await log.flush();
+  }
+  await log.flush();
+  const kept = (read(path, "SELECT count(*) AS n FROM requests")[0] as { n: number }).n;
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThan(total);
+  expect(log.dropped).toBe(total - kept);
+  await log.close();
+});
+
+test("with bodies on and no retention set, rows older than 7 days go (issue 15: no default retention)", async () => {
+  const path = join(dir, "bodies-retention.db");
+  const db = openStore(path);
+  const now = Date.now();
+  rowWriter(db)([{ time: now - 8 * 86_400_000, client: "claude", model: "last-week", attempts: 1, stream: false, bodies: { clientRequest: "{}" } }], 0);
+  db.close();
+  const config = (bodies: boolean) => resolveConfig({ providers: {}, logging: { path, bodies } } as Config, { home: dir, cwd: dir });
+  const off = openLog(config(false))!;
+  await off.flush({ prune: true });
+  await off.close();
+  expect(read(path, "SELECT model FROM requests")).toEqual([{ model: "last-week" }]);
+  const on = openLog(config(true))!;
+  await on.flush({ prune: true });
+  expect(read(path, "SELECT count(*) AS n FROM requests")).toEqual([{ n: 0 }]);
+  expect(read(path, "SELECT count(*) AS n FROM bodies")).toEqual([{ n: 0 }]);
+  await on.close();
+  expect(retentionOf(config(true).logging)).toEqual(BODIES_RETENTION);
+  expect(retentionOf({ ...config(true).logging, maxDays: 30 })).toEqual({ maxDays: 30, maxRows: BODIES_RETENTION.maxRows });
 });

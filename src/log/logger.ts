@@ -60,12 +60,12 @@ export class Logger {
   private secrets: string[];
   /** Writers started after one stopped; past MAX_RESTARTS the log stays off */
   private restarts = 0;
-  /** Rows dropped because the queue was full or a writer stopped with them, since start */
+  /** Rows dropped because the queue was full, a writer stopped with them or the database did not take them (a full disk), since start */
   dropped = 0;
 
   private constructor(
     public bodies: boolean,
-    private readonly o: LogOptions,
+    private readonly o: LogOptions, // a copy: retain() changes it
   ) {
     this.queueLimit = o.queueLimit ?? 10_000;
     this.batchRows = o.batchRows ?? 200;
@@ -79,7 +79,7 @@ export class Logger {
     worker.unref(); // the writer alone never keeps the process alive
     worker.onmessage = (ev: MessageEvent<FromWriter>) => {
       const m = ev.data;
-      if (m.type === "written") this.inFlight -= m.n;
+      if (m.type === "written") (this.inFlight -= m.n), (this.dropped += m.failed);
       else if (m.type === "flushed") this.flushes.get(m.id)?.(), this.flushes.delete(m.id);
       else console.error(`ccproxy: log: ${m.message}`);
     };
@@ -119,13 +119,20 @@ export class Logger {
   /** Opens the database once here, so a bad path fails at start-up, then hands it to the writer. */
   static open(o: LogOptions): Logger {
     openStore(o.path).close();
-    return new Logger(o.bodies, o);
+    return new Logger(o.bodies, { ...o });
   }
 
   /** Keys of a reloaded config: redacted from now on, as are all the earlier ones (queued rows may hold them). */
   addSecrets(secrets: string[]): void {
     this.secrets = [...new Set([...this.secrets, ...secrets])];
     this.worker.postMessage({ type: "secrets", secrets } satisfies ToWriter);
+  }
+
+  /** Retention from now on (a reload), kept for a writer started again. */
+  retain(r: Retention): void {
+    this.o.maxRows = r.maxRows;
+    this.o.maxDays = r.maxDays;
+    this.worker.postMessage({ type: "retention", retention: r } satisfies ToWriter);
   }
 
   begin(start: TraceStart): Trace {

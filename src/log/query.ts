@@ -107,7 +107,7 @@ export function stats(db: Database, f: Filter): StatsView[] {
   }));
 }
 
-/** Rows the proxy dropped because its log queue was full. */
+/** Rows the proxy dropped: its log queue was full, or the database did not take them (a full disk). */
 export function dropped(db: Database): number {
   return (db.query("SELECT value FROM counters WHERE name = 'dropped'").get() as { value: number } | null)?.value ?? 0;
 }

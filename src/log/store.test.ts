@@ -7,6 +7,7 @@ import { MIGRATIONS, migrate } from "./migrations.ts";
 import { openStore, prune, rowWriter, type LogRow } from "./store.ts";
 import { latest } from "./query.ts";
 import { REDACTED, redactor } from "./redact.ts";
+import { BODY_TEXT_CAP, capText } from "./trace.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ccproxy-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,5 +112,16 @@ describe("redactor", () => {
     expect(r(`https://x/?key=${encodeURIComponent('we"ird/key+1')}`)).toBe(`https://x/?key=${REDACTED}`);
     expect(r("sk-ab nothing here")).toBe("sk-ab nothing here");
     expect(redactor([])("sk-abc")).toBe("sk-abc");
+  });
+
+  test("a body cut at the cap in the middle of a key loses the key's first characters too", () => {
+    const key = "sk-prov-0123456789abcdef";
+    const r = redactor([key]);
+    const cut = capText(`${"x".repeat(BODY_TEXT_CAP - 15)}Bearer ${key} and more`)!;
+    expect(cut.slice(-60)).toContain("Bearer sk-prov-\n"); // the cut fell inside the key
+    const tail = r(cut).slice(-60);
+    expect(tail).not.toContain("sk-pr");
+    expect(tail).toEndWith(`Bearer ${REDACTED}\n[… ${key.length - 8 + " and more".length} more left out]`);
+    expect(r(`${"x".repeat(10)}\n[… 5 more left out]`)).toBe(`${"x".repeat(10)}\n[… 5 more left out]`);
   });
 });

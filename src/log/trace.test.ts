@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Bodies, LogRow } from "./store.ts";
-import { STREAM_TEXT_CAP, Trace } from "./trace.ts";
+import { BODY_TEXT_CAP, STREAM_TEXT_CAP, Trace } from "./trace.ts";
 
 /** A trace whose row and bodies land in `sent` */
 function traced(start: Partial<ConstructorParameters<typeof Trace>[1]> = {}) {
@@ -45,4 +45,33 @@ test("a stream's raw text is kept up to the cap, a character split between chunk
   expect(b.upstreamEvents).toEndWith(`a\n[… ${bytes.length} more left out]`);
   expect(b.upstreamEvents!.length).toBe(STREAM_TEXT_CAP - 1 + `\n[… ${bytes.length} more left out]`.length); // é: 2 bytes, 1 character
   expect(b.clientResponse).toBe("event: ping\n\n");
+});
+
+test("every body field is capped: a 1 MB request, payload, answer and a long stream keep 256 KiB each, saying how much was left out", () => {
+  const MB = 1024 * 1024;
+  const huge = "x".repeat(MB);
+  const { trace, sent } = traced({ raw: `{"model":"m","messages":[{"role":"user","content":"${huge}"}]}` });
+  trace.attempt("p/m", "p#1", "http://up/x", {}, `{"model":"m","prompt":"${huge}"}`);
+  trace.upstreamBody({ choices: [{ message: { content: huge } }] });
+  trace.clientBody({ content: [{ type: "text", text: huge }] });
+  trace.answered(new Response("{}"));
+  const b = sent[0]!.bodies!();
+  for (const f of ["clientRequest", "upstreamRequest", "upstreamResponse", "clientResponse"] as const) {
+    expect(b[f]!.length).toBeLessThan(BODY_TEXT_CAP + 100);
+    expect(b[f]).toMatch(/\n\[… \d+ more left out\]$/);
+  }
+  expect(b.clientRequest).toStartWith('{"headers":');
+
+  // A stream's assembled answer (issue 15: a 24.7 MB stream added about 20 MB a row)
+  const s = traced();
+  const hooks = s.trace.stream();
+  hooks.observe({ type: "start", id: "1", model: "m", usage: {} });
+  hooks.observe({ type: "block_start", index: 0, kind: "text" });
+  for (let i = 0; i < 100; i++) hooks.observe({ type: "text_delta", index: 0, text: "y".repeat(MB / 10) });
+  hooks.observe({ type: "block_stop", index: 0, kind: "text" });
+  hooks.observe({ type: "stop", reason: "end", usage: {} });
+  hooks.end(false);
+  const sb = s.sent[0]!.bodies!();
+  expect(sb.upstreamResponse!.length).toBeLessThan(BODY_TEXT_CAP + 100);
+  expect(sb.upstreamResponse).toMatch(/\n\[… \d+ more left out\]$/);
 });

@@ -10,6 +10,16 @@ import type { Bodies, LogRow } from "./store.ts";
 
 /** How much of a stream's raw text is kept, per side, when bodies are logged */
 export const STREAM_TEXT_CAP = 256 * 1024;
+/** How much of each body field is kept: a row with bodies holds at most five of these */
+export const BODY_TEXT_CAP = 256 * 1024;
+
+/** The marker that ends a text cut short; the writer's redaction knows it (redact.ts). */
+export const leftOut = (n: number) => `\n[… ${n} more left out]`;
+
+/** `s` up to BODY_TEXT_CAP characters, then the marker. */
+export function capText(s: string | undefined): string | undefined {
+  return s === undefined || s.length <= BODY_TEXT_CAP ? s : s.slice(0, BODY_TEXT_CAP) + leftOut(s.length - BODY_TEXT_CAP);
+}
 
 export interface TraceStart {
   client: string;
@@ -45,15 +55,18 @@ interface BodyParts {
 
 const text = (v: unknown): string | undefined => (v === undefined || typeof v === "string" ? v : JSON.stringify(v));
 
-/** The logged texts of a request's bodies; secrets are cut out later, by the writer. */
+/**
+ * The logged texts of a request's bodies, each cut to BODY_TEXT_CAP (a cut JSON text no longer
+ * parses; the marker says why); secrets are cut out later, by the writer.
+ */
 function bodyTexts(p: BodyParts): Bodies {
   const up = p.upstream;
   return {
-    clientRequest: `{"headers":${JSON.stringify(safeHeaders(p.clientHeaders))},"body":${text(p.clientBody)}}`,
-    upstreamRequest: up && `{"url":${JSON.stringify(up.url)},"headers":${JSON.stringify(safeHeaders(up.headers))},"body":${up.payload}}`,
-    upstreamResponse: p.assembled ? JSON.stringify(p.assembled) : text(p.upstreamResponse),
+    clientRequest: capText(`{"headers":${JSON.stringify(safeHeaders(p.clientHeaders))},"body":${text(p.clientBody)}}`),
+    upstreamRequest: up && capText(`{"url":${JSON.stringify(up.url)},"headers":${JSON.stringify(safeHeaders(up.headers))},"body":${up.payload}}`),
+    upstreamResponse: capText(p.assembled ? JSON.stringify(p.assembled) : text(p.upstreamResponse)),
     upstreamEvents: p.upstreamEvents?.value(),
-    clientResponse: p.clientEvents ? p.clientEvents.value() : text(p.clientResponse),
+    clientResponse: p.clientEvents ? p.clientEvents.value() : capText(text(p.clientResponse)),
   };
 }
 
@@ -117,7 +130,7 @@ export class Trace {
     this.streaming = true;
     const b = this.bodies;
     if (b) {
-      this.assembled = assembler();
+      this.assembled = assembler(BODY_TEXT_CAP);
       b.assembled = this.assembled.result;
       b.upstreamEvents = new Capped();
       b.clientEvents = new Capped();
@@ -216,6 +229,6 @@ class Capped {
     const decoder = new TextDecoder();
     let out = "";
     for (const p of this.parts) out += typeof p === "string" ? p : decoder.decode(p, { stream: true });
-    return out + decoder.decode() + (this.over ? `\n[… ${this.over} more left out]` : "");
+    return out + decoder.decode() + (this.over ? leftOut(this.over) : "");
   }
 }

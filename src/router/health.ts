@@ -64,6 +64,10 @@ export class Health {
     if (s && (s.failures || s.coolUntil)) (s.failures = 0), (s.coolUntil = 0);
   }
 
+  forget(id: string): void {
+    this.states.delete(id);
+  }
+
   entries(): IterableIterator<[string, HealthState]> {
     return this.states.entries();
   }

@@ -4,6 +4,7 @@
 import { resolveModel } from "../config/load.ts";
 import type { ModelRoute, ResolvedConfig, ResolvedProvider } from "../config/schema.ts";
 import { Health, type Failure } from "./health.ts";
+import { PairBook, TIER_LIMIT } from "./pairs.ts";
 
 export interface Attempt {
   provider: ResolvedProvider;
@@ -41,14 +42,20 @@ interface Pool {
 }
 
 const POOL_CACHE_LIMIT = 1024;
+/** The most pairs /admin/status lists, and the router remembers: failed ones and never-failed ones, a tier each */
+export const PAIR_LIMIT = 2 * TIER_LIMIT;
 
 export class Router {
   private readonly turns = new Map<string, number>();
   private readonly pools = new WeakMap<readonly ModelRoute[], Map<string, Pool>>();
   private readonly pairs: Health;
   private readonly keys: Health;
-  private readonly known = new Map<string, { provider: string; model: string; keyLabel: string }>();
-  /** Targets (`provider/model`) that refused native tools; tool compatibility `auto` sends them prompts instead */
+  /** The pairs planned, served or failed, within PAIR_LIMIT; a failed pair pushed out takes its health with it */
+  private readonly known = new PairBook((id) => this.pairs.forget(id));
+  /**
+   * Targets (`provider/model`) that refused native tools; tool compatibility `auto` sends them
+   * prompts instead. Bounded like the pairs: with a `*` target the model is the client's to name.
+   */
   private readonly toolless = new Set<string>();
 
   constructor(
@@ -118,12 +125,14 @@ export class Router {
   }
 
   succeed(a: Attempt): void {
+    this.known.used(a.id, pairInfo(a));
     this.pairs.succeed(a.id);
     this.keys.succeed(a.keyLabel);
   }
 
   /** A refused key cools down on every model; any other failure cools the pair alone. */
   fail(a: Attempt, f: Failure): void {
+    this.known.failedOnce(a.id, pairInfo(a));
     if (f.status === 401 || f.status === 403) this.keys.fail(a.keyLabel, f);
     else this.pairs.fail(a.id, f);
   }
@@ -133,6 +142,7 @@ export class Router {
   }
 
   markRefusesTools(target: string): void {
+    if (this.toolless.size >= PAIR_LIMIT && !this.toolless.has(target)) this.toolless.delete(this.toolless.values().next().value!);
     this.toolless.add(target);
   }
 
@@ -147,7 +157,7 @@ export class Router {
 
   /** Every pair that has served or failed, for /admin/status: key labels only, never keys. */
   status(): PairStatus[] {
-    return [...this.known.entries()].map(([id, p]) => {
+    return [...this.known.entries()].map(([id, p]): PairStatus => {
       const pair = this.pairs.get(id);
       const key = this.keys.get(p.keyLabel);
       const until = Math.max(pair?.coolUntil ?? 0, key?.coolUntil ?? 0);
@@ -166,7 +176,7 @@ export class Router {
 
   private pair(provider: ResolvedProvider, model: string, keyLabel: string, key?: string): Attempt {
     const id = `${keyLabel}/${model}`;
-    if (!this.known.has(id)) this.known.set(id, { provider: provider.name, model, keyLabel });
+    this.known.used(id, { provider: provider.name, model, keyLabel });
     return { provider, model, key, keyLabel, id };
   }
 
@@ -178,3 +188,5 @@ export class Router {
     return Math.max(this.pairs.get(a.id)?.coolUntil ?? 0, this.keys.get(a.keyLabel)?.coolUntil ?? 0);
   }
 }
+
+const pairInfo = (a: Attempt) => ({ provider: a.provider.name, model: a.model, keyLabel: a.keyLabel });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolveConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { Router } from "./index.ts";
+import { PAIR_LIMIT, Router } from "./index.ts";
 import { cooldownMs, parseRetryAfter } from "./health.ts";
 
 function router(config: Partial<Config>, clock = { t: 1_000_000 }) {
@@ -115,5 +115,44 @@ describe("a reload's new router", () => {
     expect(next.refusesTools("b/y")).toBe(true);
     expect(next.refusesTools("a/x")).toBe(false);
     expect(next.status()).toEqual([]);
+  });
+});
+
+describe("bounded state: clients name the models, so the router's memory of pairs has a cap", () => {
+  // With a `*` target every distinct name a client sends is a new pair (issue 15: 80,000 names grew
+  // /admin/status and RSS without bound).
+  const names = 80_000;
+
+  test("80,000 distinct names, served or failed, leave the status list and every map bounded", () => {
+    const { r, resolved } = router({ providers, models: { "*": { targets: ["b/*"] } } });
+    for (let i = 0; i < names; i++) {
+      const a = r.plan(resolved.models, `name-${i}`)!.attempts[0]!;
+      if (i % 2) r.succeed(a);
+      else r.fail(a, { status: 503, message: "down" });
+      if (i % 3 === 0) r.markRefusesTools(`b/name-${i}`);
+    }
+    const status = r.status();
+    expect(status.length).toBeLessThanOrEqual(PAIR_LIMIT);
+    expect(status.length).toBeGreaterThan(PAIR_LIMIT / 2);
+    expect(r["known"].size).toBeLessThanOrEqual(PAIR_LIMIT);
+    expect([...r["pairs"].entries()].length).toBeLessThanOrEqual(PAIR_LIMIT);
+    expect(r["toolless"].size).toBeLessThanOrEqual(PAIR_LIMIT);
+    // the newest are the ones kept
+    expect(status.some((s) => s.model === `name-${names - 1}`)).toBe(true);
+    expect(status.some((s) => s.model === "name-0")).toBe(false);
+  });
+
+  test("a flood of healthy names never pushes out a pair that is failing or has failed", () => {
+    const { r, resolved, clock } = router({ providers, models: { real: { targets: ["a/x"] }, "*": { targets: ["b/*"] } } });
+    const [a1, a2] = r.plan(resolved.models, "real")!.attempts;
+    r.fail(a1!, { status: 429, message: "slow down", retryAfterMs: 600_000 }); // still cooling
+    r.fail(a2!, { status: 500, message: "once" });
+    clock.t += 120_000; // a#2 is back, but an operator still wants to see that it failed
+    for (let i = 0; i < names; i++) r.succeed(r.plan(resolved.models, `flood-${i}`)!.attempts[0]!);
+    const status = r.status();
+    expect(status.length).toBeLessThanOrEqual(PAIR_LIMIT);
+    expect(status.find((s) => s.key === "a#1")).toMatchObject({ state: "cooling", failures: 1 });
+    expect(status.find((s) => s.key === "a#2")).toMatchObject({ state: "healthy", failures: 1, lastError: { status: 500 } });
+    expect(r.plan(resolved.models, "real")!.attempts.map((a) => a.id)).toEqual(["a#2/x", "a#1/x"]);
   });
 });

@@ -12,6 +12,7 @@ import { Secrets, secretsOf } from "../config/secrets.ts";
 import { geminiRoute } from "./gemini.ts";
 import { logged, type Handler } from "./logged.ts";
 import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
+import { Connections, type Held } from "./connections.ts";
 
 export const VERSION = "0.1.0";
 
@@ -71,6 +72,14 @@ export interface ServerOptions {
   onRequest?: () => void;
   /** Every secret any config served so far held; shared with whatever else prints (the console) */
   secrets?: Secrets;
+  /** What the server holds open (idle limits, shutdown); shared with the command line's drain */
+  connections?: Connections;
+}
+
+/** What `answer` takes from the server around it: the egress filter, and the hold on a handled request. */
+interface Around {
+  redact: (text: string) => string;
+  hold: () => Held;
 }
 
 /**
@@ -82,6 +91,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
   const onRequest = o.onRequest;
   const secrets = o.secrets ?? new Secrets();
   secrets.add(secretsOf(live.config));
+  const conns = o.connections ?? new Connections();
   let scopes = scopesOf(live.config);
 
   return Bun.serve({
@@ -89,7 +99,8 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     port: listen.port,
     // Never Bun's development error page (stack, source lines, working directory), whatever NODE_ENV says.
     development: false,
-    idleTimeout: 0, // long generations stream slowly; the upstream idle timeout guards instead
+    // Idle keep-alive connections close; a request being handled is exempt (connections.ts).
+    idleTimeout: conns.keepAliveS,
     // Bun's own limit only stops absurd bodies; the configured one is answered in the caller's shape below.
     maxRequestBodySize: 2 ** 31,
     error(e) {
@@ -99,13 +110,13 @@ export function startServer(live: Engine, listen: { host: string; port: number }
         headers: { "content-type": "application/json" },
       });
     },
-    async fetch(req) {
+    async fetch(req, server) {
       onRequest?.();
       const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
       if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config));
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
-      const res = await answer(req, url, engine, scopes, secrets.redact);
+      const res = await answer(req, url, engine, scopes, { redact: secrets.redact, hold: () => conns.hold(server, req) });
       const out = await egress(res, secrets.redact);
       if (origin !== null && originAllowed(origin, engine.config)) corsHeaders(out.headers, origin);
       return out;
@@ -115,7 +126,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
 
 type Scopes = ReturnType<typeof scopesOf>;
 
-async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, redact: (text: string) => string): Promise<Response> {
+async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, around: Around): Promise<Response> {
   const { root, groups } = scopes;
   const maxBody = engine.config.limits.maxBodyBytes;
   let path = url.pathname;
@@ -172,6 +183,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, re
   }
   const badModel = badModelName(route.params?.model, body);
   if (badModel) return fail(400, badModel, "model");
+  const held = around.hold();
   try {
     const call: ChatCall = {
       client,
@@ -187,12 +199,15 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, re
       path,
       group: group && head,
       toolCompat: compat ? "compat" : undefined,
-      redact,
+      redact: around.redact,
+      streams: held,
     };
     return await route.handle(engine, call);
   } catch (e) {
     console.error(`ccproxy: internal error on ${path}: ${(e as Error)?.message}`);
     return fail(500, `internal error: ${(e as Error).message}`);
+  } finally {
+    held.answered();
   }
 }
 

@@ -11,6 +11,7 @@ import { startServer } from "../../src/server/index.ts";
 import { Router } from "../../src/router/index.ts";
 import { openLog, type Logger } from "../../src/log/index.ts";
 import { startUpstream } from "./upstream.ts";
+import type { Connections } from "../../src/server/connections.ts";
 
 export interface Proxy {
   url: string;
@@ -23,8 +24,11 @@ export interface Proxy {
 
 let builtin: MappingSet | undefined;
 
-/** `config` is the config file's content (an object, written as YAML); listen is forced to port 0. */
-export async function startProxy(config: Record<string, unknown>): Promise<Proxy> {
+/**
+ * `config` is the config file's content (an object, written as YAML); listen is forced to port 0.
+ * `connections`: the server's idle limits, when a test needs its own.
+ */
+export async function startProxy(config: Record<string, unknown>, o: { connections?: Connections } = {}): Promise<Proxy> {
   const dir = mkdtempSync(join(tmpdir(), "ccproxy-test-"));
   const file = join(dir, "ccproxy.yaml");
   writeFileSync(file, stringify({ listen: "127.0.0.1:0", ...config }));
@@ -38,7 +42,7 @@ export async function startProxy(config: Record<string, unknown>): Promise<Proxy
     if (!loaded.config.mappings) builtin = mappings;
   }
   const log = config.logging ? openLog(loaded.config) : undefined;
-  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config), log }, loaded.config.listen);
+  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config), log }, loaded.config.listen, { connections: o.connections });
   return {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,
