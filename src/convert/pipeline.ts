@@ -12,6 +12,7 @@ import { upstreamCall } from "../protocols/upstream.ts";
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import type { ReadResult } from "./stream.ts";
 import { streamed, whole, type Outcome } from "./respond.ts";
+import { ERROR_BODY_MAX, readCapped } from "./body.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
 import type { Logger, Trace } from "../log/index.ts";
 
@@ -137,7 +138,7 @@ async function attempt(
     }
     waits.answered();
     if (!res.ok) {
-      const text = await res.text().catch(() => "");
+      const text = (await readCapped(res, ERROR_BODY_MAX).catch(() => "")) ?? "";
       trace?.upstreamBody(text);
       const error = upstreamError(engine.mappings, protocol, res.status, text, where);
       const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;
