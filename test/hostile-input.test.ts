@@ -5,17 +5,18 @@ import { startUpstream, type Upstream } from "./support/upstream.ts";
 import { startProxy, type Proxy } from "./support/proxy.ts";
 import { openaiChunks, openaiCompletion } from "./support/wire.ts";
 import { ollamaChat } from "./support/wire-ollama.ts";
+import { geminiResponse } from "./support/wire-gemini.ts";
 
-let oa: Upstream, ol: Upstream, proxy: Proxy;
+let oa: Upstream, ol: Upstream, gm: Upstream, proxy: Proxy;
 
 beforeAll(async () => {
-  [oa, ol] = await Promise.all([startUpstream("openai"), startUpstream("ollama")]);
+  [oa, ol, gm] = await Promise.all([startUpstream("openai"), startUpstream("ollama"), startUpstream("gemini")]);
   proxy = await startProxy({
-    providers: { oa: { protocol: "openai", baseUrl: oa.url }, ol: { protocol: "ollama", baseUrl: ol.url } },
+    providers: { oa: { protocol: "openai", baseUrl: oa.url }, ol: { protocol: "ollama", baseUrl: ol.url }, gm: { protocol: "gemini", baseUrl: gm.url } },
     models: {},
   });
 });
-afterAll(async () => Promise.all([proxy.close(), oa.close(), ol.close()]));
+afterAll(async () => Promise.all([proxy.close(), oa.close(), ol.close(), gm.close()]));
 
 type Client = "openai" | "claude" | "gemini" | "ollama";
 
@@ -39,11 +40,11 @@ function errorMessage(client: Client, text: string): string {
 }
 
 async function expect400(client: Client, path: string, body: unknown, field: string) {
-  const before = oa.received.length + ol.received.length;
+  const before = oa.received.length + ol.received.length + gm.received.length;
   const r = await post(path, body);
   expect({ status: r.status, message: errorMessage(client, r.text) }).toEqual({ status: 400, message: expect.stringContaining(field) });
   if (client === "openai") expect(JSON.parse(r.text).error.param).toStartWith(field);
-  expect(oa.received.length + ol.received.length).toBe(before); // refused before any upstream was asked
+  expect(oa.received.length + ol.received.length + gm.received.length).toBe(before); // refused before any upstream was asked
 }
 
 describe("a message without content", () => {
@@ -150,5 +151,37 @@ describe("deep nesting is refused before anything walks it", () => {
     });
     expect(r.status).toBe(200);
     expect(oa.received.at(-1)!.body.tools[0].function.parameters).toEqual(schema);
+  });
+});
+
+describe("tool schemas a Gemini upstream cannot take whole", () => {
+  // The fuzzer's schema: a $ref back to itself, twice per level. Inlined to the old depth cap of 32
+  // it is 2^32 nodes: the proxy's memory grew by gigabytes until it was killed.
+  const bomb = { $defs: { n: { type: "object", properties: { a: { $ref: "#/$defs/n" }, b: { $ref: "#/$defs/n" } } } }, type: "object", properties: { n: { $ref: "#/$defs/n" } } };
+  const cyclic = { $defs: { a: { allOf: [{ $ref: "#/$defs/a" }] } }, $ref: "#/$defs/a" };
+  const openaiBody = (parameters: unknown) => ({ model: "gm/g", messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "f", parameters } }] });
+
+  test("a $ref to itself twice per level is inlined a few levels deep and sent", async () => {
+    gm.script({ json: geminiResponse({ text: "ok" }) });
+    const r = await post("/v1/chat/completions", openaiBody(bomb));
+    expect(r.status).toBe(200);
+    const sent = gm.received.at(-1)!.body.tools[0].functionDeclarations[0].parameters;
+    expect(JSON.stringify(sent).length).toBeLessThan(2_000);
+    expect(sent.properties.n.properties.a.type).toBe("object");
+  });
+
+  test("a cyclic $ref/allOf is a 400 naming the tool's schema in each client's terms", async () => {
+    await expect400("openai", "/v1/chat/completions", openaiBody(cyclic), "tools[0].function.parameters");
+    await expect400("claude", "/v1/messages", { model: "gm/g", max_tokens: 5, messages: [{ role: "user", content: "hi" }], tools: [{ name: "f", input_schema: cyclic }] }, "tools[0].input_schema");
+    await expect400("ollama", "/api/chat", { model: "gm/g", messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "f", parameters: cyclic } }] }, "tools[0].function.parameters");
+    const gemini = { contents: [{ role: "user", parts: [{ text: "hi" }] }], tools: [{ functionDeclarations: [{ name: "e", parameters: { type: "object", properties: { x: { type: "string" } } } }, { name: "f", parametersJsonSchema: cyclic }] }] };
+    await expect400("gemini", "/v1beta/models/gm/g:generateContent", gemini, "tools[0].functionDeclarations[1].parametersJsonSchema");
+    await expect400("gemini", "/v1beta/models/gm/g:countTokens", gemini, "tools[0].functionDeclarations[1].parametersJsonSchema");
+  });
+
+  test("a cyclic schema bound for an upstream that takes $ref as it is goes through", async () => {
+    oa.script({ json: openaiCompletion({ content: "ok" }) });
+    const r = await post("/v1/chat/completions", { ...openaiBody(cyclic), model: "oa/m" });
+    expect(r.status).toBe(200);
   });
 });
