@@ -69,7 +69,7 @@ export function compileRequire(fields: Record<string, string>): RequireCheck {
       return { param, message: `${param}: nested deeper than ${MAX_DEPTH} levels` };
     }
     for (const c of checks) {
-      const problem = checkFrom(body, c, 0, "");
+      const problem = checkFrom(body, c, 0, []);
       if (problem) return problem;
     }
     return undefined;
@@ -77,44 +77,60 @@ export function compileRequire(fields: Record<string, string>): RequireCheck {
 }
 
 type Check = { steps: Step[]; type: string; ok: (v: unknown) => boolean };
+type Problem = { param: string; message: string };
 
-function checkFrom(value: unknown, c: Check, from: number, path: string): { param: string; message: string } | undefined {
+/** Checks `value` from step `from` on; `at` holds the indices taken so far, for a path built only on failure. */
+function checkFrom(value: unknown, c: Check, from: number, at: number[]): Problem | undefined {
   let v: any = value;
   for (let i = from; i < c.steps.length; i++) {
     const s = c.steps[i]!;
     v = s.alternatives ? firstPresent(v, s.alternatives) : v?.[s.key];
-    path = path ? `${path}.${s.key}` : s.key;
     if (!s.each) continue;
     // The array's own presence and type are its own field's check (`messages: array`).
     if (!Array.isArray(v)) return undefined;
     const last = i === c.steps.length - 1;
     for (let j = 0; j < v.length; j++) {
       const item = v[j];
-      const at = `${path}[${j}]`;
-      if (last) {
-        const problem = checkValue(item, c, at);
-        if (problem) return problem;
-        continue;
-      }
-      if (!isObject(item)) return { param: at, message: `${at}: must be an object` };
-      const f = s.filter;
-      if (f && (String(item[f.key]) === f.value) !== f.equal) continue;
-      const problem = checkFrom(item, c, i + 1, at);
+      at.push(j);
+      const problem = last
+        ? checkValue(item, c, i + 1, at)
+        : !isObject(item)
+          ? { param: pathOf(c.steps, i + 1, at), message: `${pathOf(c.steps, i + 1, at)}: must be an object` }
+          : s.filter && (String(item[s.filter.key]) === s.filter.value) !== s.filter.equal
+            ? undefined
+            : checkFrom(item, c, i + 1, at);
+      at.pop();
       if (problem) return problem;
     }
     return undefined;
   }
-  return checkValue(v, c, path);
+  return checkValue(v, c, c.steps.length, at);
+}
+
+function checkValue(v: unknown, c: Check, steps: number, at: number[]): Problem | undefined {
+  if (v === undefined || v === null) {
+    const field = pathOf(c.steps, steps, at);
+    return { param: field, message: `${field}: field required` };
+  }
+  if (c.ok(v)) return undefined;
+  const field = pathOf(c.steps, steps, at);
+  return { param: field, message: `${field}: must be ${c.type === "string|array" ? "a string or an array" : `of type ${c.type}`}` };
+}
+
+/** `messages[3].content` from the first `count` steps and the indices taken. */
+function pathOf(steps: Step[], count: number, at: number[]): string {
+  let path = "";
+  let k = 0;
+  for (let i = 0; i < count; i++) {
+    const s = steps[i]!;
+    path = path ? `${path}.${s.key}` : s.key;
+    if (s.each && k < at.length) path += `[${at[k++]}]`;
+  }
+  return path;
 }
 
 function firstPresent(v: any, keys: string[]): unknown {
   for (const k of keys) if (v?.[k] !== undefined && v[k] !== null) return v[k];
-  return undefined;
-}
-
-function checkValue(v: unknown, c: Check, field: string) {
-  if (v === undefined || v === null) return { param: field, message: `${field}: field required` };
-  if (!c.ok(v)) return { param: field, message: `${field}: must be ${c.type === "string|array" ? "a string or an array" : `of type ${c.type}`}` };
   return undefined;
 }
 
