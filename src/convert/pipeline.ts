@@ -12,6 +12,8 @@ import { isRedirect, redirectMessage, upstreamCall, upstreamFetch } from "../pro
 import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
 import type { ReadResult, StreamWatch } from "./stream.ts";
 import { streamed, whole, type Outcome } from "./respond.ts";
+import { ERROR_BODY_MAX, readCapped } from "./body.ts";
+import { encodeRequest } from "./encode.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
 import type { Logger, Trace } from "../log/index.ts";
 
@@ -123,10 +125,14 @@ async function attempt(
   if (!upstream)
     return { error: unifiedError(501, `provider "${a.provider.name}" speaks ${protocol}, which this build does not convert yet`), retry: true };
   const where = `${a.provider.name}/${a.model}`;
-  const body = upstream.spec["request.encode"].run(
+  const encoded = encodeRequest(
+    upstream.spec["request.encode"],
     { ...(compat ? compat.request(req) : req), model: a.model, sampling: capTokens(req.sampling, a.provider.maxTokens) },
     ctx,
+    { protocol: call.client, body: call.body },
   );
+  if ("error" in encoded) return { error: encoded.error, retry: false }; // the request's fault: no other pair is cooled or tried
+  const body = encoded.body;
   const target = upstreamCall(a.provider, "generate", a.key, { protocol: call.client, headers: call.headers }, { model: a.model, stream: !!req.stream });
   const payload = JSON.stringify(body);
   trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
@@ -145,7 +151,7 @@ async function attempt(
       return { error: unifiedError(502, `${where}: ${redirectMessage(res)}`), retry: true, status: res.status };
     }
     if (!res.ok) {
-      const text = await res.text().catch(() => "");
+      const text = (await readCapped(res, ERROR_BODY_MAX).catch(() => "")) ?? "";
       trace?.upstreamBody(text);
       const error = upstreamError(engine.mappings, protocol, res.status, text, where);
       const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;

@@ -12,9 +12,12 @@ import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
 import { frameWriter, type Frame } from "./frames.ts";
 import { filteredStream } from "./egress.ts";
+import { readCapped } from "./body.ts";
 
 /** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
 export type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number };
+
+const PROTOCOL_NAMES: Record<ProtocolName, string> = { openai: "an OpenAI", claude: "a Claude", gemini: "a Gemini", ollama: "an Ollama" };
 
 const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
 
@@ -29,15 +32,26 @@ export async function whole(
   compat: CompatSession | undefined,
   trace?: Trace,
 ): Promise<Outcome> {
+  // Bounded like a client's body: the same limit, and nothing read past it.
+  const max = engine.config.limits.maxBodyBytes;
+  const body = await readCapped(res, max).catch(() => "");
+  if (body === undefined) return { error: unifiedError(502, `${where}: upstream answered with a body larger than ${max} bytes`), retry: true };
   // The same path with bodies logged or not: the log keeps the parsed and the encoded objects and
   // serialises them when it writes its batch, off every request's way.
   let json: unknown;
   try {
-    json = await res.json();
+    json = JSON.parse(body);
   } catch {
     return { error: unifiedError(502, `${where}: upstream answered with a body that is not JSON`), retry: true };
   }
   trace?.upstreamBody(json);
+  // A 200 of another protocol (a provider set up with the wrong one, a gateway's own page) is a
+  // fault of that upstream like any other, not something to convert.
+  const bad = engine.mappings[protocol].requireOf["response.decode"]?.(json);
+  if (bad) {
+    const why = bad.param === "body" ? "not a JSON object" : bad.message;
+    return { error: unifiedError(502, `${where}: upstream answered with something that is not ${PROTOCOL_NAMES[protocol]} response (${why})`), retry: true };
+  }
   const decoded = engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse;
   const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
   trace?.usage(unified.usage);

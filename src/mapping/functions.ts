@@ -13,6 +13,20 @@ export interface MappingContext {
 
 export type MappingFunction = (value: any, ctx: MappingContext, args?: any) => unknown;
 
+/**
+ * Thrown by a mapping function for input it cannot convert for its target (a tool schema Gemini
+ * cannot take): the client's request is at fault, so it answers a 400; `value` is the part refused,
+ * by which the answer names its field.
+ */
+export class Unconvertible extends Error {
+  constructor(
+    message: string,
+    readonly value: unknown,
+  ) {
+    super(message);
+  }
+}
+
 function parseJson(v: unknown): unknown {
   if (typeof v !== "string") return v;
   if (v.trim() === "") return {};

@@ -6,7 +6,7 @@ import { Value } from "@sinclair/typebox/value";
 import { parseYaml, errorAt, type SourceError, type YamlSource } from "../config/yaml-source.ts";
 import { compileTemplate, type CompiledTemplate } from "./compile.ts";
 import { ObjectSpec, StreamSpec, REQUIRE_TYPES } from "./schema.ts";
-import { compileRequire, type RequireCheck } from "./require.ts";
+import { compileRequire, fieldProblem, type RequireCheck } from "./require.ts";
 import type { MappingFunction } from "./functions.ts";
 import { BUILTIN_MAPPINGS } from "./builtin.ts";
 import { nearest } from "./near.ts";
@@ -161,9 +161,12 @@ function compileObjectSpec(source: YamlSource, ctx: Ctx) {
   const { defs: _d, include: _i, require, ...template } = source.value as Record<string, unknown>;
   const r = compileSpec(source, ctx, template, []);
   errors.push(...r.errors);
-  for (const [field, type] of Object.entries((require ?? {}) as Record<string, string>))
+  for (const [field, type] of Object.entries((require ?? {}) as Record<string, string>)) {
     if (!(REQUIRE_TYPES as readonly string[]).includes(type))
       errors.push(errorAt(source, ["require", field], `unknown type "${type}" (one of ${REQUIRE_TYPES.join(", ")})`));
+    const bad = fieldProblem(field);
+    if (bad) errors.push(errorAt(source, ["require", field], bad));
+  }
   return { compiled: r.compiled, require: require as Record<string, string> | undefined, errors };
 }
 

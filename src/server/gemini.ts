@@ -5,6 +5,7 @@ import { decodeRequest, generate } from "../convert/pipeline.ts";
 import { askToCount, localCount } from "../convert/count.ts";
 import { listModels, modelNames } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
+import { encodeRequest } from "../convert/encode.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
 import { logged, type Handler } from "./logged.ts";
 
@@ -58,7 +59,9 @@ async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
 
   const a = plan.attempts[0]!;
   if (a.provider.protocol === "gemini") {
-    const encoded = engine.mappings.gemini.spec["request.encode"].run({ ...req, model: a.model }, ctx) as Record<string, unknown>;
+    const result = encodeRequest(engine.mappings.gemini.spec["request.encode"], { ...req, model: a.model }, ctx, { protocol: "gemini", body: inner });
+    if ("error" in result) return errorResponse(engine.mappings, "gemini", result.error);
+    const encoded = result.body as Record<string, unknown>;
     const target = upstreamCall(a.provider, "count", a.key, { protocol: "gemini", headers: call.headers }, { model: a.model });
     const payload = { generateContentRequest: { model: `models/${a.model}`, ...encoded } };
     const asked = await askToCount(engine, call, a, target, payload);

@@ -1,7 +1,7 @@
 // Tool schemas for Gemini: its function declarations take an OpenAPI-3.0 subset, and a keyword
 // outside it fails the whole request ("Invalid JSON payload received. Unknown name …").
 // @see https://ai.google.dev/api/caching#Schema
-import type { MappingFunction } from "../../mapping/functions.ts";
+import { Unconvertible, type MappingFunction } from "../../mapping/functions.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -19,26 +19,57 @@ const FORMATS: Record<string, Set<string>> = {
   integer: new Set(["int32", "int64"]),
 };
 
-const MAX_DEPTH = 32; // a recursive $ref is cut here rather than inlined forever
+const MAX_DEPTH = 32; // deeper than this, a schema is cut to a bare object
+/** How often one $ref may be inlined within itself: a recursive schema (a tree's children) shows a few levels, then is cut. */
+export const MAX_NESTED_REF = 3;
+/**
+ * Schema nodes one request's tool schemas may make once inlined. Real tools make hundreds; a $ref
+ * used twice per level of a chain of $defs makes billions from a few hundred bytes.
+ */
+export const MAX_SCHEMA_NODES = 20_000;
+
+/** What one request's cleaning has spent, and what it has made (a failover to another Gemini target reuses it). */
+interface Budget {
+  nodes: number;
+  done: Map<Schema, Schema | undefined>;
+}
+
+interface Walk {
+  defs: Schema;
+  budget: Budget;
+  /** The schema given, which an error names */
+  root: Schema;
+  /** $refs inlined on the way from the root to the node at hand */
+  inlined: string[];
+}
 
 /**
  * A JSON Schema made acceptable to Gemini: `$ref`s inlined from `$defs`/`definitions`, array
  * `type` → `nullable`, `const` → one-value `enum`, `oneOf` → `anyOf`, `allOf` merged,
  * `exclusiveMinimum/Maximum` → `minimum/maximum`, unsupported `format`s and other keywords dropped.
- * An object schema with no properties is absent: Gemini rejects an empty OBJECT.
+ * An object schema with no properties is absent: Gemini rejects an empty OBJECT. A `$ref` that is
+ * its own definition (through `$ref`s and `allOf` alone) and a schema too large to inline are
+ * refused with a `Unconvertible` naming the schema.
  */
-export const geminiSchema: MappingFunction = (schema: unknown) => {
+export const geminiSchema: MappingFunction = (schema: unknown, ctx) => {
   if (!isObject(schema)) return undefined;
+  const budget = ((ctx ?? {}).geminiSchemas ??= { nodes: 0, done: new Map() }) as Budget;
+  if (budget.done.has(schema)) return budget.done.get(schema);
   const defs = { ...asObject(schema.definitions), ...asObject(schema.$defs) };
-  const out = clean(schema, defs, 0);
-  if (out.type === "object" && !Object.keys(asObject(out.properties)).length) return undefined;
-  return out;
+  const out = clean(schema, { defs, budget, root: schema, inlined: [] }, 0);
+  const result = out.type === "object" && !Object.keys(asObject(out.properties)).length ? undefined : out;
+  budget.done.set(schema, result);
+  return result;
 };
 
-function clean(s: Schema, defs: Schema, depth: number): Schema {
+function clean(s: Schema, w: Walk, depth: number): Schema {
+  spend(w);
   if (depth > MAX_DEPTH) return { type: "object" };
-  const resolved = resolve(s, defs);
-  const merged = mergeAllOf(resolved, defs);
+  const refs: string[] = [];
+  const merged = mergeAllOf(resolve(s, w, refs), w, refs);
+  // A $ref inside its own expansion: a recursive schema, which Gemini's has no way to say.
+  if (refs.some((r) => w.inlined.filter((x) => x === r).length >= MAX_NESTED_REF)) return { type: "object" };
+  w.inlined.push(...refs);
   const out: Schema = {};
   let type = merged.type;
   if (Array.isArray(type)) {
@@ -51,10 +82,10 @@ function clean(s: Schema, defs: Schema, depth: number): Schema {
       if (type !== undefined) out.type = type;
     } else if (k === "properties" && isObject(v)) {
       out.properties = Object.fromEntries(
-        Object.entries(v).map(([name, p]) => [name, isObject(p) ? clean(p, defs, depth + 1) : p]),
+        Object.entries(v).map(([name, p]) => [name, isObject(p) ? clean(p, w, depth + 1) : p]),
       );
-    } else if (k === "items" && isObject(v)) out.items = clean(v, defs, depth + 1);
-    else if ((k === "anyOf" || k === "oneOf") && Array.isArray(v)) anyOf(out, v, defs, depth);
+    } else if (k === "items" && isObject(v)) out.items = clean(v, w, depth + 1);
+    else if ((k === "anyOf" || k === "oneOf") && Array.isArray(v)) anyOf(out, v, w, depth);
     else if (k === "const") out.enum = [String(v)];
     else if (k === "enum" && Array.isArray(v)) out.enum = v.filter((x) => x !== null).map(String);
     else if (k === "exclusiveMinimum" && typeof v === "number") out.minimum ??= v;
@@ -63,32 +94,44 @@ function clean(s: Schema, defs: Schema, depth: number): Schema {
       if (typeof v === "string" && FORMATS[String(type)]?.has(v)) out.format = v;
     } else if (KEPT.has(k)) out[k] = v;
   }
+  w.inlined.length -= refs.length;
   if (out.enum && out.type === undefined) out.type = "string";
   return out;
 }
 
 /** `anyOf: [X, {type: null}]` is a nullable X; other alternatives stay alternatives. */
-function anyOf(out: Schema, alts: unknown[], defs: Schema, depth: number) {
+function anyOf(out: Schema, alts: unknown[], w: Walk, depth: number) {
   const kept = alts.filter(isObject).filter((a) => a.type !== "null");
   if (kept.length < alts.length) out.nullable = true;
-  if (kept.length === 1) Object.assign(out, clean(kept[0]!, defs, depth + 1));
-  else if (kept.length) out.anyOf = kept.map((a) => clean(a, defs, depth + 1));
+  if (kept.length === 1) Object.assign(out, clean(kept[0]!, w, depth + 1));
+  else if (kept.length) out.anyOf = kept.map((a) => clean(a, w, depth + 1));
 }
 
-function resolve(s: Schema, defs: Schema): Schema {
+/** `s` with its `$ref` chain followed; `refs` collects the names, so a name met twice is a cycle. */
+function resolve(s: Schema, w: Walk, refs: string[]): Schema {
   const ref = s.$ref;
   if (typeof ref !== "string") return s;
+  spend(w);
   const name = ref.replace(/^#\/(\$defs|definitions)\//, "");
-  const target = defs[name];
+  if (refs.includes(name)) throw new Unconvertible(`$ref "${ref}" is its own definition (through $ref and allOf alone)`, w.root);
+  const target = w.defs[name];
   const { $ref: _r, ...rest } = s;
-  return isObject(target) ? { ...resolve(target, defs), ...rest } : rest;
+  if (!isObject(target)) return rest;
+  refs.push(name);
+  return { ...resolve(target, w, refs), ...rest };
 }
 
 /** `allOf` parts are merged into one schema (properties and required lists joined). */
-function mergeAllOf(s: Schema, defs: Schema): Schema {
+function mergeAllOf(s: Schema, w: Walk, refs: string[]): Schema {
   if (!Array.isArray(s.allOf)) return s;
   const { allOf, ...out } = s as Schema & { allOf: unknown[] };
-  for (const part of allOf.filter(isObject).map((p) => mergeAllOf(resolve(p, defs), defs))) {
+  const base = refs.length;
+  for (const p of allOf.filter(isObject)) {
+    spend(w);
+    // Each part follows its own chain from here: two parts naming one $ref are not a cycle.
+    const chain = refs.slice(0, base);
+    const part = mergeAllOf(resolve(p, w, chain), w, chain);
+    for (const r of chain.slice(base)) if (!refs.includes(r)) refs.push(r);
     for (const [k, v] of Object.entries(part)) {
       if (k === "properties") out.properties = { ...asObject(out.properties), ...asObject(v) };
       else if (k === "required" && Array.isArray(v))
@@ -97,6 +140,11 @@ function mergeAllOf(s: Schema, defs: Schema): Schema {
     }
   }
   return out;
+}
+
+function spend(w: Walk) {
+  if (++w.budget.nodes > MAX_SCHEMA_NODES)
+    throw new Unconvertible(`too large for Gemini once its $refs are inlined (more than ${MAX_SCHEMA_NODES} schema nodes)`, w.root);
 }
 
 function isObject(v: unknown): v is Schema {
