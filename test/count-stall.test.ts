@@ -85,5 +85,5 @@ describe("a token count of hostile text answers, and stalls nothing", () => {
       expect(n).toBeGreaterThan(MB * 0.6);
       expect(n).toBeLessThan(MB * 1.2);
     }
-  });
+  }, 30_000);
 });

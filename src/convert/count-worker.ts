@@ -4,7 +4,7 @@ import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { countText } from "./count-text.ts";
 import { lowerThreadPriority } from "../log/priority.ts";
 
-export type ToCounter = { id: number; text: string; budgetMs: number };
+export type ToCounter = { id: number; texts: string[]; budgetMs: number };
 export type FromCounter = { type: "ready" } | { type: "counted"; id: number; tokens: number; exact: boolean };
 
 declare const self: Worker;
@@ -16,9 +16,9 @@ const count = (piece: string) => countTokens(piece, AS_TEXT);
 lowerThreadPriority(); // a long count yields the CPU to the request path
 
 self.onmessage = (ev: MessageEvent<ToCounter>) => {
-  const { id, text, budgetMs } = ev.data;
+  const { id, texts, budgetMs } = ev.data;
   const deadline = performance.now() + budgetMs;
-  const { tokens, exact } = countText(text, count, () => performance.now() < deadline);
+  const { tokens, exact } = countText(texts.join("\n"), count, () => performance.now() < deadline);
   self.postMessage({ type: "counted", id, tokens, exact } satisfies FromCounter);
 };
 self.postMessage({ type: "ready" } satisfies FromCounter);

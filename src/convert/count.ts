@@ -13,7 +13,7 @@ import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
 import { countInWorker } from "./counter.ts";
 
-/** Every piece of text the model reads, as one string; images are priced as Claude documents. */
+/** Every piece of text the model reads, counted as one string; images are priced as Claude documents. */
 export async function localCount(req: Request): Promise<number> {
   const texts: string[] = [];
   let images = 0;
@@ -29,7 +29,7 @@ export async function localCount(req: Request): Promise<number> {
   }
   for (const t of req.tools ?? []) texts.push(t.name, t.description ?? "", JSON.stringify(t.parameters ?? {}));
   // ~1,600 tokens per image: Claude's figure for a 1092×1092 image.
-  return (await countInWorker(texts.join("\n"))) + images * 1600 + req.messages.length * 3;
+  return (await countInWorker(texts)) + images * 1600 + req.messages.length * 3;
 }
 
 const COUNT_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"];
