@@ -15,15 +15,18 @@ interface Pending {
 }
 
 let worker: Worker | undefined;
+let ready: Promise<void> | undefined;
 let nextId = 1;
 const pending = new Map<number, Pending>();
 
 function spawn(): Worker {
   const w = new Worker(WORKER);
   w.unref(); // the counter alone never keeps the process alive
+  let loaded!: () => void;
+  ready = new Promise<void>((r) => (loaded = r));
   w.onmessage = (ev: MessageEvent<FromCounter>) => {
     const m = ev.data;
-    if (m.type !== "counted") return;
+    if (m.type === "ready") return loaded();
     const p = pending.get(m.id);
     pending.delete(m.id);
     p?.resolve(m.tokens);
@@ -44,6 +47,11 @@ function spawn(): Worker {
 /** Starts the worker, which loads the tokenizer, so that the first count does not wait for it. */
 export function warmCounter(): void {
   worker ??= spawn();
+}
+
+/** Resolves once the tokenizer is loaded; undefined while no counter was ever started. */
+export function counterReady(): Promise<void> | undefined {
+  return ready;
 }
 
 /**
