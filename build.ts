@@ -3,7 +3,7 @@ import { $ } from "bun";
 
 const outfile = process.argv[2] ?? "dist/ccproxy";
 const result = await Bun.build({
-  entrypoints: ["src/main.ts", "src/log/writer.ts"], // the log writer runs as a worker
+  entrypoints: ["src/main.ts", "src/log/writer.ts", "src/convert/count-worker.ts"], // the log writer and the token counter run as workers
   compile: { outfile },
   minify: true,
   sourcemap: "none",

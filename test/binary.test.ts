@@ -76,6 +76,15 @@ test("dist/ccproxy runs from an empty directory with the built-in mappings and c
   const text = await bad.text();
   expect(JSON.parse(text).error.status).toBe("INVALID_ARGUMENT");
   expect(text).not.toMatch(/<html|\.ts:\d|\$bunfs/i);
+
+  // The token counter runs as a worker inside the binary too.
+  const counted = await fetch(`${url}/v1/messages/count_tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": "any", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({ model: "claude-x", messages: [{ role: "user", content: "How many tokens is this sentence?" }] }),
+  });
+  expect(counted.status).toBe(200);
+  expect(((await counted.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(5);
 }, 30_000);
 
 test("dist/ccproxy check reports a broken mapping override as file:line and exits non-zero", () => {

@@ -1,5 +1,6 @@
-// Token counting (Claude's /v1/messages/count_tokens): asked of the upstream where its protocol can
-// count, otherwise counted here with a real tokenizer (o200k), never characters ÷ 4.
+// Token counting (Claude's /v1/messages/count_tokens, Gemini's :countTokens): asked of the upstream
+// where its protocol can count, otherwise counted here with a real tokenizer (o200k), never
+// characters ÷ 4, in a worker thread and within a time budget (counter.ts, count-text.ts).
 import type { Request } from "../unified/index.ts";
 import type { Engine, ChatCall } from "./pipeline.ts";
 import { errorResponse, unifiedError, upstreamError } from "./errors.ts";
@@ -10,16 +11,31 @@ import type { ProtocolName } from "../mapping/load.ts";
 import { AttemptWaits } from "./waits.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
+import type { ResolvedConfig } from "../config/schema.ts";
+import { countInWorker, warmCounter } from "./counter.ts";
 
-let tokenizer: Promise<(text: string) => number> | undefined;
-function countText(): Promise<(text: string) => number> {
-  // Loaded on first use: the encoding tables are large and most requests never count.
-  return (tokenizer ??= import("gpt-tokenizer").then((m) => (t: string) => m.countTokens(t)));
+/**
+ * Whether a count for this client is likely to be made here: its protocol counts (Claude's
+ * count_tokens, Gemini's countTokens) and a provider speaks another protocol, so cannot be asked.
+ */
+export function countsHere(config: ResolvedConfig, client: ProtocolName): boolean {
+  if (client !== "claude" && client !== "gemini") return false;
+  for (const name in config.providers) if (config.providers[name]!.protocol !== client) return true;
+  return false;
 }
 
-/** Every piece of text the model reads, as one string; images are priced as Claude documents. */
+/**
+ * Starts the token counter (a worker that loads the tokenizer) at the first request of a client
+ * whose counts are made here, so that its first count does not wait for the load; a proxy no such
+ * client uses never loads it.
+ */
+export function warmCounting(config: ResolvedConfig, client: ProtocolName): void {
+  if (!warmed && countsHere(config, client)) (warmed = true), warmCounter();
+}
+let warmed = false;
+
+/** Every piece of text the model reads, counted as one string; images are priced as Claude documents. */
 export async function localCount(req: Request): Promise<number> {
-  const count = await countText();
   const texts: string[] = [];
   let images = 0;
   for (const s of req.system ?? []) texts.push(s.text);
@@ -34,7 +50,7 @@ export async function localCount(req: Request): Promise<number> {
   }
   for (const t of req.tools ?? []) texts.push(t.name, t.description ?? "", JSON.stringify(t.parameters ?? {}));
   // ~1,600 tokens per image: Claude's figure for a 1092×1092 image.
-  return count(texts.join("\n")) + images * 1600 + req.messages.length * 3;
+  return (await countInWorker(texts)) + images * 1600 + req.messages.length * 3;
 }
 
 const COUNT_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"];

@@ -3,7 +3,7 @@ import type { Server } from "bun";
 import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import type { ProtocolName } from "../mapping/load.ts";
 import { generate, type Engine, type ChatCall, type RouteParams } from "../convert/pipeline.ts";
-import { countTokens } from "../convert/count.ts";
+import { countTokens, warmCounting } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
@@ -169,6 +169,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     engine.log?.begin({ client, body: undefined, headers: req.headers, path, group: group && head }).answered(res);
     return res;
   }
+
+  warmCounting(engine.config, client);
 
   let body: unknown;
   let text: string | undefined;
