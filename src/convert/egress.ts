@@ -1,14 +1,22 @@
 // Everything a client is sent leaves through `egress`, which the server calls on every response:
 // each secret the proxy holds is cut out of it, whatever route, handler or upstream text made it.
-// A whole body is filtered as one text. A stream converted here is filtered chunk by chunk as it is
-// made (a second stream wrapped around it would cost every chunk a round of promises), so its
-// response is marked as filtered at birth; any other stream is wrapped.
+// A whole body is filtered as one text. The data path's own answers are filtered as they are made
+// and marked so at birth: a stream chunk by chunk (a second stream wrapped around it would cost
+// every chunk a round of promises), a converted answer as its text (reading a made Response back
+// costs more than the conversion's serialising). Anything else is read back and filtered here.
 
 const filtered = new WeakSet<Response>();
 
 /** A streamed response whose body already passed through `redact`, chunk by chunk. */
 export function filteredStream(body: ReadableStream<Uint8Array>, init: ResponseInit): Response {
   const res = new Response(body, init);
+  filtered.add(res);
+  return res;
+}
+
+/** A whole answer's text, filtered before it becomes a response. */
+export function filteredText(text: string, contentType: string, redact: (text: string) => string): Response {
+  const res = new Response(redact(text), { headers: { "content-type": contentType } });
   filtered.add(res);
   return res;
 }

@@ -42,7 +42,7 @@ export interface ChatCall {
   path?: string;
   group?: string;
   /** The server's egress filter: cuts every secret out of text the client is sent */
-  redact?: (text: string) => string;
+  redact: (text: string) => string;
   /** The server's watch over its open streams (idle limits, shutdown) */
   streams?: StreamWatch;
 }

@@ -11,7 +11,7 @@ import { isRetryable, unifiedError } from "./errors.ts";
 import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
 import { frameWriter, type Frame } from "./frames.ts";
-import { filteredStream } from "./egress.ts";
+import { filteredStream, filteredText } from "./egress.ts";
 import { readCapped } from "./body.ts";
 
 /** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
@@ -59,7 +59,7 @@ export async function whole(
   if (!asStream) {
     const out = client.spec["response.encode"].run(unified, ctx);
     trace?.clientBody(out);
-    return Response.json(out);
+    return filteredText(JSON.stringify(out), CONTENT_TYPES.json, call.redact);
   }
   // Asked to stream but answered whole: replay it in the client's stream grammar.
   const enc = clientStream(engine, call);
@@ -72,7 +72,7 @@ export async function whole(
   if (enc.done) text += writer.write({ data: enc.done });
   text += writer.end();
   trace?.clientBody(text);
-  return new Response(text, { headers: { "content-type": CONTENT_TYPES[enc.frame] } });
+  return filteredText(text, CONTENT_TYPES[enc.frame], call.redact);
 }
 
 /**
