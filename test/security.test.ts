@@ -293,3 +293,40 @@ describe("7. secrets in the wrong places", () => {
     expect(text).not.toMatch(/at \/|\.ts:\d|node_modules|<html/i);
   });
 });
+
+describe("2. an upstream's words are cut short only around a key, never through it", () => {
+  const KEY = "sk-split-key-LEAKTEST-0123456789";
+  let up: Server<undefined>, proxy: Proxy;
+  beforeAll(async () => {
+    // A text error and a malformed stream event, each long enough to be clipped, with the key just where the clip falls.
+    up = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const body = (await req.json()) as { stream?: boolean };
+        if (!body.stream) return new Response(`${"x ".repeat(140)}got key=${KEY} from you`, { status: 500, headers: { "content-type": "text/plain" } });
+        const open = openaiCompletion({ content: "partial" });
+        return new Response(`data: ${JSON.stringify({ ...open, object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "hi" } }] })}\n\ndata: {"x": "${"y".repeat(180)}${KEY}"\n\n`, {
+          headers: { "content-type": "text/event-stream" },
+        });
+      },
+    });
+    proxy = await startProxy({ accessKeys: [ROOT], limits: { attempts: 1 }, providers: { o: { protocol: "openai", baseUrl: `http://127.0.0.1:${up.port}/v1`, keys: [KEY] } } });
+  });
+  afterAll(async () => {
+    await Promise.all([proxy.close(), up.stop(true)]);
+  });
+
+  test("no part of the key reaches the client, plain or streamed", async () => {
+    for (const stream of [false, true]) {
+      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ROOT}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "o/m", stream, messages: [{ role: "user", content: "hi" }] }),
+      });
+      const text = await res.text();
+      expect(text).toContain("[redacted]");
+      expect(text).not.toContain(KEY.slice(0, 10));
+    }
+  });
+});

@@ -91,3 +91,20 @@ export class Secrets {
     return [...this.all];
   }
 }
+
+/** Characters no key is made of: where a text may be cut without cutting a key in two. */
+const BREAK = /[\s"'`,;&<>()[\]{}]/;
+/** How far past `max` a cut may reach looking for a break, before it cuts anyway */
+const CLIP_REACH = 512;
+
+/**
+ * The first `max` characters of a text that is yet to be redacted, cut at a break rather than in
+ * the middle of a word: a key cut in two is no longer matched whole, and its first half would leave.
+ */
+export function clipForRedaction(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  const limit = Math.min(text.length, max + CLIP_REACH);
+  while (end < limit && !BREAK.test(text[end]!)) end++;
+  return end >= text.length ? text : `${text.slice(0, end)}…`;
+}

@@ -1,6 +1,7 @@
 // Errors on the data path: made in unified form, answered in the caller's own protocol shape.
 import type { ErrorKind, UnifiedError } from "../unified/index.ts";
 import type { MappingSet, ProtocolName } from "../mapping/load.ts";
+import { clipForRedaction } from "../config/secrets.ts";
 
 export function unifiedError(status: number, message: string, param?: string, kind?: ErrorKind): UnifiedError {
   return { status, kind: kind ?? kindForStatus(status), message, param };
@@ -57,7 +58,7 @@ export function upstreamError(
   try {
     decoded = mappings[protocol].spec["error.decode"].run(JSON.parse(text), {}) ?? {};
   } catch {
-    decoded = { message: text.trim().slice(0, 300) || `HTTP ${status}` };
+    decoded = { message: clipForRedaction(text.trim(), 300) || `HTTP ${status}` };
   }
   const message = `${where}: ${decoded.message ?? `HTTP ${status}`}`;
   if (status === 401 || status === 403) return unifiedError(502, `${message} (the provider refused the proxy's key)`, undefined, "api_error");

@@ -6,6 +6,7 @@ import type { MappingContext } from "../mapping/functions.ts";
 import type { DecodedEvent, StreamEvent, UnifiedError } from "../unified/index.ts";
 import { frameParser, frameWriter, type Frame } from "./frames.ts";
 import { createNormalizer } from "./stream-normalizer.ts";
+import { clipForRedaction } from "../config/secrets.ts";
 import type { EventRewrite } from "../compat/index.ts";
 
 export interface StreamOptions {
@@ -70,7 +71,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
       try {
         data = JSON.parse(f.data);
       } catch {
-        normalizer.fail({ kind: "api_error", status: 502, message: `upstream sent a malformed stream event: ${f.data.slice(0, 200)}` });
+        normalizer.fail({ kind: "api_error", status: 502, message: `upstream sent a malformed stream event: ${clipForRedaction(f.data, 200)}` });
         return;
       }
       const events = o.decode.events.run(data, o.ctx) as DecodedEvent | DecodedEvent[] | undefined;

@@ -6,6 +6,7 @@
 import type { StreamEvent, Usage } from "../unified/index.ts";
 import { assembler, type Assembled } from "./assemble.ts";
 import { safeHeaders } from "./redact.ts";
+import { clipForRedaction } from "../config/secrets.ts";
 import type { Bodies, LogRow } from "./store.ts";
 
 /** How much of a stream's raw text is kept, per side, when bodies are logged */
@@ -193,7 +194,7 @@ function messageOf(text: string): string {
     const m = typeof e === "string" ? e : e?.message ?? j?.message;
     if (typeof m === "string") return m;
   } catch {}
-  return text.slice(0, 500);
+  return clipForRedaction(text, 500);
 }
 
 /** Text kept up to STREAM_TEXT_CAP, then a marker of how much was left out. Upstream bytes are decoded when logged, not as they pass. */
