@@ -15,14 +15,20 @@ const STALLED = 300;
 const KEY = "stalled-readers-key";
 const dir = mkdtempSync(join(tmpdir(), "ccproxy-stalled-"));
 const enc = new TextEncoder();
-const chunk = enc.encode(
-  `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "token " }, finish_reason: null }] })}\n\n`,
-);
+const chunkOf = (text: string) =>
+  enc.encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`);
+const paced = chunkOf("token ");
+const flood = chunkOf("x".repeat(1000));
 
-/** An OpenAI upstream whose every stream goes on for as long as it is read: a chunk each 100 ms. */
+/**
+ * An OpenAI upstream whose every stream goes on for as long as it is read: model `m` a chunk each
+ * 100 ms, as a model generates; model `flood` as fast as the proxy takes them.
+ */
 let streaming: ReturnType<typeof Bun.serve>;
 let open = 0;
 let mostOpen = 0;
+/** Bytes the upstream has handed to the proxy, per model */
+const sent: Record<string, number> = { m: 0, flood: 0 };
 let other: Upstream;
 let proc: ReturnType<typeof Bun.spawn>;
 let url = "";
@@ -34,13 +40,15 @@ beforeAll(async () => {
     hostname: "127.0.0.1",
     idleTimeout: 0,
     async fetch(req) {
-      await req.text();
+      const model = ((await req.json()) as { model: string }).model;
+      const chunk = model === "flood" ? flood : paced;
       mostOpen = Math.max(mostOpen, ++open);
       let first = true;
       const body = new ReadableStream<Uint8Array>({
         async pull(c) {
-          if (!first) await Bun.sleep(100);
+          if (!first && model !== "flood") await Bun.sleep(100);
           first = false;
+          sent[model]! += chunk.length;
           c.enqueue(chunk);
         },
         cancel: () => void open--,
@@ -63,6 +71,7 @@ beforeAll(async () => {
       `  other: { protocol: claude, baseUrl: "${other.url}", keys: [sk-other] }`,
       "models:",
       "  endless: { targets: [streams/m] }",
+      "  flood: { targets: [streams/flood] }",
       "  fresh: { targets: [other/m] }",
     ].join("\n"),
   );
@@ -87,9 +96,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A client that sends a streamed request, reads the response head, then never reads again. */
-function stalledStream(port: number): Promise<number> {
-  const body = JSON.stringify({ model: "endless", stream: true, messages: [{ role: "user", content: "go on" }] });
+/** A client that sends a streamed request, reads the response head, then stops reading. */
+function stalledStream(port: number, model = "endless"): Promise<number> {
+  const body = JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "go on" }] });
   return new Promise((resolve, reject) => {
     const s = connect(port, "127.0.0.1", () =>
       s.write(
@@ -128,4 +137,31 @@ test(`${STALLED} streams whose clients stopped reading leave a request to anothe
 
   const status = (await (await fetch(`${url}/admin/status`, { headers: { "x-api-key": KEY } })).json()) as { pairs: { state: string }[] };
   expect(status.pairs.filter((p) => p.state === "cooling")).toEqual([]);
+
+  for (const s of sockets.splice(0)) s.destroy();
+}, 20_000);
+
+test("a client that stops reading stops its upstream being read: a bounded buffer, and the stream goes on when it reads again", async () => {
+  await stalledStream(Number(new URL(url).port), "flood");
+  const client = sockets.at(-1)!;
+  // Settled: the upstream is handed nothing more for a while (kernel socket buffers and Bun's are full).
+  const deadline = Date.now() + 10_000;
+  let still = 0;
+  let last = -1;
+  while (still < 3 && Date.now() < deadline) {
+    await Bun.sleep(200);
+    still = sent.flood === last ? still + 1 : 0;
+    last = sent.flood!;
+  }
+  expect(still).toBe(3);
+  // Socket buffers on both sides (about 11 MB here; more where the kernel allows larger ones), not the endless stream
+  expect(sent.flood).toBeLessThan(64 * 2 ** 20);
+
+  // Backpressure, not a dead stream: reading again makes the upstream send again.
+  let read = 0;
+  client.on("data", (d: Buffer) => void (read += d.length));
+  client.resume();
+  while (sent.flood === last && Date.now() < deadline + 5_000) await Bun.sleep(50);
+  expect(sent.flood).toBeGreaterThan(last);
+  expect(read).toBeGreaterThan(0);
 }, 20_000);
