@@ -1,10 +1,8 @@
 #!/usr/bin/env bun
-// Entry: the command line.
+// Entry: the command line. Only the arguments are read before `serve` may re-execute the process
+// (cli/fetch-limit.ts); the rest loads after, so a re-execution costs one bare start.
 import { parseArgs, HELP_TEXT } from "./cli/args.ts";
-import { serve } from "./cli/serve.ts";
-import { check } from "./cli/check.ts";
-import { logs } from "./cli/logs.ts";
-import { VERSION } from "./server/index.ts";
+import { raiseFetchLimit } from "./cli/fetch-limit.ts";
 
 const args = parseArgs(process.argv.slice(2));
 if (args.errors.length) {
@@ -17,17 +15,19 @@ switch (args.command) {
     console.log(HELP_TEXT);
     break;
   case "version":
-    console.log(`ccproxy ${VERSION}`);
+    console.log(`ccproxy ${(await import("./server/index.ts")).VERSION}`);
     break;
   case "check":
-    process.exit(check(args));
+    process.exit((await import("./cli/check.ts")).check(args));
   case "logs": {
     const stop = new AbortController();
     process.on("SIGINT", () => stop.abort());
+    const { logs } = await import("./cli/logs.ts");
     process.exit(await logs(args, { out: (l) => console.log(l), env: process.env, signal: stop.signal }));
   }
   case "serve": {
-    const code = serve(args);
+    raiseFetchLimit();
+    const code = (await import("./cli/serve.ts")).serve(args);
     if (code) process.exit(code);
   }
 }
