@@ -37,7 +37,8 @@ export function targetsFor(d: Direction, peers: boolean): TargetName[] {
 }
 
 /** Bun's fetch runs at most 256 requests at once unless told otherwise at start-up; the memory
- *  figure holds 1,000 upstream streams, so both Bun proxies get the same higher limit. */
+ *  figure holds 1,000 upstream streams. ccproxy raises its own limit (re-executing itself, which its
+ *  start-up figure then includes); the floor is given a higher one. */
 export const FETCH_LIMIT = { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" };
 
 const AUTH = {
@@ -112,7 +113,7 @@ export function specs(ports: Ports): Record<Exclude<TargetName, "direct"> | "emu
   return {
     emulator: { name: "emulator", cmd: ["bun", join(bench, "emulator.ts"), String(ports.emulator)], port: ports.emulator },
     floor: { name: "floor", cmd: ["bun", join(bench, "floor.ts"), String(ports.floor), emu], port: ports.floor, env: FETCH_LIMIT },
-    ccproxy: { name: "ccproxy", cmd: [BINARY, "--config", config], port: ports.ccproxy, env: { HOME: join(CACHE, "ccproxy-home"), ...FETCH_LIMIT } },
+    ccproxy: { name: "ccproxy", cmd: [BINARY, "--config", config], port: ports.ccproxy, env: { HOME: join(CACHE, "ccproxy-home") } },
     ccr: { name: "ccr", cmd: ["node", peerEntry("ccr"), "start"], port: ports.ccr, env: { HOME: ccrHome }, cwd: ccrHome },
     portkey: {
       name: "portkey",
