@@ -1,0 +1,48 @@
+// What the fuzzer (test/fuzz) found, each with the body it sent: the proxy answers in the caller's
+// shape, and /health answers while it works.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startProxy, type Proxy } from "./support/proxy.ts";
+import { startFuzzUpstream, type FuzzUpstream } from "./fuzz/upstream.ts";
+import { WEATHER, TIME } from "./conformance/cases.ts";
+
+let up: FuzzUpstream, proxy: Proxy;
+
+beforeAll(async () => {
+  up = await startFuzzUpstream();
+  proxy = await startProxy({
+    providers: {
+      oa: { protocol: "openai", baseUrl: `${up.url}/v1` },
+      cl: { protocol: "claude", baseUrl: up.url },
+      gm: { protocol: "gemini", baseUrl: up.url },
+      ol: { protocol: "ollama", baseUrl: up.url },
+    },
+    models: {},
+  });
+});
+afterAll(async () => Promise.all([proxy.close(), up.close()]));
+
+async function post(path: string, body: string | Uint8Array, headers: Record<string, string> = {}) {
+  const res = await fetch(proxy.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  return { status: res.status, text: await res.text() };
+}
+
+/** `send`'s answer, and whether /health answered while it was being worked on. */
+async function withHealth<T>(send: Promise<T>): Promise<{ answer: T; healthy: boolean }> {
+  let done = false;
+  const answer = send.finally(() => (done = true));
+  await Bun.sleep(5);
+  const health = done ? Promise.resolve(true) : fetch(`${proxy.url}/health`).then((r) => r.ok);
+  return { answer: await answer, healthy: await health };
+}
+
+describe("bodies the fuzzer sent", () => {
+  test("69,905 user messages in a row (3.7 MB) to /compat/api/chat answer, and /health with them", async () => {
+    const message = { role: "user", content: "Weather and time in Oslo?" };
+    const tools = [WEATHER, TIME].map((t) => ({ type: "function", function: t }));
+    const body = JSON.stringify({ model: "oa/m", messages: Array(69_905).fill(message), tools, stream: true });
+    const { answer, healthy } = await withHealth(post("/compat/api/chat", body));
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain('"done":true');
+    expect(healthy).toBe(true);
+  });
+});
