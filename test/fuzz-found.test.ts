@@ -45,4 +45,22 @@ describe("bodies the fuzzer sent", () => {
     expect(answer.text).toContain('"done":true');
     expect(healthy).toBe(true);
   });
+
+  test("a count whose tools[0].name is 524,288 spaces answers, and the count after it too", async () => {
+    const body = {
+      model: "oa/m",
+      messages: [
+        { role: "user", content: [{ type: "text", text: "Weather in Paris?" }] },
+        { role: "assistant", content: [{ type: "tool_use", id: "call_r1", name: "get_weather", input: { city: "Paris" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "call_r1", content: "18°C and sunny" }] },
+      ],
+      tools: [{ name: " ".repeat(524_288), description: WEATHER.description, input_schema: WEATHER.parameters }],
+    };
+    const { answer, healthy } = await withHealth(post("/compat/v1/messages/count_tokens", JSON.stringify(body)));
+    expect(answer.status).toBe(200);
+    expect(healthy).toBe(true);
+    const next = await post("/v1/messages/count_tokens", JSON.stringify({ model: "oa/m", messages: [{ role: "user", content: "hi" }] }));
+    expect(next.status).toBe(200);
+    expect(JSON.parse(next.text).input_tokens).toBeGreaterThan(0);
+  });
 });
