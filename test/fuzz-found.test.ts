@@ -63,4 +63,15 @@ describe("bodies the fuzzer sent", () => {
     expect(next.status).toBe(200);
     expect(JSON.parse(next.text).input_tokens).toBeGreaterThan(0);
   });
+
+  test("Ollama's format holding a key named toString answers 200, on /api/generate and /api/chat", async () => {
+    const format = '{"toString":[[]],"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"]}';
+    const generate = `{"model":"cl/m","prompt":"Say hello.","format":${format},"options":{"temperature":0.2,"num_predict":64},"stream":true}`;
+    const chat = `{"model":"oa/m","messages":[{"role":"user","content":"hi"}],"format":${format},"stream":false}`;
+    for (const [path, body] of [["/api/generate", generate], ["/api/chat", chat]] as const) {
+      const r = await post(path, body);
+      expect({ path, status: r.status }).toEqual({ path, status: 200 });
+      expect(r.text).toContain('"done":true');
+    }
+  });
 });
