@@ -50,6 +50,7 @@ const REQUIRED = new Set([
   "prompt", "functionCall", "functionResponse", "inlineData", "mimeType", "arguments", "input", "tools", "tool_calls", "generateContentRequest",
 ]);
 
+const PROTO_NAMES = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "toJSON", "__defineGetter__", "isPrototypeOf"];
 const OTHER_VALUES: unknown[] = [null, 0, -1, 1.5, 1e308, "", "x", true, false, [], {}, [null], [[]], { a: 1 }, ["x", 1], -0, 2 ** 53 + 1];
 const typeOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 
@@ -410,6 +411,24 @@ export const MUTATIONS: readonly Mutation[] = [
       const raw = first ? `{${JSON.stringify(key)}:${dup}${inner ? "," + inner : ""}}` : `{${inner}${inner ? "," : ""}${JSON.stringify(key)}:${dup}}`;
       const body = o.path === "(root)" ? raw : splice(c.body, o, raw);
       return { note: `${o.path}.${key} twice (${first ? "bad first" : "bad last"}: ${dup})`, body };
+    },
+  },
+  {
+    name: "proto-keys",
+    applies: post,
+    make(c) {
+      // Names every object inherits: as keys (a schema's "toString"), and as values ("type": "constructor").
+      const name = c.rng.pick(PROTO_NAMES);
+      if (c.rng.chance(0.4)) {
+        const p = somePlace(c, (x) => typeof x.value === "string");
+        if (p) return set(p, name), { note: `${p.path} = "${name}"`, body: json(c) };
+      }
+      const objects = places(c.body).filter((x) => x.value && typeof x.value === "object" && !Array.isArray(x.value));
+      const o = objects.length && c.rng.chance(0.9) ? (c.rng.pick(objects).value as Record<string, unknown>) : c.body!;
+      const value = c.rng.pick(OTHER_VALUES.concat([{ polluted: true }, "x"]));
+      // JSON.parse makes "__proto__" an own key; an object literal here would set the prototype instead.
+      Object.defineProperty(o, name, { value: clone(value), enumerable: true, writable: true, configurable: true });
+      return { note: `"${name}": ${JSON.stringify(value)} in an object`, body: json(c) };
     },
   },
   {
