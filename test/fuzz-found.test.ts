@@ -74,4 +74,18 @@ describe("bodies the fuzzer sent", () => {
       expect(r.text).toContain('"done":true');
     }
   });
+
+  test("count_tokens bounds nesting as /v1/messages does: 100,000 levels in a text, or in a tool schema, are a 400 naming the field", async () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    const text = `{"model":"gm/m","messages":[{"role":"user","content":[{"type":"text","text":${deep}},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"${png}"}}]}]}`;
+    const schema = '{"type":"object","properties":{"a":'.repeat(50_000) + '{"type":"string"}' + "}}".repeat(50_000);
+    const tool = `{"model":"cl/m","messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t","input_schema":${schema}}]}`;
+    for (const [body, field] of [[text, "messages[0].content[0].text"], [tool, "tools[0].input_schema"]] as const) {
+      const r = await post("/compat/v1/messages/count_tokens", body);
+      const j = JSON.parse(r.text);
+      expect({ status: r.status, type: j.type, kind: j.error?.type }).toEqual({ status: 400, type: "error", kind: "invalid_request_error" });
+      expect(j.error.message).toStartWith(field);
+    }
+  });
 });
