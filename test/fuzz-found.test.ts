@@ -88,4 +88,14 @@ describe("bodies the fuzzer sent", () => {
       expect(j.error.message).toStartWith(field);
     }
   });
+
+  test('"stream": "" is a 400 naming stream on every route that takes the flag, not a 502 from an upstream that read it otherwise', async () => {
+    const generate = '{"model":"ol/m","prompt":"Why is the sky blue?","system":"You answer briefly.","options":{"temperature":0.2,"num_predict":64},"stream":""}';
+    const chat = '{"model":"ol/m","messages":[{"role":"user","content":"hi"}],"stream":""}';
+    const claude = '{"model":"ol/m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"stream":""}';
+    for (const [path, body] of [["/compat/api/generate", generate], ["/api/chat", chat], ["/v1/chat/completions", chat], ["/v1/messages", claude]] as const) {
+      const r = await post(path, body);
+      expect({ path, status: r.status, text: r.text }).toEqual({ path, status: 400, text: expect.stringContaining("stream: must be of type boolean") });
+    }
+  });
 });
