@@ -88,7 +88,7 @@ export async function countTokens(engine: Engine, call: ChatCall): Promise<Respo
   // A Messages body without max_tokens, which a count does not take: checked as one (fields, depth).
   const bad = engine.mappings.claude.require({ ...body, max_tokens: 0 });
   if (bad) return fail(400, bad.message, bad.param);
-  const ctx: MappingContext = { model: body.model };
+  const ctx: MappingContext = { model: body.model as string }; // a string: require checked it
   const req = engine.mappings.claude.spec["request.decode"].run(body, ctx) as Request;
   const plan = engine.router.plan(call.models, req.model);
   if (!plan?.attempts.length) return fail(404, `model "${req.model}" is not served by this proxy`, "model");
