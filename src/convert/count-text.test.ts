@@ -33,6 +33,16 @@ describe("pieces", () => {
     for (const p of pieces(prose(200_000))) expect(p.length).toBeLessThanOrEqual(PIECE_CHARS + RUN_CHARS);
   });
 
+  // The fuzzer's body: a count_tokens whose tools[0].name was 524,288 spaces took the worker for
+  // minutes, and every count after it waited behind it.
+  test("a run of whitespace is cut every RUN_CHARS too", () => {
+    for (const blank of [" ", "\n", "\t", "\u3000"]) {
+      const ps = pieces(blank.repeat(1 << 19));
+      expect(Math.max(...ps.map((p) => p.length))).toBe(RUN_CHARS);
+    }
+    expect(Math.max(...pieces(`a${" ".repeat(100_000)}b`).map((p) => p.length))).toBeLessThan(2 * RUN_CHARS);
+  });
+
   test("never split a surrogate pair", () => {
     for (const p of pieces("🦊".repeat(5000))) {
       expect(p.charCodeAt(0)).toBe(0xd83e);

@@ -1,7 +1,7 @@
 // How one long text is counted with a bounded cost. The BPE tokenizer's cost grows with the square
 // of a run without whitespace (1 MB of "a" took minutes), so the text goes to it in pieces: cut at
-// whitespace, where a cut changes no token, and inside a long unbroken run every RUN_CHARS, which
-// adds at most a token per cut. Pieces are counted spread over the whole text, so a count that
+// whitespace, where a cut changes no token, and inside a long unbroken run (of whitespace too) every
+// RUN_CHARS, which adds at most a token per cut. Pieces are counted spread over the whole text, so a count that
 // runs out of time is still a fair sample of it, scaled up.
 
 /** The longest run without whitespace the tokenizer gets whole (measured fastest at 256-512). */
@@ -23,12 +23,21 @@ export function pieceEnds(text: string): number[] {
   const n = text.length;
   let start = 0;
   let run = 0;
+  let blank = 0; // the same for a run of whitespace, which the tokenizer also takes whole
   let cut = -1; // the latest place where a cut changes no token
   let prev = 0;
   for (let i = 0; i < n; prev = text.charCodeAt(i++)) {
     const c = text.charCodeAt(i);
-    if (isSpace(c)) run = 0;
-    else {
+    if (isSpace(c)) {
+      run = 0;
+      if (++blank >= RUN_CHARS) {
+        ends.push(i + 1);
+        start = i + 1;
+        blank = 0;
+        continue;
+      }
+    } else {
+      blank = 0;
       // Before a word the tokenizer joins one space to it, and ends a line break with the break:
       // so cut before the last space, or after the last break, of the whitespace before a word.
       if (i > 0 && isSpace(prev)) cut = prev === 10 || prev === 13 ? i : i - 1;

@@ -84,10 +84,11 @@ export async function countTokens(engine: Engine, call: ChatCall): Promise<Respo
   const fail = (status: number, message: string, param?: string) =>
     errorResponse(engine.mappings, "claude", unifiedError(status, message, param));
   const body = call.body as Record<string, unknown>;
-  if (typeof body !== "object" || body === null) return fail(400, "request body must be a JSON object", "body");
-  if (typeof body.model !== "string") return fail(400, "model: field required", "model");
-  if (!Array.isArray(body.messages)) return fail(400, "messages: field required", "messages");
-  const ctx: MappingContext = { model: body.model };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "request body must be a JSON object", "body");
+  // A Messages body without max_tokens, which a count does not take: checked as one (fields, depth).
+  const bad = engine.mappings.claude.require({ ...body, max_tokens: 0 });
+  if (bad) return fail(400, bad.message, bad.param);
+  const ctx: MappingContext = { model: body.model as string }; // a string: require checked it
   const req = engine.mappings.claude.spec["request.decode"].run(body, ctx) as Request;
   const plan = engine.router.plan(call.models, req.model);
   if (!plan?.attempts.length) return fail(404, `model "${req.model}" is not served by this proxy`, "model");

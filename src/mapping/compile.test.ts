@@ -169,6 +169,13 @@ describe("conditions", () => {
     expect(run(t, { t: "zzz" })).toBe("D");
     expect(run({ switch: "$.t", cases: { a: 1 } }, { t: "b" })).toBeUndefined();
   });
+
+  // The fuzzer's body: Ollama's `format` (a JSON Schema) holding a key "toString" answered 500 "No default value".
+  test("an object or array from a client goes to default, whatever its own toString says", () => {
+    const t = { switch: "$.t", cases: { json: "J", a: "A" }, default: "D" };
+    for (const v of [{ toString: [[]] }, { toString: 1, type: "object" }, [{ toString: 1 }], ["a"], {}]) expect(run(t, { t: v })).toBe("D");
+    expect(run({ from: "$.t", table: { a: "A" }, default: "D" }, { t: { toString: "a" } })).toBe("D");
+  });
 });
 
 describe("combining", () => {

@@ -23,6 +23,9 @@ export interface CompiledTemplate {
 
 const RUNTIME = {
   nn: (v: unknown) => (v === null ? undefined : v),
+  // A value as a switch case or table key. String() of an object calls the object's own `toString`,
+  // which a client's JSON may set to anything (`{"toString":1}` throws): an object or array is no key.
+  key: (v: unknown) => (v !== null && typeof v === "object" ? Object.prototype.toString.call(v) : String(v)),
   truthy: (v: unknown) =>
     v !== undefined && v !== null && v !== false && v !== "" && !(Array.isArray(v) && v.length === 0),
   // A filter that cannot be evaluated on an item (`@.a.b` where `a` is absent) does not match it, as
@@ -154,7 +157,7 @@ class Generator {
           ([k, v]) => `    case ${JSON.stringify(k)}: return ${this.expr(v, [...at, "cases", k])};`,
         );
         const dflt = "default" in t ? sub("default") : "undefined";
-        return `${this.fn(`  switch (String(${sub("switch")})) {\n${cases.join("\n")}\n    default: return ${dflt};\n  }`)}(s, r, c)`;
+        return `${this.fn(`  switch (K.key(${sub("switch")})) {\n${cases.join("\n")}\n    default: return ${dflt};\n  }`)}(s, r, c)`;
       }
       case "concat": {
         const parts = (t.concat as unknown[]).map(
@@ -197,7 +200,7 @@ class Generator {
         const dflt = "default" in t ? sub("default") : "undefined";
         if (!("table" in t)) return `${this.fn(`  const v = ${from};\n  return v !== undefined ? v : ${dflt};`)}(s, r, c)`;
         const table = this.constant(new Map(Object.entries(deepFreeze(t.table as object))));
-        return `${this.fn(`  const v = ${from};\n  const m = ${table}.get(String(v));\n  return v !== undefined && m !== undefined ? m : ${dflt};`)}(s, r, c)`;
+        return `${this.fn(`  const v = ${from};\n  const m = ${table}.get(K.key(v));\n  return v !== undefined && m !== undefined ? m : ${dflt};`)}(s, r, c)`;
       }
     }
     throw new Error(`unhandled directive ${key}`);

@@ -162,7 +162,7 @@ function compileObjectSpec(source: YamlSource, ctx: Ctx) {
   const r = compileSpec(source, ctx, template, []);
   errors.push(...r.errors);
   for (const [field, type] of Object.entries((require ?? {}) as Record<string, string>)) {
-    if (!(REQUIRE_TYPES as readonly string[]).includes(type))
+    if (!(REQUIRE_TYPES as readonly string[]).includes(type.replace(/\?$/, "")))
       errors.push(errorAt(source, ["require", field], `unknown type "${type}" (one of ${REQUIRE_TYPES.join(", ")})`));
     const bad = fieldProblem(field);
     if (bad) errors.push(errorAt(source, ["require", field], bad));

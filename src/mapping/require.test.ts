@@ -31,6 +31,12 @@ describe("require: steps into arrays", () => {
     expect(either({ choices: [] })?.param).toBe("candidates|promptFeedback");
   });
 
+  test("a type ending in ? is of an optional field: absent or null passes, any other type is refused", () => {
+    const flag = compileRequire({ stream: "boolean?" });
+    for (const ok of [{}, { stream: null }, { stream: true }, { stream: false }]) expect(flag(ok)).toBeUndefined();
+    for (const stream of ["", "true", 1, 0, [], {}]) expect(flag({ stream })).toEqual({ param: "stream", message: "stream: must be of type boolean" });
+  });
+
   test("a step outside the grammar is a problem for check", () => {
     expect(fieldProblem("messages[].content")).toBeUndefined();
     expect(fieldProblem("messages[role!=assistant].content")).toBeUndefined();

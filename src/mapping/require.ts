@@ -50,17 +50,19 @@ function parseField(field: string): Step[] {
 }
 
 /**
+ * A type ending in `?` (`stream: boolean?`) is of an optional field: absent is fine, present it is
+ * checked, since a value the proxy reads one way and an upstream another cannot be passed on.
  * Fields are dotted paths into the body (`generationConfig.maxOutputTokens`); `messages[].content`
  * checks each message, `messages[role!=assistant].content` each message but the assistant's. An
  * item that is not an object is refused by name (`messages[2]`). Upstream replies are checked the
  * same way (response.decode's `require:`), so a body of another protocol is known for what it is.
  */
 export function compileRequire(fields: Record<string, string>): RequireCheck {
-  const checks = Object.entries(fields).map(([field, type]) => ({
-    steps: parseField(field),
-    type,
-    ok: CHECKS[type] ?? CHECKS.any!,
-  }));
+  const checks = Object.entries(fields).map(([field, given]) => {
+    const optional = given.endsWith("?");
+    const type = optional ? given.slice(0, -1) : given;
+    return { steps: parseField(field), type, optional, ok: CHECKS[type] ?? CHECKS.any! };
+  });
   return (body) => {
     if (!isObject(body)) return { param: "body", message: "request body must be a JSON object" };
     const deep = tooDeep(body, MAX_DEPTH);
@@ -76,7 +78,7 @@ export function compileRequire(fields: Record<string, string>): RequireCheck {
   };
 }
 
-type Check = { steps: Step[]; type: string; ok: (v: unknown) => boolean };
+type Check = { steps: Step[]; type: string; optional: boolean; ok: (v: unknown) => boolean };
 type Problem = { param: string; message: string };
 
 /** Checks `value` from step `from` on; `at` holds the indices taken so far, for a path built only on failure. */
@@ -109,6 +111,7 @@ function checkFrom(value: unknown, c: Check, from: number, at: number[]): Proble
 
 function checkValue(v: unknown, c: Check, steps: number, at: number[]): Problem | undefined {
   if (v === undefined || v === null) {
+    if (c.optional) return undefined;
     const field = pathOf(c.steps, steps, at);
     return { param: field, message: `${field}: field required` };
   }

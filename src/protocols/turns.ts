@@ -19,10 +19,14 @@ export const hoistSystem: MappingFunction = (v: { messages?: Message[] }) => {
 export const mergeTurns: MappingFunction = (messages: Message[] | undefined) => {
   if (!Array.isArray(messages)) return messages;
   const out: Message[] = [];
+  // The merged turn gets its own array once, then grows in place: copying it per turn was quadratic.
+  let owned = false;
   for (const m of messages) {
     const last = out[out.length - 1];
-    if (last && last.role === m.role && m.role !== "system") last.content = [...last.content, ...m.content];
-    else out.push({ role: m.role, content: m.content });
+    if (last && last.role === m.role && m.role !== "system") {
+      if (!owned) (last.content = last.content.slice()), (owned = true);
+      for (const p of m.content) last.content.push(p);
+    } else (out.push({ role: m.role, content: m.content }), (owned = false));
   }
   for (const m of out) if (m.role === "user") m.content = resultsFirst(m.content);
   return out;

@@ -50,6 +50,14 @@ describe("geminiSchema rewrites what has a Gemini equivalent", () => {
   test("const becomes a one-value enum", () => {
     expect(clean(obj({ a: { const: "fixed" } })).properties.a).toEqual({ enum: ["fixed"], type: "string" });
   });
+  // The fuzzer's schemas: each answered 500 ("No default value", "….has is not a function").
+  test("a const or enum value that is an object becomes its JSON, whatever keys it holds", () => {
+    expect(clean(obj({ a: { const: { toString: 1 } } })).properties.a).toEqual({ enum: ['{"toString":1}'], type: "string" });
+    expect(clean(obj({ a: { type: "string", enum: ["x", 2, true, [1], { valueOf: {} }] } })).properties.a.enum).toEqual(["x", "2", "true", "[1]", '{"valueOf":{}}']);
+  });
+  test("a type that is no type (an object, or a name on Object.prototype) keeps no format", () => {
+    for (const type of ["constructor", "__proto__", "toString", { toString: 1 }]) expect(clean(obj({ a: { type, format: "date-time" } })).properties.a).not.toHaveProperty("format");
+  });
   test("exclusiveMinimum / exclusiveMaximum become minimum / maximum", () => {
     expect(clean(obj({ a: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 10 } })).properties.a).toEqual({ type: "number", minimum: 0, maximum: 10 });
   });

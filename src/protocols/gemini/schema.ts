@@ -86,18 +86,24 @@ function clean(s: Schema, w: Walk, depth: number): Schema {
       );
     } else if (k === "items" && isObject(v)) out.items = clean(v, w, depth + 1);
     else if ((k === "anyOf" || k === "oneOf") && Array.isArray(v)) anyOf(out, v, w, depth);
-    else if (k === "const") out.enum = [String(v)];
-    else if (k === "enum" && Array.isArray(v)) out.enum = v.filter((x) => x !== null).map(String);
+    else if (k === "const") out.enum = [enumText(v)];
+    else if (k === "enum" && Array.isArray(v)) out.enum = v.filter((x) => x !== null).map(enumText);
     else if (k === "exclusiveMinimum" && typeof v === "number") out.minimum ??= v;
     else if (k === "exclusiveMaximum" && typeof v === "number") out.maximum ??= v;
     else if (k === "format") {
-      if (typeof v === "string" && FORMATS[String(type)]?.has(v)) out.format = v;
+      if (typeof v === "string" && typeof type === "string" && Object.hasOwn(FORMATS, type) && FORMATS[type]!.has(v)) out.format = v;
     } else if (KEPT.has(k)) out[k] = v;
   }
   w.inlined.length -= refs.length;
   if (out.enum && out.type === undefined) out.type = "string";
   return out;
 }
+
+/**
+ * Gemini's enum values are strings. An object's is its JSON: String() would call the object's own
+ * `toString`, which a client's schema may set to anything (`{"toString":1}` throws).
+ */
+const enumText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** `anyOf: [X, {type: null}]` is a nullable X; other alternatives stay alternatives. */
 function anyOf(out: Schema, alts: unknown[], w: Walk, depth: number) {
