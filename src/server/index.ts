@@ -207,7 +207,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return await route.handle(engine, call);
   } catch (e) {
     console.error(`ccproxy: internal error on ${path}: ${(e as Error)?.message}`);
-    return fail(500, `internal error: ${(e as Error).message}`);
+    // The fault's own words name code (an expression, a property): they go to stderr, not to the client.
+    return fail(500, "internal error in the proxy; its stderr says more");
   } finally {
     held.answered();
   }
