@@ -14,7 +14,10 @@ const COMPANIONS: Record<string, string[]> = Object.fromEntries(
  * `reach` are likely fields, not misspellings of `use`, `call`, `each`).
  */
 function nearDirective(key: string): string | undefined {
-  return DIRECTIVE_KEYS.find((d) => d !== key && editDistance(key.toLowerCase(), d) <= 1 && (d.length > 4 || key.length <= d.length));
+  // Lengths more than one apart are more than one edit apart: most keys never reach the distance itself.
+  return DIRECTIVE_KEYS.find(
+    (d) => d !== key && Math.abs(d.length - key.length) <= 1 && editDistance(key.toLowerCase(), d) <= 1 && (d.length > 4 || key.length <= d.length),
+  );
 }
 
 export function directiveTypo(t: Record<string, unknown>): { key: string; directive: string } | undefined {
