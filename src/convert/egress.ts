@@ -5,24 +5,27 @@
 // every chunk a round of promises), a converted answer as its text (reading a made Response back
 // costs more than the conversion's serialising). Anything else is read back and filtered here.
 
-const filtered = new WeakSet<Response>();
+const born = new WeakSet<Response>();
+
+/** Whether a response was filtered as it was made (the server then skips `egress`, and its await). */
+export const filtered = (res: Response) => born.has(res);
 
 /** A streamed response whose body already passed through `redact`, chunk by chunk. */
 export function filteredStream(body: ReadableStream<Uint8Array>, init: ResponseInit): Response {
   const res = new Response(body, init);
-  filtered.add(res);
+  born.add(res);
   return res;
 }
 
 /** A whole answer's text, filtered before it becomes a response. */
 export function filteredText(text: string, contentType: string, redact: (text: string) => string): Response {
   const res = new Response(redact(text), { headers: { "content-type": contentType } });
-  filtered.add(res);
+  born.add(res);
   return res;
 }
 
 export async function egress(res: Response, redact: (text: string) => string): Promise<Response> {
-  if (filtered.has(res)) return res;
+  if (born.has(res)) return res;
   const init = { status: res.status, statusText: res.statusText, headers: res.headers };
   const type = res.headers.get("content-type") ?? "";
   if (/event-stream|ndjson/.test(type)) return new Response(res.body?.pipeThrough(redacting(redact)), init);

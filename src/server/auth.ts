@@ -34,10 +34,13 @@ export function allowed(keys: ReadonlySet<string>, presented: string | undefined
  * rebinding page resolving its own name to 127.0.0.1) and a cross-origin page (a `text/plain` POST
  * needs no preflight) are refused. With keys, the key decides; a page still gets CORS only when allowed.
  */
+/** The Host every local client sends, known loopback without parsing a URL (this runs on every request). */
+const PLAIN_LOOPBACK = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/;
+
 export function browserRefusal(req: Request, keyed: boolean, config: ResolvedConfig): string | undefined {
   if (keyed) return undefined;
   const host = req.headers.get("host");
-  if (host !== null && !isLoopback(hostOf(host)))
+  if (host !== null && !PLAIN_LOOPBACK.test(host) && !isLoopback(hostOf(host)))
     return `requests addressed to "${host}" are refused: with no accessKeys this proxy answers only requests to a loopback name (localhost, 127.0.0.1); set accessKeys to serve it under other names`;
   const origin = req.headers.get("origin");
   if (origin !== null && !originAllowed(origin, config))

@@ -7,7 +7,7 @@ import { countTokens, warmCounting } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
-import { egress } from "../convert/egress.ts";
+import { egress, filtered } from "../convert/egress.ts";
 import { Secrets, secretsOf } from "../config/secrets.ts";
 import { geminiRoute } from "./gemini.ts";
 import { logged, type Handler } from "./logged.ts";
@@ -117,7 +117,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
       const res = await answer(req, url, engine, scopes, { redact: secrets.redact, hold: () => conns.hold(server, req) });
-      const out = await egress(res, secrets.redact);
+      const out = filtered(res) ? res : await egress(res, secrets.redact);
       if (origin !== null && originAllowed(origin, engine.config)) corsHeaders(out.headers, origin);
       return out;
     },
