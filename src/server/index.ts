@@ -7,7 +7,8 @@ import { countTokens, warmCounting } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
-import { egress, filtered } from "../convert/egress.ts";
+import { egress } from "../convert/egress.ts";
+import { readCapped } from "../convert/body.ts";
 import { Secrets, secretsOf } from "../config/secrets.ts";
 import { geminiRoute } from "./gemini.ts";
 import { logged, type Handler } from "./logged.ts";
@@ -105,10 +106,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     maxRequestBodySize: 2 ** 31,
     error(e) {
       console.error(`ccproxy: internal error: ${e.message}`);
-      return new Response(secrets.redact(JSON.stringify({ error: { type: "api_error", message: "internal error" } })), {
-        status: 500,
-        headers: { "content-type": "application/json" },
-      });
+      return Response.json({ error: { type: "api_error", message: "internal error" } }, { status: 500 }); // a constant: nothing to redact
     },
     async fetch(req, server) {
       onRequest?.();
@@ -117,7 +115,8 @@ export function startServer(live: Engine, listen: { host: string; port: number }
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
       const res = await answer(req, url, engine, scopes, { redact: secrets.redact, hold: () => conns.hold(server, req) });
-      const out = filtered(res) ? res : await egress(res, secrets.redact);
+      const leaving = egress(res, secrets.redact);
+      const out = leaving instanceof Response ? leaving : await leaving;
       if (origin !== null && originAllowed(origin, engine.config)) corsHeaders(out.headers, origin);
       return out;
     },
@@ -175,7 +174,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   let body: unknown;
   let text: string | undefined;
   if (route.method === "POST") {
-    text = await readBody(req, maxBody);
+    text = await readCapped(req, maxBody);
     if (text === undefined) return fail(413, `request body is larger than ${maxBody} bytes`, "body");
     try {
       body = JSON.parse(text);
@@ -234,19 +233,4 @@ function adminStatus(engine: Engine) {
     providers: Object.values(engine.config.providers).map((p) => ({ name: p.name, protocol: p.protocol, baseUrl: p.shownUrl, keys: p.keys.length })),
     pairs: engine.router.status(),
   };
-}
-
-/** The body as text, or undefined once it passes `max` bytes: a body without a length is read only that far. */
-async function readBody(req: Request, max: number): Promise<string | undefined> {
-  const length = req.headers.get("content-length");
-  if (length !== null) return Number(length) > max ? undefined : req.text();
-  if (!req.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > max) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
