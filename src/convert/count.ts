@@ -3,8 +3,8 @@
 // characters ÷ 4, in a worker thread and within a time budget (counter.ts, count-text.ts).
 import type { Request } from "../unified/index.ts";
 import type { Engine, ChatCall } from "./pipeline.ts";
-import { errorResponse, unifiedError, upstreamError } from "./errors.ts";
-import { isRedirect, redirectMessage, upstreamCall, upstreamFetch, type UpstreamCall } from "../protocols/upstream.ts";
+import { errorResponse, redirectError, unifiedError, upstreamError } from "./errors.ts";
+import { upstreamCall, upstreamFetch, type UpstreamCall } from "../protocols/upstream.ts";
 import type { Attempt } from "../router/index.ts";
 import { originOf } from "../router/connect.ts";
 import type { ProtocolName } from "../mapping/load.ts";
@@ -68,7 +68,8 @@ export async function askToCount(engine: Engine, call: ChatCall, a: Attempt, tar
     const res = await upstreamFetch(target, JSON.stringify(payload), waits.signal);
     waits.answered();
     if (res.ok) return Response.json(await res.json());
-    if (isRedirect(res.status)) return errorResponse(engine.mappings, call.client, unifiedError(502, `${a.provider.name}/${a.model}: ${redirectMessage(res)}`));
+    const redirected = redirectError(res, `${a.provider.name}/${a.model}`);
+    if (redirected) return errorResponse(engine.mappings, call.client, redirected);
     const text = await res.text();
     // Not every server of the protocol counts (404): count here.
     if (res.status !== 404) return errorResponse(engine.mappings, call.client, upstreamError(engine.mappings, a.provider.protocol as ProtocolName, res.status, text, `${a.provider.name}/${a.model}`));

@@ -2,6 +2,7 @@
 import type { ErrorKind, UnifiedError } from "../unified/index.ts";
 import type { MappingSet, ProtocolName } from "../mapping/load.ts";
 import { clipForRedaction } from "../config/secrets.ts";
+import { isRedirect, redirectMessage } from "../protocols/upstream.ts";
 
 export function unifiedError(status: number, message: string, param?: string, kind?: ErrorKind): UnifiedError {
   return { status, kind: kind ?? kindForStatus(status), message, param };
@@ -75,6 +76,13 @@ const REFINES: Partial<Record<ErrorKind, ErrorKind[]>> = {
 function settleKind(status: number, said: ErrorKind | undefined): ErrorKind {
   const byStatus = kindForStatus(status);
   return said && REFINES[byStatus]?.includes(said) ? said : byStatus;
+}
+
+/** An upstream's redirect as the fault it is (upstreamFetch follows none), or undefined for any other answer. */
+export function redirectError(res: Response, where: string): UnifiedError | undefined {
+  if (!isRedirect(res.status)) return undefined;
+  res.body?.cancel().catch(() => {});
+  return unifiedError(502, `${where}: ${redirectMessage(res)}`);
 }
 
 /** Failures worth another target or key: rate limits, overload, server faults. */

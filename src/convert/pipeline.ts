@@ -8,8 +8,8 @@ import type { Attempt, Router } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
 import { originOf } from "../router/connect.ts";
 import { AttemptWaits } from "./waits.ts";
-import { isRedirect, redirectMessage, upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
-import { errorResponse, isRetryable, unifiedError, upstreamError } from "./errors.ts";
+import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
+import { errorResponse, isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
 import type { ReadResult, StreamWatch } from "./stream.ts";
 import { streamed, whole, type Outcome } from "./respond.ts";
 import { ERROR_BODY_MAX, readCapped } from "./body.ts";
@@ -146,10 +146,8 @@ async function attempt(
       return { error: waits.failure(e, where), retry: true };
     }
     waits.answered();
-    if (isRedirect(res.status)) {
-      res.body?.cancel().catch(() => {});
-      return { error: unifiedError(502, `${where}: ${redirectMessage(res)}`), retry: true, status: res.status };
-    }
+    const redirected = redirectError(res, where);
+    if (redirected) return { error: redirected, retry: true, status: res.status };
     if (!res.ok) {
       const text = (await readCapped(res, ERROR_BODY_MAX).catch(() => "")) ?? "";
       trace?.upstreamBody(text);
