@@ -7,9 +7,6 @@
 
 const born = new WeakSet<Response>();
 
-/** Whether a response was filtered as it was made (the server then skips `egress`, and its await). */
-export const filtered = (res: Response) => born.has(res);
-
 /** A streamed response whose body already passed through `redact`, chunk by chunk. */
 export function filteredStream(body: ReadableStream<Uint8Array>, init: ResponseInit): Response {
   const res = new Response(body, init);
@@ -24,8 +21,12 @@ export function filteredText(text: string, contentType: string, redact: (text: s
   return res;
 }
 
-export async function egress(res: Response, redact: (text: string) => string): Promise<Response> {
-  if (born.has(res)) return res;
+/** The response as it may leave: one filtered at birth as it is (no await for the hot path), any other read back. */
+export function egress(res: Response, redact: (text: string) => string): Response | Promise<Response> {
+  return born.has(res) ? res : readBack(res, redact);
+}
+
+async function readBack(res: Response, redact: (text: string) => string): Promise<Response> {
   const init = { status: res.status, statusText: res.statusText, headers: res.headers };
   const type = res.headers.get("content-type") ?? "";
   if (/event-stream|ndjson/.test(type)) return new Response(res.body?.pipeThrough(redacting(redact)), init);
