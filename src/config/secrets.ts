@@ -54,11 +54,21 @@ export function secretForms(secret: string): string[] {
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 
-/** A function that replaces each secret, in any of its forms, in a text; longer forms are matched first. */
-export function redactor(secrets: Iterable<string>): (text: string) => string {
+/** Every form of every secret long enough to be cut, each once. */
+export function formsOf(secrets: Iterable<string>): string[] {
   const forms = new Set<string>();
   for (const s of secrets) if (s && s.length >= MIN_SECRET_LENGTH) for (const f of secretForms(s)) forms.add(f);
-  if (!forms.size) return (text) => text;
+  return [...forms];
+}
+
+/** A function that replaces each secret, in any of its forms, in a text; longer forms are matched first. */
+export function redactor(secrets: Iterable<string>): (text: string) => string {
+  return formsRedactor(formsOf(secrets));
+}
+
+/** The same, from forms already made. */
+export function formsRedactor(forms: readonly string[]): (text: string) => string {
+  if (!forms.length) return (text) => text;
   const escaped = [...forms].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
   const pattern = new RegExp(escaped.join("|"), "g");
   return (text) => text.replace(pattern, REDACTED);

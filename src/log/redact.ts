@@ -2,7 +2,7 @@
 // logged, wherever it appears (headers, URLs, an upstream echoing a key in its error), and the
 // headers that carry credentials lose their values outright.
 
-import { MIN_SECRET_LENGTH, REDACTED, redactor as secretRedactor, secretForms } from "../config/secrets.ts";
+import { REDACTED, formsOf, formsRedactor } from "../config/secrets.ts";
 
 export { REDACTED };
 
@@ -13,8 +13,8 @@ const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "x-api-k
  * (trace.ts's marker at its end) may end in the first characters of a secret, and those go too.
  */
 export function redactor(secrets: readonly string[]): (text: string) => string {
-  const redact = secretRedactor(secrets);
-  const forms = [...new Set(secrets.flatMap((s) => (s.length >= MIN_SECRET_LENGTH ? secretForms(s) : [])))];
+  const forms = formsOf(secrets);
+  const redact = formsRedactor(forms);
   return (text) => {
     const out = redact(text);
     return out.endsWith(CUT_END) ? trimCut(out, forms) : out;

@@ -28,15 +28,15 @@ export function allowed(keys: ReadonlySet<string>, presented: string | undefined
 
 // ---- browsers: a web page may reach a proxy on loopback, so pages are checked before keys ----
 
+/** The Host every local client sends, known loopback without parsing a URL (this runs on every request). */
+const PLAIN_LOOPBACK = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/;
+
 /**
  * Why a request from a browser is refused, or undefined. Without access keys anyone who can reach
  * the socket may use the proxy, so only loopback may: a request addressed to another name (a DNS
  * rebinding page resolving its own name to 127.0.0.1) and a cross-origin page (a `text/plain` POST
  * needs no preflight) are refused. With keys, the key decides; a page still gets CORS only when allowed.
  */
-/** The Host every local client sends, known loopback without parsing a URL (this runs on every request). */
-const PLAIN_LOOPBACK = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/;
-
 export function browserRefusal(req: Request, keyed: boolean, config: ResolvedConfig): string | undefined {
   if (keyed) return undefined;
   const host = req.headers.get("host");
