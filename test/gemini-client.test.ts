@@ -69,6 +69,20 @@ describe("text", () => {
     expect(cl.received.at(-1)!.path).toBe("/v1/messages");
   });
 
+  // LangChain's ChatGoogleGenerativeAI drops a chunk whose candidate has no content, and with it the
+  // finish reason and usage; the API's own last chunk carries an empty text part.
+  test("the last streamed chunk carries content (an empty text part) beside the finish reason and usage", async () => {
+    oa.script({ sse: openaiChunks({ content: ["a", "b"], usage: { prompt: 7, completion: 2 } }) });
+    const res = await fetch(`${proxy.url}/v1beta/models/to-openai:streamGenerateContent?alt=sse`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": KEY },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "x" }] }] }),
+    });
+    const last = JSON.parse((await res.text()).trim().split("\n").filter((l) => l.startsWith("data: ")).at(-1)!.slice(6));
+    expect(last.candidates).toEqual([{ content: { role: "model", parts: [{ text: "" }] }, finishReason: "STOP", index: 0 }]);
+    expect(last.usageMetadata).toMatchObject({ promptTokenCount: 7, candidatesTokenCount: 2, totalTokenCount: 9 });
+  });
+
   test("streamGenerateContent without alt=sse is one JSON array, with ?key= as the key", async () => {
     oa.script({ sse: openaiChunks({ content: ["a", "b"] }) });
     const res = await fetch(`${proxy.url}/v1beta/models/to-openai:streamGenerateContent?key=${KEY}`, {
