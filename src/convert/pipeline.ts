@@ -14,6 +14,7 @@ import type { ReadResult, StreamWatch } from "./stream.ts";
 import { streamed, whole, type Outcome } from "./respond.ts";
 import { ERROR_BODY_MAX, readCapped } from "./body.ts";
 import { encodeRequest } from "./encode.ts";
+import { estimateInputTokens } from "./estimate.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
 import type { Logger, Trace } from "../log/index.ts";
 
@@ -169,7 +170,9 @@ async function attempt(
       return { error: waits.failure(e, where), retry: true };
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
-    return streamed(engine, call, reader, first.value, protocol, ctx, a, compat, trace);
+    // The body's size stands in for the input count in a stream that must state one before the upstream has.
+    const streamCtx = { ...ctx, inputEstimate: estimateInputTokens(payload.length, req) };
+    return streamed(engine, call, reader, first.value, protocol, streamCtx, a, compat, trace);
   } finally {
     waits.end();
   }

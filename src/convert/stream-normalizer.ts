@@ -164,6 +164,8 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
         if (e.usage) mergeUsage(usage, e.usage);
         return start(e.id, e.model);
       }
+      // A count before the start (Gemini's first chunk) goes out with it.
+      if (e.type === "usage") return mergeUsage(usage, e.usage);
       start();
       switch (e.type) {
         case "text":
@@ -176,8 +178,6 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
           return tool(e);
         case "end":
           return open?.tool ? settle() : close();
-        case "usage":
-          return mergeUsage(usage, e.usage);
         case "stop":
           sawStop = true;
           if (e.reason) reason = e.reason;

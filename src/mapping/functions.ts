@@ -8,6 +8,8 @@ export interface MappingContext {
   /** Response / stream id, fixed for the whole request */
   id?: string;
   created?: number;
+  /** In a stream: input tokens estimated from the upstream body's size, until the upstream counts them */
+  inputEstimate?: number;
   [k: string]: unknown;
 }
 
