@@ -38,6 +38,8 @@ export const MIGRATIONS: readonly string[] = [
      client_response TEXT
    );
    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+  // 3: the client's session (Claude Code's X-Claude-Code-Session-Id), to tell one agent's requests apart.
+  `ALTER TABLE requests ADD COLUMN session TEXT;`,
 ];
 
 /** Runs the steps this database has not seen, each in its own transaction. */

@@ -17,6 +17,7 @@ export interface RowView {
   latencyMs: number | null;
   ttftMs: number | null;
   stream: boolean;
+  session: string | null;
   tokens: { input: number | null; output: number | null; cacheRead: number | null; cacheWrite: number | null; reasoning: number | null };
   trail: unknown[] | null;
 }
@@ -32,7 +33,7 @@ export interface Filter {
 }
 
 const COLUMNS = `id, time, client, route, grp, model, target, key_label, attempts, status, error, latency_ms, ttft_ms, stream,
-  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, trail`;
+  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, trail, session`;
 
 function where(f: Filter): { sql: string; args: (string | number)[] } {
   const cond: string[] = [];
@@ -64,6 +65,7 @@ export function latest(db: Database, f: Filter): RowView[] {
     latencyMs: r.latency_ms === null ? null : Math.round(r.latency_ms),
     ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
     stream: r.stream === 1,
+    session: r.session,
     tokens: {
       input: r.input_tokens,
       output: r.output_tokens,

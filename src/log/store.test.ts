@@ -46,7 +46,7 @@ describe("openStore", () => {
     await holder.exited;
   });
 
-  test("a database of the first schema version opens, keeps its rows and gains the new tables", () => {
+  test("a database of the first schema version opens, keeps its rows and gains the new tables and columns", () => {
     const path = join(dir, "v1.db");
     const old = new Database(path, { create: true });
     migrate(old, 1);
@@ -58,7 +58,7 @@ describe("openStore", () => {
     old.close();
 
     const db = openStore(path, { create: false });
-    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 2 });
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: MIGRATIONS.length });
     const [r] = latest(db, {});
     expect(r).toMatchObject({ client: "claude", model: "sonnet", target: "ds/deepseek-chat", keyLabel: "ds#1", latencyMs: 813, trail: null });
     expect(r!.tokens).toEqual({ input: 100, output: 20, cacheRead: null, cacheWrite: null, reasoning: null });
@@ -74,7 +74,7 @@ describe("openStore", () => {
     const db = new Database(path, { create: true });
     db.run("PRAGMA user_version = 99");
     db.close();
-    expect(() => openStore(path)).toThrow("schema version 99, newer than this ccproxy knows (2)");
+    expect(() => openStore(path)).toThrow(`schema version 99, newer than this ccproxy knows (${MIGRATIONS.length})`);
   });
 });
 

@@ -14,6 +14,10 @@ export const STREAM_TEXT_CAP = 256 * 1024;
 /** How much of each body field is kept: a row with bodies holds at most five of these */
 export const BODY_TEXT_CAP = 256 * 1024;
 
+/** The longest session id kept: Claude Code's are UUIDs (36 characters); a client may send anything. */
+export const SESSION_MAX = 128;
+const SESSION_HEADER = "x-claude-code-session-id";
+
 /** The marker that ends a text cut short; the writer's redaction knows it (redact.ts). */
 export const leftOut = (n: number) => `\n[… ${n} more left out]`;
 
@@ -90,6 +94,8 @@ export class Trace {
       attempts: 0,
       stream: body?.stream === true,
     };
+    const session = start.headers.get(SESSION_HEADER);
+    if (session) this.row.session = session.length > SESSION_MAX ? session.slice(0, SESSION_MAX) : session;
     if (withBodies) this.bodies = { clientHeaders: start.headers, clientBody: start.raw ?? start.body };
   }
 

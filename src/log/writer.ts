@@ -32,6 +32,7 @@ const short = (s: string) => (s.length > ERROR_CAP ? `${s.slice(0, ERROR_CAP)}[â
 
 function clean(r: LogRow): LogRow {
   if (r.error) r.error = short(redact(r.error));
+  if (r.session) r.session = redact(r.session);
   if (r.trail) for (const t of r.trail) t.error = short(redact(t.error));
   const b = r.bodies;
   if (b) for (const k of Object.keys(b) as (keyof typeof b)[]) if (b[k]) b[k] = redact(b[k]!);

@@ -6,9 +6,13 @@ export interface UpstreamCall {
   headers: Record<string, string>;
 }
 
-/** Client headers worth carrying to an upstream of the same protocol. */
+/**
+ * Client headers carried unchanged to an upstream of the same protocol; the client's value wins
+ * over a default (Claude Code's gateway contract names both Anthropic headers).
+ * @see https://code.claude.com/docs/en/llm-gateway
+ */
 const FORWARDED: Record<string, string[]> = {
-  claude: ["anthropic-beta"],
+  claude: ["anthropic-beta", "anthropic-version"],
   openai: ["openai-organization", "openai-project"],
 };
 

@@ -15,6 +15,7 @@ export const ImagePart = Type.Object({
   mediaType: Type.Optional(Type.String()),
   url: Type.Optional(Type.String()),
   detail: Type.Optional(Type.String()),
+  cache: Type.Optional(Type.Unknown()),
 });
 
 export const ToolCallPart = Type.Object({
@@ -27,6 +28,7 @@ export const ToolCallPart = Type.Object({
   raw: Type.Optional(Type.String()),
   /** Opaque provider signature attached to the call (Gemini thoughtSignature). */
   signature: Type.Optional(Type.String()),
+  cache: Type.Optional(Type.Unknown()),
 });
 
 export const ToolResultPart = Type.Object({
@@ -36,6 +38,7 @@ export const ToolResultPart = Type.Object({
   name: Type.Optional(Type.String()),
   content: Type.Array(Type.Union([TextPart, ImagePart])),
   isError: Type.Optional(Type.Boolean()),
+  cache: Type.Optional(Type.Unknown()),
 });
 
 export const ThinkingPart = Type.Object({
