@@ -47,7 +47,24 @@ const ROUTES: Record<string, Route> = {
   "/api/version": { method: "GET", client: "ollama", handle: logged(ollamaVersion) },
 };
 
-/** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version, Google's a Gemini key. */
+/**
+ * Which protocol a request speaks when no route says (an unknown path, or the shared /v1/models):
+ * the path's family first, whatever key the client sent; then, for other /v1 paths, the headers.
+ */
+function clientOf(path: string, req: Request, url: URL): ProtocolName {
+  if (path.startsWith("/api/")) return "ollama";
+  if (path.startsWith("/v1beta/")) return "gemini";
+  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "claude";
+  return sniff(req, url);
+}
+
+/**
+ * Embeddings, in each protocol's spelling: not served yet, and said so plainly rather than as an
+ * unknown path or the wrong method. A 404, not a 501: SDKs retry 5xx answers, and asking again will not help.
+ */
+const EMBEDDINGS = /^(?:\/v1\/embeddings|\/embeddings|\/api\/embed|\/api\/embeddings|\/v1(?:beta)?\/models\/.+:(?:embedContent|batchEmbedContents))$/;
+
+/** Anthropic SDKs send anthropic-version, Google's a Gemini key. */
 function sniff(req: Request, url: URL): ProtocolName {
   if (req.headers.has("x-goog-api-key") || url.searchParams.has("key")) return "gemini";
   return req.headers.has("anthropic-version") || req.headers.has("x-api-key") ? "claude" : "openai";
@@ -147,7 +164,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   } catch {
     malformed = true; // a Gemini path whose percent-encoding does not decode (`/v1beta/models/%zz`)
   }
-  const client = malformed ? "gemini" : route && route.client !== "sniff" ? route.client : sniff(req, url);
+  const client = malformed ? "gemini" : route && route.client !== "sniff" ? route.client : clientOf(path, req, url);
   const fail = (status: number, message: string, param?: string) =>
     errorResponse(engine.mappings, client, unifiedError(status, message, param));
 
@@ -160,6 +177,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return Response.json(adminStatus(engine));
   }
   if (malformed) return fail(400, "the path is not valid percent-encoding", "path");
+  if (EMBEDDINGS.test(path)) return fail(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
   if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   if (!allowed(scope.keys, presentedKey(req, url))) {
