@@ -24,6 +24,8 @@ export interface ResolveOptions {
   cwd: string;
   /** command-line values that win over the file */
   overrides?: { host?: string; port?: number; mappings?: string };
+  /** $CCPROXY_ORIGINS: more allowed browser origins, comma-separated (as OLLAMA_ORIGINS) */
+  origins?: string;
 }
 
 /** With no config file: one provider per API key found in the environment, plus local Ollama. */
@@ -103,7 +105,9 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
     models: compileModels(config.models ?? {}),
     groups,
     directModels: config.directModels ?? true,
-    allowedOrigins: (config.allowedOrigins ?? []).map((o) => o.replace(/\/+$/, "").toLowerCase()),
+    allowedOrigins: [...(config.allowedOrigins ?? []), ...(o.origins ?? "").split(",")]
+      .map((origin) => origin.trim().replace(/\/+$/, "").toLowerCase())
+      .filter((origin) => origin !== ""),
   };
 }
 

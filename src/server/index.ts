@@ -171,7 +171,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   // Access is decided here, for every route: a browser page first, then the key.
   const refused = browserRefusal(req, scope.keys.size > 0, engine.config);
   if (refused) return fail(403, refused);
-  if (req.method === "OPTIONS" && req.headers.has("origin")) return preflight(req);
+  if (req.method === "OPTIONS") return preflight(req, engine.config);
   if (path === "/admin/status" && !group) {
     if (!allowed(root.keys, presentedKey(req, url))) return fail(401, "invalid access key");
     return Response.json(adminStatus(engine));
