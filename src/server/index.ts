@@ -5,6 +5,7 @@ import type { ProtocolName } from "../mapping/load.ts";
 import { generate, type Engine, type ChatCall, type RouteParams } from "../convert/pipeline.ts";
 import { countTokens, warmCounting } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
+import { Catalogs } from "../convert/catalogs.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
 import { egress } from "../convert/egress.ts";
@@ -30,7 +31,7 @@ interface Route {
   params?: RouteParams;
 }
 
-const modelList = logged((e, c) => listModels(e, c.client, c.models));
+const modelList = logged((e, c) => listModels(e, c.client, c.models, c.query));
 
 const ROUTES: Record<string, Route> = {
   "/v1/chat/completions": { method: "POST", client: "openai", handle: generate },
@@ -111,6 +112,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
   secrets.add(secretsOf(live.config));
   const conns = o.connections ?? new Connections();
   let scopes = scopesOf(live.config);
+  live.catalogs ??= new Catalogs(secrets.redact);
 
   return Bun.serve({
     hostname: listen.host,
@@ -127,7 +129,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     },
     async fetch(req, server) {
       onRequest?.();
-      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
+      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log, catalogs: live.catalogs };
       if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config));
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
@@ -215,6 +217,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
         return req.signal;
       },
       route: route.params,
+      query: url.searchParams,
       path,
       group: group && head,
       toolCompat: compat ? "compat" : undefined,
