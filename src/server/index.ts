@@ -179,7 +179,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return Response.json(adminStatus(engine));
   }
   if (malformed) return fail(400, "the path is not valid percent-encoding", "path");
-  if (EMBEDDINGS.test(path)) return fail(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
+  // Only paths no chat route takes are looked at (a Gemini `:embedContent` reads as a GET of a model).
+  if ((!route || route.method === "GET") && EMBEDDINGS.test(path)) return fail(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
   if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   if (!allowed(scope.keys, presentedKey(req, url))) {
@@ -217,7 +218,9 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
         return req.signal;
       },
       route: route.params,
-      query: url.searchParams,
+      get query() {
+        return url.searchParams; // made when asked: only model lists read it
+      },
       path,
       group: group && head,
       toolCompat: compat ? "compat" : undefined,
