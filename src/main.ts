@@ -25,6 +25,8 @@ switch (args.command) {
     const { logs } = await import("./cli/logs.ts");
     process.exit(await logs(args, { out: (l) => console.log(l), env: process.env, signal: stop.signal }));
   }
+  case "models":
+    process.exit(await (await import("./cli/models.ts")).models(args));
   case "serve": {
     raiseFetchLimit();
     const code = (await import("./cli/serve.ts")).serve(args);

@@ -30,6 +30,7 @@ beforeAll(() => {
     hostname: "127.0.0.1",
     idleTimeout: 0,
     async fetch(req) {
+      if (req.method !== "POST") return new Response(null, { status: 404 }); // the proxy's start-up fetch of the model list
       const { model } = (await req.json()) as { model: string };
       const rest = model === "quick" ? 500 : 60_000;
       let sent = false;

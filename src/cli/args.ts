@@ -1,6 +1,6 @@
 // The command line, parsed without a library: a handful of flags, each valid for certain commands.
 
-export type Command = "serve" | "check" | "logs" | "version" | "help";
+export type Command = "serve" | "check" | "logs" | "models" | "version" | "help";
 
 export interface ParsedArgs {
   command: Command;
@@ -27,6 +27,7 @@ Usage:
   ccproxy check [--config FILE] [--mappings DIR] [--dump NAME]
   ccproxy logs [--config FILE] [--follow] [--model M] [--errors] [--since T] [--limit N] [--json]
   ccproxy logs --stats [--config FILE] [--model M] [--since T] [--json]
+  ccproxy models [--config FILE] [--mappings DIR] [--json]
   ccproxy --version | --help
 
 Commands:
@@ -35,6 +36,8 @@ Commands:
              (--dump NAME also prints the compiled mapping NAME)
   logs       the latest requests from the log database the config names, as a table;
              --stats sums requests and tokens per proxy model, target and key instead
+  models     what each route serves: the names clients may send and where they go, from the
+             config and from each upstream's own model list (fetched now, where it answers)
 
 Options:
   --config FILE    config file; else $CCPROXY_CONFIG, ./ccproxy.yaml, ~/.config/ccproxy/config.yaml,
@@ -50,7 +53,7 @@ Options:
                    --stats defaults to 24h
   --limit N        logs: how many of the latest requests (default 20)
   --stats          logs: totals instead of rows
-  --json           logs: one JSON object per line, for scripts
+  --json           logs: one JSON object per line, for scripts; models: one JSON document
   -v, --version    print the version
   -h, --help       print this help
 `;
@@ -60,18 +63,19 @@ type Switch = "follow" | "errors" | "stats" | "json";
 
 // Which commands accept each flag that takes a value.
 const VALUE_FLAGS: Record<ValueFlag, readonly Command[]> = {
-  config: ["serve", "check", "logs"],
+  config: ["serve", "check", "logs", "models"],
   host: ["serve"],
   port: ["serve"],
-  mappings: ["serve", "check"],
+  mappings: ["serve", "check", "models"],
   dump: ["check"],
   model: ["logs"],
   since: ["logs"],
   limit: ["logs"],
 };
 
-// Flags without a value; all of them belong to logs.
+// Flags without a value; all of them belong to logs, and --json to models too.
 const SWITCHES: Record<Switch, keyof ParsedArgs> = { follow: "follow", errors: "onlyErrors", stats: "stats", json: "json" };
+const SWITCH_COMMANDS: Record<Switch, readonly Command[]> = { follow: ["logs"], errors: ["logs"], stats: ["logs"], json: ["logs", "models"] };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const errors: string[] = [];
@@ -105,7 +109,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (values[name as ValueFlag] !== undefined) errors.push(`--${name} given twice`);
       values[name as ValueFlag] = value;
     } else if (arg.startsWith("-") && arg !== "-") errors.push(`unknown option ${arg}`);
-    else if (arg !== "serve" && arg !== "check" && arg !== "logs" && arg !== "help" && arg !== "version") {
+    else if (arg !== "serve" && arg !== "check" && arg !== "logs" && arg !== "models" && arg !== "help" && arg !== "version") {
       errors.push(`unexpected argument "${arg}"`);
     } else if (command && command !== arg) {
       errors.push(`unexpected argument "${arg}" (command is already ${command})`);
@@ -127,7 +131,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     } else result[name] = value;
   }
   for (const name of switches) {
-    if (result.command !== "logs" && !switched) errors.push(`--${name} does not apply to ${result.command}`);
+    if (!SWITCH_COMMANDS[name].includes(result.command) && !switched) errors.push(`--${name} does not apply to ${result.command}`);
     (result as unknown as Record<string, boolean>)[SWITCHES[name]] = true;
   }
   if (result.stats && (result.follow || result.onlyErrors || result.limit !== undefined))

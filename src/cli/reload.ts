@@ -38,6 +38,7 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
     secrets.add(secretsOf(loaded.config));
     Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: engine.router.handOver(new Router(loaded.config)) });
     if (engine.log) reconfigureLog(engine.log, loaded.config);
+    void engine.catalogs?.warm(engine.config, engine.mappings); // the new config's providers' lists, in the background
     console.log(`ccproxy: config reloaded (${why})`);
   };
   process.on("SIGHUP", () => reload("SIGHUP"));

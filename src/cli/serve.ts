@@ -9,6 +9,7 @@ import { collectWhenIdle } from "../server/idle.ts";
 import { Secrets, secretsOf } from "../config/secrets.ts";
 import { guardConsole } from "./console.ts";
 import { Connections } from "../server/connections.ts";
+import { Catalogs } from "../convert/catalogs.ts";
 
 /** How long requests in flight get to finish on SIGTERM / SIGINT; CCPROXY_SHUTDOWN_GRACE_MS sets another */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -31,7 +32,9 @@ export function serve(args: ParsedArgs): number {
     console.error(`ccproxy: cannot open the log at ${config.logging.path}: ${(e as Error).message}`);
     return 1;
   }
-  const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log };
+  const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log, catalogs: new Catalogs(secrets.redact) };
+  // The upstreams' model lists are fetched now, in the background, so that a picker opened first finds them.
+  void engine.catalogs.warm(config, engine.mappings);
   const connections = new Connections();
   let server;
   try {

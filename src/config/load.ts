@@ -71,7 +71,7 @@ export function findConfigPath(o: FindOptions): string | undefined {
 
 export function loadConfig(o: LoadOptions): LoadResult {
   const path = findConfigPath(o);
-  const resolveOpts: ResolveOptions = { file: path, home: o.home, cwd: o.cwd, overrides: o.overrides };
+  const resolveOpts: ResolveOptions = { file: path, home: o.home, cwd: o.cwd, overrides: o.overrides, origins: o.env.CCPROXY_ORIGINS };
   const flagged = flagErrors(o);
   if (path === undefined) return finish(resolveConfig(builtinConfig(o.env), resolveOpts), flagged, undefined);
 

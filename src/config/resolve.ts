@@ -24,6 +24,8 @@ export interface ResolveOptions {
   cwd: string;
   /** command-line values that win over the file */
   overrides?: { host?: string; port?: number; mappings?: string };
+  /** $CCPROXY_ORIGINS: more allowed browser origins, comma-separated (as OLLAMA_ORIGINS) */
+  origins?: string;
 }
 
 /** With no config file: one provider per API key found in the environment, plus local Ollama. */
@@ -103,7 +105,9 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
     models: compileModels(config.models ?? {}),
     groups,
     directModels: config.directModels ?? true,
-    allowedOrigins: (config.allowedOrigins ?? []).map((o) => o.replace(/\/+$/, "").toLowerCase()),
+    allowedOrigins: [...(config.allowedOrigins ?? []), ...(o.origins ?? "").split(",")]
+      .map((origin) => origin.trim().replace(/\/+$/, "").toLowerCase())
+      .filter((origin) => origin !== ""),
   };
 }
 
@@ -151,15 +155,24 @@ export function resolveModel(
   name: string,
   direct?: Readonly<Record<string, unknown>>,
 ): { entry: ModelRoute; targets: Target[] } | undefined {
-  const hit = (entry: ModelRoute) => {
+  const hit = (entry: ModelRoute, asked = name) => {
     // "*" alone is the whole requested name; a "*" inside a model is what the pattern's first "*" matched.
-    const star = entry.match.exec(name)?.[1] ?? name;
+    const star = entry.match.exec(asked)?.[1] ?? asked;
     const targets = entry.targets.map((t) =>
-      t.model === "*" ? { ...t, model: name } : t.model.includes("*") ? { ...t, model: t.model.replace("*", star) } : t,
+      t.model === "*" ? { ...t, model: asked } : t.model.includes("*") ? { ...t, model: t.model.replace("*", star) } : t,
     );
     return { entry, targets };
   };
-  for (const entry of models) if (entry.pattern !== "*" && entry.match.test(name)) return hit(entry);
+  // Ollama's `name:latest` is `name`: a route spelt either way serves both. The bare name is tried
+  // first, so that a glob's "*" does not carry the tag to an upstream that has none.
+  const bare = name.endsWith(":latest") && name.length > 7 ? name.slice(0, -7) : undefined;
+  const tagged = bare === undefined && !name.includes(":") ? `${name}:latest` : undefined;
+  for (const entry of models) {
+    if (entry.pattern === "*") continue;
+    if (bare !== undefined && entry.match.test(bare)) return hit(entry, bare);
+    if (entry.match.test(name)) return hit(entry);
+    if (tagged !== undefined && entry.match.test(tagged)) return hit(entry, tagged);
+  }
   const named = splitTarget(name);
   if (named && ((direct && Object.hasOwn(direct, named.provider)) || routesName(models, named))) {
     const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [named], toolCompat: "native" };

@@ -13,6 +13,7 @@ import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { countInWorker, warmCounter } from "./counter.ts";
+import { unknownModelMessage } from "./models.ts";
 
 /**
  * Whether a count for this client is likely to be made here: its protocol counts (Claude's
@@ -92,7 +93,7 @@ export async function countTokens(engine: Engine, call: ChatCall): Promise<Respo
   const ctx: MappingContext = { model: body.model as string }; // a string: require checked it
   const req = engine.mappings.claude.spec["request.decode"].run(body, ctx) as Request;
   const plan = engine.router.plan(call.models, req.model);
-  if (!plan?.attempts.length) return fail(404, `model "${req.model}" is not served by this proxy`, "model");
+  if (!plan?.attempts.length) return fail(404, unknownModelMessage(engine, call.models, req.model), "model");
 
   const a = plan.attempts[0]!;
   // In tool compatibility mode the model reads the tools as an instruction, not as `tools`: count that.

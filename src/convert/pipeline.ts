@@ -17,6 +17,8 @@ import { encodeRequest } from "./encode.ts";
 import { estimateInputTokens } from "./estimate.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
 import type { Logger, Trace } from "../log/index.ts";
+import type { Catalogs } from "./catalogs.ts";
+import { unknownModelMessage } from "./models.ts";
 
 export interface Engine {
   config: ResolvedConfig;
@@ -24,6 +26,8 @@ export interface Engine {
   router: Router;
   /** The request log; absent when logging is off */
   log?: Logger;
+  /** The upstreams' own model lists, which model lists draw on; kept across reloads */
+  catalogs?: Catalogs;
 }
 
 export interface ChatCall {
@@ -39,6 +43,8 @@ export interface ChatCall {
   toolCompat?: ToolCompat;
   /** What the route's URL says (Gemini: the model, streaming, and the stream's framing) */
   route?: RouteParams;
+  /** The URL's query (Claude's model list pages by it) */
+  query?: URLSearchParams;
   /** For the log: the route's path and the group it was served under */
   path?: string;
   group?: string;
@@ -86,7 +92,7 @@ async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): 
   const fail = (e: UnifiedError) => errorResponse(engine.mappings, call.client, e);
 
   const plan = engine.router.plan(call.models, req.model);
-  if (!plan?.attempts.length) return fail(unifiedError(404, `model "${req.model}" is not served by this proxy`, "model"));
+  if (!plan?.attempts.length) return fail(unifiedError(404, unknownModelMessage(engine, call.models, req.model), "model"));
 
   const compat = compatPlan(call.toolCompat ?? plan.route.toolCompat, req, engine.router, engine.config.mappings);
   let last: UnifiedError | undefined;

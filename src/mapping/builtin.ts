@@ -3,6 +3,7 @@
 import claude_blocks_defs from "../../mappings/claude/blocks.defs.yaml" with { type: "text" };
 import claude_error_decode from "../../mappings/claude/error.decode.yaml" with { type: "text" };
 import claude_error_encode from "../../mappings/claude/error.encode.yaml" with { type: "text" };
+import claude_models_decode from "../../mappings/claude/models.decode.yaml" with { type: "text" };
 import claude_models_encode from "../../mappings/claude/models.encode.yaml" with { type: "text" };
 import claude_request_decode from "../../mappings/claude/request.decode.yaml" with { type: "text" };
 import claude_request_encode from "../../mappings/claude/request.encode.yaml" with { type: "text" };
@@ -13,6 +14,7 @@ import claude_stream_encode from "../../mappings/claude/stream.encode.yaml" with
 import compat_instruction from "../../mappings/compat/instruction.yaml" with { type: "text" };
 import gemini_error_decode from "../../mappings/gemini/error.decode.yaml" with { type: "text" };
 import gemini_error_encode from "../../mappings/gemini/error.encode.yaml" with { type: "text" };
+import gemini_models_decode from "../../mappings/gemini/models.decode.yaml" with { type: "text" };
 import gemini_models_encode from "../../mappings/gemini/models.encode.yaml" with { type: "text" };
 import gemini_parts_defs from "../../mappings/gemini/parts.defs.yaml" with { type: "text" };
 import gemini_request_decode from "../../mappings/gemini/request.decode.yaml" with { type: "text" };
@@ -28,6 +30,7 @@ import ollama_generate_encode from "../../mappings/ollama/generate.encode.yaml" 
 import ollama_generate_stream_encode from "../../mappings/ollama/generate.stream.encode.yaml" with { type: "text" };
 import ollama_messages_defs from "../../mappings/ollama/messages.defs.yaml" with { type: "text" };
 import ollama_models_defs from "../../mappings/ollama/models.defs.yaml" with { type: "text" };
+import ollama_models_decode from "../../mappings/ollama/models.decode.yaml" with { type: "text" };
 import ollama_models_encode from "../../mappings/ollama/models.encode.yaml" with { type: "text" };
 import ollama_request_decode from "../../mappings/ollama/request.decode.yaml" with { type: "text" };
 import ollama_request_encode from "../../mappings/ollama/request.encode.yaml" with { type: "text" };
@@ -38,6 +41,7 @@ import ollama_stream_decode from "../../mappings/ollama/stream.decode.yaml" with
 import ollama_stream_encode from "../../mappings/ollama/stream.encode.yaml" with { type: "text" };
 import openai_error_decode from "../../mappings/openai/error.decode.yaml" with { type: "text" };
 import openai_error_encode from "../../mappings/openai/error.encode.yaml" with { type: "text" };
+import openai_models_decode from "../../mappings/openai/models.decode.yaml" with { type: "text" };
 import openai_models_encode from "../../mappings/openai/models.encode.yaml" with { type: "text" };
 import openai_parts_defs from "../../mappings/openai/parts.defs.yaml" with { type: "text" };
 import openai_request_decode from "../../mappings/openai/request.decode.yaml" with { type: "text" };
@@ -51,6 +55,7 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "claude/blocks.defs": claude_blocks_defs,
   "claude/error.decode": claude_error_decode,
   "claude/error.encode": claude_error_encode,
+  "claude/models.decode": claude_models_decode,
   "claude/models.encode": claude_models_encode,
   "claude/request.decode": claude_request_decode,
   "claude/request.encode": claude_request_encode,
@@ -61,6 +66,7 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "compat/instruction": compat_instruction,
   "gemini/error.decode": gemini_error_decode,
   "gemini/error.encode": gemini_error_encode,
+  "gemini/models.decode": gemini_models_decode,
   "gemini/models.encode": gemini_models_encode,
   "gemini/parts.defs": gemini_parts_defs,
   "gemini/request.decode": gemini_request_decode,
@@ -76,6 +82,7 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "ollama/generate.stream.encode": ollama_generate_stream_encode,
   "ollama/messages.defs": ollama_messages_defs,
   "ollama/models.defs": ollama_models_defs,
+  "ollama/models.decode": ollama_models_decode,
   "ollama/models.encode": ollama_models_encode,
   "ollama/request.decode": ollama_request_decode,
   "ollama/request.encode": ollama_request_encode,
@@ -86,6 +93,7 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "ollama/stream.encode": ollama_stream_encode,
   "openai/error.decode": openai_error_decode,
   "openai/error.encode": openai_error_encode,
+  "openai/models.decode": openai_models_decode,
   "openai/models.encode": openai_models_encode,
   "openai/parts.defs": openai_parts_defs,
   "openai/request.decode": openai_request_decode,

@@ -76,6 +76,8 @@ export const transforms: Record<string, MappingFunction> = {
     const nums = v.filter((x) => typeof x === "number");
     return nums.length ? nums.reduce((a, b) => a + b, 0) : undefined;
   },
+  /** Whether a list holds the value given as `args` (Gemini's supportedGenerationMethods) */
+  includes: (v, _c, args?: unknown) => Array.isArray(v) && v.includes(args),
   /** Boolean negation that keeps absence absent */
   not: (v) => (v === undefined ? undefined : !v),
   /** First number minus the rest (absent numbers count as 0); absent when the first is absent */

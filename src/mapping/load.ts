@@ -22,6 +22,7 @@ export const OBJECT_SPECS = [
   "error.decode",
   "error.encode",
   "models.encode",
+  "models.decode",
 ] as const;
 export const STREAM_SPECS = ["stream.decode", "stream.encode"] as const;
 /** Spec kinds of one protocol's own extra routes (Ollama's /api/generate), required and checked like the rest. */

@@ -54,6 +54,41 @@ export function upstreamCall(
   }
 }
 
+/** How each protocol carries its key, for the calls that are not a generation (catalogs, show). */
+function keyed(p: ResolvedProvider, key: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...p.headers };
+  if (!key) return headers;
+  if (p.protocol === "claude") headers["x-api-key"] = key;
+  else if (p.protocol === "gemini") headers["x-goog-api-key"] = key;
+  else headers.authorization = `Bearer ${key}`;
+  return headers;
+}
+
+/**
+ * A page of the provider's own model list: `cursor` is the page after the first (Claude's
+ * `after_id`, Gemini's `pageToken`); each asks for the largest page its API gives.
+ */
+export function catalogCall(p: ResolvedProvider, key: string | undefined, cursor?: string): UpstreamCall {
+  const headers = keyed(p, key);
+  const after = (name: string) => (cursor === undefined ? "" : `&${name}=${encodeURIComponent(cursor)}`);
+  switch (p.protocol) {
+    case "claude":
+      headers["anthropic-version"] ??= "2023-06-01";
+      return { url: urlOf(p, "/v1/models", `limit=1000${after("after_id")}`), headers };
+    case "gemini":
+      return { url: urlOf(p, "/v1beta/models", `pageSize=1000${after("pageToken")}`), headers };
+    case "ollama":
+      return { url: urlOf(p, "/api/tags"), headers };
+    default:
+      return { url: urlOf(p, "/models"), headers };
+  }
+}
+
+/** Ollama's details of one model (its context length among them). */
+export function showCall(p: ResolvedProvider, key: string | undefined): UpstreamCall {
+  return { url: urlOf(p, "/api/show"), headers: { "content-type": "application/json", ...keyed(p, key) } };
+}
+
 /** The provider's base, a path, then the base's own query and the call's. */
 function urlOf(p: ResolvedProvider, path: string, query = ""): string {
   const q = p.query && query ? `${p.query}&${query}` : p.query || query;
@@ -67,6 +102,11 @@ function urlOf(p: ResolvedProvider, path: string, query = ""): string {
  */
 export function upstreamFetch(call: UpstreamCall, body: string, signal: AbortSignal): Promise<globalThis.Response> {
   return fetch(call.url, { method: "POST", headers: call.headers, body, signal, redirect: "manual" });
+}
+
+/** A GET of an upstream (its model list), with the same refusal of redirects. */
+export function upstreamGet(call: UpstreamCall, signal: AbortSignal): Promise<globalThis.Response> {
+  return fetch(call.url, { headers: call.headers, signal, redirect: "manual" });
 }
 
 export const isRedirect = (status: number) => status >= 300 && status < 400;

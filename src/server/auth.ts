@@ -44,11 +44,11 @@ export function browserRefusal(req: Request, keyed: boolean, config: ResolvedCon
     return `requests addressed to "${host}" are refused: with no accessKeys this proxy answers only requests to a loopback name (localhost, 127.0.0.1); set accessKeys to serve it under other names`;
   const origin = req.headers.get("origin");
   if (origin !== null && !originAllowed(origin, config))
-    return `requests from the web page at ${origin} are refused: with no accessKeys only loopback pages and the config's allowedOrigins may call this proxy`;
+    return `requests from the web page at ${origin} are refused: with no accessKeys only loopback pages and the origins in the config's allowedOrigins or $CCPROXY_ORIGINS may call this proxy`;
   return undefined;
 }
 
-/** Loopback pages, and the origins the config lists ("*": any). */
+/** Loopback pages, and the origins the config or $CCPROXY_ORIGINS lists ("*": any). */
 export function originAllowed(origin: string, config: ResolvedConfig): boolean {
   const o = origin.toLowerCase();
   if (config.allowedOrigins.includes(o) || config.allowedOrigins.includes("*")) return true;
@@ -62,16 +62,29 @@ export function corsHeaders(headers: Headers, origin: string): void {
   headers.append("vary", "Origin");
 }
 
-/** A CORS preflight: what a page's real request may carry. The origin itself is granted by the server's egress. */
-export function preflight(req: Request): Response {
-  return new Response(null, {
-    status: 204,
-    headers: {
-      "access-control-allow-methods": "GET, POST, OPTIONS",
-      "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "authorization, content-type, x-api-key, x-goog-api-key, anthropic-version",
-      "access-control-max-age": "600",
-    },
-  });
+/** The headers the four protocols' SDKs send from a page, granted when a preflight does not list its own. */
+const SDK_HEADERS = [
+  "authorization", "content-type", "x-api-key", "anthropic-version", "anthropic-beta",
+  "anthropic-dangerous-direct-browser-access", "x-goog-api-key", "x-goog-api-client",
+  "openai-organization", "openai-project",
+].join(", ");
+
+/**
+ * An OPTIONS request: a page's CORS preflight (what its real request may carry), or a plain
+ * question of what the proxy takes. The origin itself is granted by the server's egress, for
+ * allowed origins only; so is Chrome's private-network grant (a public page calling loopback).
+ */
+export function preflight(req: Request, config: ResolvedConfig): Response {
+  const headers: Record<string, string> = { allow: "GET, POST, OPTIONS" };
+  const origin = req.headers.get("origin");
+  if (origin !== null && originAllowed(origin, config)) {
+    headers["access-control-allow-methods"] = "GET, POST, OPTIONS";
+    headers["access-control-allow-headers"] = req.headers.get("access-control-request-headers") ?? SDK_HEADERS;
+    headers["access-control-max-age"] = "600";
+    if (req.headers.get("access-control-request-private-network") === "true") headers["access-control-allow-private-network"] = "true";
+    headers.vary = "Access-Control-Request-Headers";
+  }
+  return new Response(null, { status: 204, headers });
 }
 
 /** The host name of a Host header or an origin without its scheme: the port and any brackets' content kept apart. */

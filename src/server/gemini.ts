@@ -3,7 +3,7 @@
 import type { Engine, ChatCall, RouteParams } from "../convert/pipeline.ts";
 import { decodeRequest, generate } from "../convert/pipeline.ts";
 import { askToCount, localCount } from "../convert/count.ts";
-import { listModels, modelNames } from "../convert/models.ts";
+import { listModels, servedNow, unknownModelMessage } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { encodeRequest } from "../convert/encode.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
@@ -35,11 +35,13 @@ export function geminiRoute(path: string, url: URL): GeminiRoute | undefined {
   return { method: "GET", client: "gemini", handle: loggedModel, params: { model: decodeURIComponent(m[1]) } };
 }
 
-function getModel(engine: Engine, call: ChatCall): Response {
+async function getModel(engine: Engine, call: ChatCall): Promise<Response> {
   const id = call.route!.model!.replace(/^models\//, "");
-  if (!modelNames(call.models).includes(id) && !engine.router.plan(call.models, id)?.attempts.length)
-    return errorResponse(engine.mappings, "gemini", unifiedError(404, `model "${id}" is not served by this proxy`, "model"));
-  const list = engine.mappings.gemini.spec["models.encode"].run({ models: [{ id, ownedBy: id.includes("/") ? id.split("/")[0] : "ccproxy" }] }, {});
+  const served = (await servedNow(engine, call.models)).find((m) => m.id === id);
+  if (!served && !engine.router.plan(call.models, id)?.attempts.length)
+    return errorResponse(engine.mappings, "gemini", unifiedError(404, unknownModelMessage(engine, call.models, id), "model"));
+  const model = { id, ownedBy: served?.ownedBy ?? (id.includes("/") ? id.split("/")[0] : "ccproxy"), contextLength: served?.contextLength };
+  const list = engine.mappings.gemini.spec["models.encode"].run({ models: [model] }, {});
   return Response.json(list.models[0]);
 }
 
@@ -55,7 +57,7 @@ async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
   const { req, ctx } = decoded;
   const plan = engine.router.plan(call.models, req.model);
   if (!plan?.attempts.length)
-    return errorResponse(engine.mappings, "gemini", unifiedError(404, `model "${req.model}" is not served by this proxy`, "model"));
+    return errorResponse(engine.mappings, "gemini", unifiedError(404, unknownModelMessage(engine, call.models, req.model), "model"));
 
   const a = plan.attempts[0]!;
   if (a.provider.protocol === "gemini") {

@@ -5,6 +5,7 @@ import type { ProtocolName } from "../mapping/load.ts";
 import { generate, type Engine, type ChatCall, type RouteParams } from "../convert/pipeline.ts";
 import { countTokens, warmCounting } from "../convert/count.ts";
 import { listModels } from "../convert/models.ts";
+import { Catalogs } from "../convert/catalogs.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
 import { egress } from "../convert/egress.ts";
@@ -30,7 +31,7 @@ interface Route {
   params?: RouteParams;
 }
 
-const modelList = logged((e, c) => listModels(e, c.client, c.models));
+const modelList = logged((e, c) => listModels(e, c.client, c.models, c.query));
 
 const ROUTES: Record<string, Route> = {
   "/v1/chat/completions": { method: "POST", client: "openai", handle: generate },
@@ -47,7 +48,24 @@ const ROUTES: Record<string, Route> = {
   "/api/version": { method: "GET", client: "ollama", handle: logged(ollamaVersion) },
 };
 
-/** Which protocol a request speaks when the route alone does not say: Anthropic SDKs send anthropic-version, Google's a Gemini key. */
+/**
+ * Which protocol a request speaks when no route says (an unknown path, or the shared /v1/models):
+ * the path's family first, whatever key the client sent; then, for other /v1 paths, the headers.
+ */
+function clientOf(path: string, req: Request, url: URL): ProtocolName {
+  if (path.startsWith("/api/")) return "ollama";
+  if (path.startsWith("/v1beta/")) return "gemini";
+  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "claude";
+  return sniff(req, url);
+}
+
+/**
+ * Embeddings, in each protocol's spelling: not served yet, and said so plainly rather than as an
+ * unknown path or the wrong method. A 404, not a 501: SDKs retry 5xx answers, and asking again will not help.
+ */
+const EMBEDDINGS = /^(?:\/v1\/embeddings|\/embeddings|\/api\/embed|\/api\/embeddings|\/v1(?:beta)?\/models\/.+:(?:embedContent|batchEmbedContents))$/;
+
+/** Anthropic SDKs send anthropic-version, Google's a Gemini key. */
 function sniff(req: Request, url: URL): ProtocolName {
   if (req.headers.has("x-goog-api-key") || url.searchParams.has("key")) return "gemini";
   return req.headers.has("anthropic-version") || req.headers.has("x-api-key") ? "claude" : "openai";
@@ -94,6 +112,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
   secrets.add(secretsOf(live.config));
   const conns = o.connections ?? new Connections();
   let scopes = scopesOf(live.config);
+  live.catalogs ??= new Catalogs(secrets.redact);
 
   return Bun.serve({
     hostname: listen.host,
@@ -110,7 +129,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     },
     async fetch(req, server) {
       onRequest?.();
-      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log };
+      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log, catalogs: live.catalogs };
       if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config));
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
@@ -147,19 +166,21 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   } catch {
     malformed = true; // a Gemini path whose percent-encoding does not decode (`/v1beta/models/%zz`)
   }
-  const client = malformed ? "gemini" : route && route.client !== "sniff" ? route.client : sniff(req, url);
+  const client = malformed ? "gemini" : route && route.client !== "sniff" ? route.client : clientOf(path, req, url);
   const fail = (status: number, message: string, param?: string) =>
     errorResponse(engine.mappings, client, unifiedError(status, message, param));
 
   // Access is decided here, for every route: a browser page first, then the key.
   const refused = browserRefusal(req, scope.keys.size > 0, engine.config);
   if (refused) return fail(403, refused);
-  if (req.method === "OPTIONS" && req.headers.has("origin")) return preflight(req);
+  if (req.method === "OPTIONS") return preflight(req, engine.config);
   if (path === "/admin/status" && !group) {
     if (!allowed(root.keys, presentedKey(req, url))) return fail(401, "invalid access key");
     return Response.json(adminStatus(engine));
   }
   if (malformed) return fail(400, "the path is not valid percent-encoding", "path");
+  // Only paths no chat route takes are looked at (a Gemini `:embedContent` reads as a GET of a model).
+  if ((!route || route.method === "GET") && EMBEDDINGS.test(path)) return fail(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
   if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   if (!allowed(scope.keys, presentedKey(req, url))) {
@@ -197,6 +218,9 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
         return req.signal;
       },
       route: route.params,
+      get query() {
+        return url.searchParams; // made when asked: only model lists read it
+      },
       path,
       group: group && head,
       toolCompat: compat ? "compat" : undefined,

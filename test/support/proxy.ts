@@ -26,13 +26,13 @@ let builtin: MappingSet | undefined;
 
 /**
  * `config` is the config file's content (an object, written as YAML); listen is forced to port 0.
- * `connections`: the server's idle limits, when a test needs its own.
+ * `connections`: the server's idle limits, when a test needs its own; `env`: the environment the config sees.
  */
-export async function startProxy(config: Record<string, unknown>, o: { connections?: Connections } = {}): Promise<Proxy> {
+export async function startProxy(config: Record<string, unknown>, o: { connections?: Connections; env?: Record<string, string> } = {}): Promise<Proxy> {
   const dir = mkdtempSync(join(tmpdir(), "ccproxy-test-"));
   const file = join(dir, "ccproxy.yaml");
   writeFileSync(file, stringify({ listen: "127.0.0.1:0", ...config }));
-  const loaded = loadConfig({ flag: file, env: {}, cwd: dir, home: dir });
+  const loaded = loadConfig({ flag: file, env: o.env ?? {}, cwd: dir, home: dir });
   if (!loaded.config) throw new Error(loaded.errors.map(formatError).join("\n"));
   let mappings = builtin;
   if (loaded.config.mappings || !mappings) {

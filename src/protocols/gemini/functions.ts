@@ -102,6 +102,8 @@ export const geminiCamel: MappingFunction = function camel(v: unknown): unknown 
 
 /** The `models/` prefix of Gemini model resource names. */
 export const geminiModelName: MappingFunction = (id: unknown) => (typeof id === "string" ? `models/${id}` : id);
+/** A catalog's `models/x` name → the `x` a request names */
+export const geminiModelId: MappingFunction = (name: unknown) => (typeof name === "string" ? name.replace(/^models\//, "") : undefined);
 
 /**
  * The id of a call a Gemini upstream sent (a part with `functionCall`): its own id if it gave one,
@@ -122,6 +124,6 @@ export function callSignature(p: ToolCallPart): string | undefined {
 }
 
 export const geminiFunctions = {
-  geminiIds, geminiTurns, geminiResponse, geminiResultContent, geminiCamel, geminiModelName, geminiSchema, geminiCallId,
+  geminiIds, geminiTurns, geminiResponse, geminiResultContent, geminiCamel, geminiModelName, geminiModelId, geminiSchema, geminiCallId,
   jsonSchemaFromGemini,
 };

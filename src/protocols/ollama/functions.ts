@@ -98,7 +98,16 @@ export const isoNow: MappingFunction = () => new Date().toISOString();
 export const digestOf: MappingFunction = (name) =>
   typeof name === "string" ? new Bun.CryptoHasher("sha256").update(name).digest("hex") : undefined;
 
+/** Ollama's model_info for a model it does not hold: the architecture and, where known, its context length. */
+export const ollamaModelInfo: MappingFunction = (m: { family?: unknown; contextLength?: unknown }) => {
+  if (typeof m?.family !== "string") return {};
+  const info: Record<string, unknown> = { "general.architecture": m.family };
+  if (typeof m.contextLength === "number") info[`${m.family}.context_length`] = m.contextLength;
+  return info;
+};
+
 export const ollamaFunctions = {
+  ollamaModelInfo,
   ollamaPairTools,
   ollamaTurns,
   imageType,
