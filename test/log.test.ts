@@ -288,3 +288,53 @@ describe("rows for requests that are not chats", () => {
     expect(rTags).toMatchObject({ client: "ollama", route: "/api/tags", status: 200 });
   });
 });
+
+describe("rows for requests refused before they are routed", () => {
+  let proxy: Proxy;
+  let db: Database | undefined;
+  beforeAll(async () => {
+    proxy = await startProxy({
+      accessKeys: [ACCESS],
+      logging: { path: join(dir, "refused.db"), bodies: true },
+      limits: { maxBodyBytes: 1000 },
+      providers: { oa: { protocol: "openai", baseUrl: oa.url, keys: OA_KEYS } },
+      models: { m: { targets: ["oa/x"] } },
+    });
+    proxies.push(proxy);
+  });
+
+  test("bad JSON, a wrong method, a body too large, an unknown route and a bad model name each leave a row", async () => {
+    const auth = { authorization: `Bearer ${ACCESS}`, "content-type": "application/json" };
+    const post = (path: string, body: string, method = "POST") => fetch(`${proxy.url}${path}`, { method, headers: auth, body });
+    const statuses = [
+      (await post("/v1/chat/completions", "{not json")).status,
+      (await post("/v1/models", '{"sent":"but never read"}', "PUT")).status,
+      (await post("/v1/chat/completions", JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(2000) }] }))).status,
+      (await fetch(`${proxy.url}/v2/nowhere`, { headers: auth })).status,
+      (await post("/v1/chat/completions", JSON.stringify({ model: "m\u001b[2J", messages: ask }))).status,
+    ];
+    expect(statuses).toEqual([400, 405, 413, 404, 400]);
+    await proxy.log!.flush();
+    db = new Database(join(dir, "refused.db"), { readonly: true });
+    const got = rows(db);
+    expect(got.map((r) => [r.client, r.route, r.status, r.attempts, r.target])).toEqual([
+      ["openai", "/v1/chat/completions", 400, 0, null],
+      ["openai", "/v1/models", 405, 0, null],
+      ["openai", "/v1/chat/completions", 413, 0, null],
+      ["openai", "/v2/nowhere", 404, 0, null],
+      ["openai", "/v1/chat/completions", 400, 0, null],
+    ]);
+    expect(got[0].error).toStartWith("request body is not valid JSON");
+    expect(got[1].error).toBe("/v1/models takes GET, not PUT");
+    expect(got[2].error).toBe("request body is larger than 1000 bytes");
+    expect(got[3].error).toBe("no route GET /v2/nowhere");
+    expect(got[4].error).toBe("model name holds control characters");
+    // What was read and found wanting is kept; a body refused unread is not read for the log either.
+    const sent = got.map((r) => JSON.parse(bodiesOf(db!, r.id).client_request).body);
+    expect(sent[0]).toBe("{not json");
+    expect(sent[1]).toBeNull();
+    expect(sent[2]).toBeNull();
+    expect(bodiesOf(db, got[0].id).client_request).not.toContain(ACCESS);
+  });
+  afterAll(() => db?.close());
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { HELP_TEXT, parseArgs } from "./args.ts";
+import { HELP_TEXT, helpFor, parseArgs } from "./args.ts";
 
 describe("parseArgs", () => {
   test("no arguments: serve", () => {
@@ -36,7 +36,7 @@ describe("parseArgs", () => {
     expect(parseArgs(["-v"]).command).toBe("version");
     expect(parseArgs(["--help"]).command).toBe("help");
     expect(parseArgs(["-h"]).command).toBe("help");
-    expect(parseArgs(["check", "-h"])).toEqual({ command: "help", errors: [] });
+    expect(parseArgs(["check", "-h"])).toEqual({ command: "help", topic: "check", errors: [] });
     expect(HELP_TEXT).toContain("ccproxy check [--config FILE]");
   });
 
@@ -86,5 +86,28 @@ describe("parseArgs", () => {
     expect(parseArgs(["check", "--model", "x"]).errors).toEqual(["--model does not apply to check"]);
     expect(parseArgs(["logs", "--stats", "--follow"]).errors).toEqual(["--stats sums; it does not take --follow, --errors or --limit"]);
     expect(parseArgs(["logs", "--port", "1"]).errors).toEqual(["--port does not apply to logs"]);
+  });
+  test("--help per command: its usage and its own options only", () => {
+    expect(parseArgs(["logs", "--help"])).toEqual({ command: "help", topic: "logs", errors: [] });
+    const logs = helpFor("logs");
+    expect(logs).toContain("ccproxy logs --stats");
+    expect(logs).toContain("--follow");
+    expect(logs).not.toContain("--mappings");
+    expect(logs).not.toContain("ccproxy check");
+    expect(helpFor("status")).toContain("ccproxy status [--config FILE] [--host H] [--port P] [--json]");
+    expect(helpFor("serve")).toContain("--quiet");
+    expect(helpFor(undefined)).toBe(HELP_TEXT);
+    expect(HELP_TEXT).toContain("ccproxy COMMAND --help");
+  });
+  test("serve: --quiet and --log-level", () => {
+    expect(parseArgs(["--quiet"])).toEqual({ command: "serve", logLevel: "off", errors: [] });
+    expect(parseArgs(["serve", "--log-level", "errors"])).toEqual({ command: "serve", logLevel: "errors", errors: [] });
+    expect(parseArgs(["--log-level=loud"]).errors).toEqual(['--log-level must be one of requests, errors, off, not "loud"']);
+    expect(parseArgs(["--quiet", "--log-level", "errors"]).errors).toEqual(["--quiet and --log-level say the same thing; give one"]);
+    expect(parseArgs(["logs", "--quiet"]).errors).toEqual(["--quiet does not apply to logs"]);
+  });
+  test("status: where to ask, and --json", () => {
+    expect(parseArgs(["status", "--port", "9000", "--json"])).toEqual({ command: "status", port: 9000, json: true, errors: [] });
+    expect(parseArgs(["status", "--follow"]).errors).toEqual(["--follow does not apply to status"]);
   });
 });

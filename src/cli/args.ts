@@ -1,14 +1,25 @@
 // The command line, parsed without a library: a handful of flags, each valid for certain commands.
+// One table (OPTIONS) says which flag each command takes and what it does; the checks and every
+// help text are made from it, so a new command is a line in COMMANDS and its flags' entries.
 
-export type Command = "serve" | "check" | "logs" | "models" | "version" | "help";
+export type Command = "serve" | "check" | "logs" | "models" | "status" | "version" | "help";
+
+// Only types come from the config: main.ts parses arguments before anything else loads.
+import type { ConsoleLevel } from "../config/schema.ts";
+
+const CONSOLE_LEVELS: readonly ConsoleLevel[] = ["requests", "errors", "off"];
 
 export interface ParsedArgs {
   command: Command;
+  /** help: the command whose help was asked for (`ccproxy logs --help`) */
+  topic?: Command;
   config?: string;
   host?: string;
   port?: number;
   mappings?: string;
   dump?: string;
+  /** serve: the request lines' level (--log-level; --quiet is "off") */
+  logLevel?: ConsoleLevel;
   /** logs: filters and output */
   model?: string;
   since?: string;
@@ -16,66 +27,124 @@ export interface ParsedArgs {
   follow?: boolean;
   onlyErrors?: boolean;
   stats?: boolean;
+  /** logs, status: JSON for scripts */
   json?: boolean;
   errors: string[];
 }
 
-export const HELP_TEXT = `ccproxy — Chat Completion Proxy: OpenAI, Claude, Gemini and Ollama protocols, any to any
-
-Usage:
-  ccproxy [serve] [--config FILE] [--host H] [--port P] [--mappings DIR]
-  ccproxy check [--config FILE] [--mappings DIR] [--dump NAME]
-  ccproxy logs [--config FILE] [--follow] [--model M] [--errors] [--since T] [--limit N] [--json]
-  ccproxy logs --stats [--config FILE] [--model M] [--since T] [--json]
-  ccproxy models [--config FILE] [--mappings DIR] [--json]
-  ccproxy --version | --help
-
-Commands:
-  serve      run the proxy (the default)
-  check      validate the config and the mappings; errors are printed as file:line: field
-             (--dump NAME also prints the compiled mapping NAME)
-  logs       the latest requests from the log database the config names, as a table;
-             --stats sums requests and tokens per proxy model, target and key instead
-  models     what each route serves: the names clients may send and where they go, from the
-             config and from each upstream's own model list (fetched now, where it answers)
-
-Options:
-  --config FILE    config file; else $CCPROXY_CONFIG, ./ccproxy.yaml, ~/.config/ccproxy/config.yaml,
-                   else the built-in default (providers from OPENAI_API_KEY, ANTHROPIC_API_KEY,
-                   GEMINI_API_KEY, plus local Ollama)
-  --host H         listen on host H (overrides "listen" in the config)
-  --port P         listen on port P (overrides "listen" in the config)
-  --mappings DIR   folder whose files replace the built-in mappings of the same name
-  --follow         logs: keep printing requests as they are logged
-  --model M        logs: only requests for proxy model M
-  --errors         logs: only requests that failed
-  --since T        logs: only requests of the last T (30m, 24h, 7d) or since a date (2026-01-31);
-                   --stats defaults to 24h
-  --limit N        logs: how many of the latest requests (default 20)
-  --stats          logs: totals instead of rows
-  --json           logs: one JSON object per line, for scripts; models: one JSON document
-  -v, --version    print the version
-  -h, --help       print this help
-`;
-
-type ValueFlag = "config" | "host" | "port" | "mappings" | "dump" | "model" | "since" | "limit";
-type Switch = "follow" | "errors" | "stats" | "json";
-
-// Which commands accept each flag that takes a value.
-const VALUE_FLAGS: Record<ValueFlag, readonly Command[]> = {
-  config: ["serve", "check", "logs", "models"],
-  host: ["serve"],
-  port: ["serve"],
-  mappings: ["serve", "check", "models"],
-  dump: ["check"],
-  model: ["logs"],
-  since: ["logs"],
-  limit: ["logs"],
+/** The commands a user runs, with their usage lines and what they do (for --help). */
+const COMMANDS: Partial<Record<Command, { usage: string[]; about: string[] }>> = {
+  serve: {
+    usage: ["ccproxy [serve] [--config FILE] [--host H] [--port P] [--mappings DIR] [--quiet | --log-level L]"],
+    about: ["run the proxy (the default); one line per request on stdout"],
+  },
+  check: {
+    usage: ["ccproxy check [--config FILE] [--mappings DIR] [--dump NAME]"],
+    about: ["validate the config and the mappings; errors are printed as file:line: field", "(--dump NAME also prints the compiled mapping NAME)"],
+  },
+  logs: {
+    usage: [
+      "ccproxy logs [--config FILE] [--follow] [--model M] [--errors] [--since T] [--limit N] [--json]",
+      "ccproxy logs --stats [--config FILE] [--model M] [--since T] [--json]",
+    ],
+    about: ["the latest requests from the log database the config names, as a table;", "--stats sums requests and tokens per proxy model, target and key instead"],
+  },
+  models: {
+    usage: ["ccproxy models [--config FILE] [--mappings DIR] [--json]"],
+    about: ["what each route serves: the names clients may send and where they go, from the", "config and from each upstream's own model list (fetched now, where it answers)"],
+  },
+  status: {
+    usage: ["ccproxy status [--config FILE] [--host H] [--port P] [--json]"],
+    about: ["ask the running proxy for its providers and each target × key pair's health"],
+  },
 };
 
-// Flags without a value; all of them belong to logs, and --json to models too.
-const SWITCHES: Record<Switch, keyof ParsedArgs> = { follow: "follow", errors: "onlyErrors", stats: "stats", json: "json" };
-const SWITCH_COMMANDS: Record<Switch, readonly Command[]> = { follow: ["logs"], errors: ["logs"], stats: ["logs"], json: ["logs", "models"] };
+type ValueFlag = "config" | "host" | "port" | "mappings" | "dump" | "log-level" | "model" | "since" | "limit";
+type Switch = "follow" | "errors" | "stats" | "json" | "quiet";
+
+interface Option {
+  commands: readonly Command[];
+  /** The flag as help shows it, and what it does (lines) */
+  shown: string;
+  help: string[];
+  /** Switches: the ParsedArgs field they set */
+  sets?: keyof ParsedArgs;
+}
+
+const OPTIONS: Record<ValueFlag | Switch, Option> = {
+  config: {
+    commands: ["serve", "check", "logs", "models", "status"],
+    shown: "--config FILE",
+    help: ["config file; else $CCPROXY_CONFIG, ./ccproxy.yaml, ~/.config/ccproxy/config.yaml,", "else the built-in default (providers from OPENAI_API_KEY, ANTHROPIC_API_KEY,", "GEMINI_API_KEY, plus local Ollama)"],
+  },
+  host: { commands: ["serve", "status"], shown: "--host H", help: ['listen on host H; else $CCPROXY_HOST, else "listen" in the config', "(status: the proxy to ask)"] },
+  port: { commands: ["serve", "status"], shown: "--port P", help: ['listen on port P; else $CCPROXY_PORT, else "listen" in the config'] },
+  mappings: { commands: ["serve", "check", "models"], shown: "--mappings DIR", help: ["folder whose files replace the built-in mappings of the same name"] },
+  dump: { commands: ["check"], shown: "--dump NAME", help: ["also print the compiled mapping NAME (e.g. openai/request.encode)"] },
+  "log-level": {
+    commands: ["serve"],
+    shown: "--log-level L",
+    help: ["request lines on stdout: requests (every one; the default),", 'errors (failures only) or off; else "console: { level }" in the config'],
+  },
+  quiet: { commands: ["serve"], shown: "--quiet", help: ["no request lines on stdout (--log-level off)"], sets: "logLevel" },
+  follow: { commands: ["logs"], shown: "--follow", help: ["keep printing requests as they are logged"], sets: "follow" },
+  model: { commands: ["logs"], shown: "--model M", help: ["only requests for proxy model M"] },
+  errors: { commands: ["logs"], shown: "--errors", help: ["only requests that failed"], sets: "onlyErrors" },
+  since: { commands: ["logs"], shown: "--since T", help: ["only requests of the last T (30m, 24h, 7d) or since a date (2026-01-31);", "--stats defaults to 24h"] },
+  limit: { commands: ["logs"], shown: "--limit N", help: ["how many of the latest requests (default 20)"] },
+  stats: { commands: ["logs"], shown: "--stats", help: ["totals instead of rows"], sets: "stats" },
+  json: { commands: ["logs", "models", "status"], shown: "--json", help: ["for scripts: logs, one JSON object per line; models and status, one JSON document"], sets: "json" },
+};
+
+const isSwitch = (name: string): name is Switch => Object.hasOwn(OPTIONS, name) && OPTIONS[name as Switch].sets !== undefined;
+
+function optionLines(names: readonly (ValueFlag | Switch)[], prefix: (c: readonly Command[]) => string): string[] {
+  return names.flatMap((name) => {
+    const o = OPTIONS[name];
+    const [first, ...rest] = o.help;
+    return [`  ${o.shown.padEnd(16)} ${prefix(o.commands)}${first}`, ...rest.map((l) => `${" ".repeat(19)}${l}`)];
+  });
+}
+
+const ALL = Object.keys(OPTIONS) as (ValueFlag | Switch)[];
+
+export const HELP_TEXT = [
+  "ccproxy — Chat Completion Proxy: OpenAI, Claude, Gemini and Ollama protocols, any to any",
+  "",
+  "Usage:",
+  ...Object.values(COMMANDS).flatMap((c) => c.usage.map((u) => `  ${u}`)),
+  "  ccproxy COMMAND --help",
+  "  ccproxy --version | --help",
+  "",
+  "Commands:",
+  ...Object.entries(COMMANDS).flatMap(([name, c]) => c.about.map((l, i) => `  ${(i ? "" : name).padEnd(10)} ${l}`)),
+  "",
+  "Options:",
+  ...optionLines(ALL, (c) => (c.length === 1 ? `${c[0]}: ` : "")),
+  "  -v, --version    print the version",
+  "  -h, --help       print this help",
+  "",
+].join("\n");
+
+/** One command's help: its usage, what it does and its own options only. */
+export function helpFor(command: Command | undefined): string {
+  const c = command && COMMANDS[command];
+  if (!c) return HELP_TEXT;
+  const own = ALL.filter((name) => OPTIONS[name].commands.includes(command));
+  return [
+    "Usage:",
+    ...c.usage.map((u) => `  ${u}`),
+    "",
+    ...c.about.map((l) => `  ${l}`),
+    "",
+    "Options:",
+    ...optionLines(own, () => ""),
+    "  -h, --help       print this help",
+    "",
+  ].join("\n");
+}
+
+const COMMAND_WORDS: readonly string[] = ["serve", "check", "logs", "models", "status", "help", "version"];
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const errors: string[] = [];
@@ -91,12 +160,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     else if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq < 0 ? undefined : eq);
-      if (Object.hasOwn(SWITCHES, name)) {
+      if (isSwitch(name)) {
         if (eq >= 0) errors.push(`--${name} takes no value`);
-        else switches.add(name as Switch);
+        else switches.add(name);
         continue;
       }
-      if (!Object.hasOwn(VALUE_FLAGS, name)) {
+      if (!Object.hasOwn(OPTIONS, name)) {
         errors.push(`unknown option --${name}`);
         continue;
       }
@@ -109,32 +178,43 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (values[name as ValueFlag] !== undefined) errors.push(`--${name} given twice`);
       values[name as ValueFlag] = value;
     } else if (arg.startsWith("-") && arg !== "-") errors.push(`unknown option ${arg}`);
-    else if (arg !== "serve" && arg !== "check" && arg !== "logs" && arg !== "models" && arg !== "help" && arg !== "version") {
+    else if (!COMMAND_WORDS.includes(arg)) {
       errors.push(`unexpected argument "${arg}"`);
     } else if (command && command !== arg) {
       errors.push(`unexpected argument "${arg}" (command is already ${command})`);
-    } else command = arg;
+    } else command = arg as Command;
   }
 
+  if (switched === "help") return { command: "help", ...(command && command !== "help" && { topic: command }), errors };
   const result: ParsedArgs = { command: switched ?? command ?? "serve", errors };
+  const applies = (name: ValueFlag | Switch) => switched || OPTIONS[name].commands.includes(result.command);
   for (const [name, value] of Object.entries(values) as [ValueFlag, string][]) {
-    if (!VALUE_FLAGS[name].includes(result.command) && !switched) {
-      errors.push(`--${name} does not apply to ${result.command}`);
-    }
+    if (!applies(name)) errors.push(`--${name} does not apply to ${result.command}`);
     if (name === "port") {
-      const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-      if (!(port >= 0 && port <= 65535)) errors.push(`--port must be a number from 0 to 65535, not "${value}"`);
+      const port = parsePort(value);
+      if (port === undefined) errors.push(`--port must be a number from 0 to 65535, not "${value}"`);
       else result.port = port;
     } else if (name === "limit") {
       if (!/^[1-9]\d{0,6}$/.test(value)) errors.push(`--limit must be a positive number, not "${value}"`);
       else result.limit = Number(value);
+    } else if (name === "log-level") {
+      if (!(CONSOLE_LEVELS as readonly string[]).includes(value)) errors.push(`--log-level must be one of ${CONSOLE_LEVELS.join(", ")}, not "${value}"`);
+      else result.logLevel = value as ConsoleLevel;
     } else result[name] = value;
   }
   for (const name of switches) {
-    if (!SWITCH_COMMANDS[name].includes(result.command) && !switched) errors.push(`--${name} does not apply to ${result.command}`);
-    (result as unknown as Record<string, boolean>)[SWITCHES[name]] = true;
+    if (!applies(name)) errors.push(`--${name} does not apply to ${result.command}`);
+    if (name === "quiet") result.logLevel = "off";
+    else (result as unknown as Record<string, boolean>)[OPTIONS[name].sets!] = true;
   }
+  if (switches.has("quiet") && values["log-level"] !== undefined) errors.push("--quiet and --log-level say the same thing; give one");
   if (result.stats && (result.follow || result.onlyErrors || result.limit !== undefined))
     errors.push("--stats sums; it does not take --follow, --errors or --limit");
   return result;
+}
+
+/** A port as the command line or $CCPROXY_PORT spells it; undefined when it is not one. */
+export function parsePort(value: string): number | undefined {
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  return port >= 0 && port <= 65535 ? port : undefined;
 }

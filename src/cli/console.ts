@@ -12,10 +12,17 @@ export function printable(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** What every printed text goes through: secrets cut out (those of any config loaded since), then control characters escaped. */
+export function safeText(secrets: Secrets): (text: string) => string {
+  return (text) => printable(secrets.redact(text));
+}
+
+/** The console, and anything else that prints (the request lines, cli/lines.ts), made safe. */
 export function guardConsole(secrets: Secrets): void {
+  const safe = safeText(secrets);
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
     const write = console[level].bind(console);
-    console[level] = (...args: unknown[]) => write(printable(secrets.redact(format(...args))));
+    console[level] = (...args: unknown[]) => write(safe(format(...args)));
   }
   // A fault that escaped every handler is reported, redacted, and the proxy goes on serving.
   process.on("uncaughtException", (e) => console.error(`ccproxy: unexpected error: ${e?.message ?? e}`));

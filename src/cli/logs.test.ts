@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,5 +135,33 @@ describe("ccproxy logs", () => {
     expect(parseSince("2026-02-01", now)).toBe(Date.parse("2026-02-01"));
     expect(parseSince("yesterday", now)).toBeNull();
     expect(parseSince(undefined, now)).toBeUndefined();
+  });
+  test("needs only the log's part of the config: a provider key left unset elsewhere is no error", async () => {
+    const partial = join(dir, "partial.yaml");
+    writeFileSync(partial, "accessKeys: [${CCPROXY_KEY}]\nlogging: { path: ./log.db }\nproviders:\n  ds: { protocol: openai, baseUrl: https://x.example, keys: [${DS_KEY}] }\n");
+    const lines: string[] = [];
+    expect(await logs(parseArgs(["logs", "--config", partial]), { out: (l) => lines.push(l), env: { HOME: dir }, now })).toBe(0);
+    expect(lines[0]).toStartWith("TIME");
+    // …but a variable the log's own path names must be set
+    writeFileSync(partial, "logging: { path: ${LOG_DIR}/log.db }\nproviders:\n  ds: { protocol: openai, baseUrl: https://x.example, keys: [${DS_KEY}] }\n");
+    const err = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      expect(await logs(parseArgs(["logs", "--config", partial]), { out: () => {}, env: { HOME: dir }, now })).toBe(1);
+      expect(err.mock.calls.map((c) => String(c[0]))).toEqual([`${partial}:1: environment variable LOG_DIR is not set (write \${LOG_DIR:-} to allow it to be empty)`]);
+    } finally {
+      err.mockRestore();
+    }
+  });
+
+  test("logging off is said plainly", async () => {
+    const off = join(dir, "off.yaml");
+    writeFileSync(off, "logging: { enabled: false }\nproviders: {}\n");
+    const err = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      expect(await logs(parseArgs(["logs", "--config", off]), { out: () => {}, env: { HOME: dir }, now })).toBe(1);
+      expect(String(err.mock.calls[0]![0])).toBe(`ccproxy: logging is off in ${off} (logging: { enabled: false }), so there is no request log to show`);
+    } finally {
+      err.mockRestore();
+    }
   });
 });

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import type { Database } from "bun:sqlite";
-import { loadConfig } from "../config/load.ts";
+import { loadConfigParts } from "../config/load.ts";
 import { openStore } from "../log/store.ts";
 import { dropped, latest, stats, type Filter, type RowView, type StatsView } from "../log/query.ts";
 import type { ParsedArgs } from "./args.ts";
@@ -22,8 +22,13 @@ export interface LogsIO {
 export async function logs(args: ParsedArgs, given: LogsIO = { out: (l) => console.log(l), env: process.env }): Promise<number> {
   // Rows hold what clients and upstreams said: every line is printed with its control characters escaped.
   const io = { ...given, out: (line: string) => given.out(printable(line)) };
-  const cfg = loadConfig({ flag: args.config, env: io.env, cwd: process.cwd(), home: io.env.HOME ?? homedir() });
+  // Only the log's part of the config is read: a provider key set only where the proxy runs is not needed here.
+  const cfg = loadConfigParts({ flag: args.config, env: io.env, cwd: process.cwd(), home: io.env.HOME ?? homedir() }, ["logging"]);
   if (!cfg.config) return printErrors(cfg.errors), 1;
+  if (!cfg.config.logging.enabled) {
+    console.error(`ccproxy: logging is off in ${cfg.path ?? "the built-in default"} (logging: { enabled: false }), so there is no request log to show`);
+    return 1;
+  }
   const path = cfg.config.logging.path;
   if (!existsSync(path)) {
     console.error(`ccproxy: no log database at ${path} (logging.path); the proxy creates it on its first request`);
@@ -102,7 +107,7 @@ function printStats(rows: StatsView[], droppedRows: number, from: number, json: 
 }
 
 /** Left-aligned columns, at least as wide as `head` (which follow lines line up under). */
-function columns(rows: string[][], head?: string[]): string[] {
+export function columns(rows: string[][], head?: string[]): string[] {
   const sized = head ? [head, ...rows] : rows;
   const widths = sized[0]!.map((_, i) => Math.max(...sized.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd());

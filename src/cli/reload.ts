@@ -9,10 +9,11 @@ import type { ParsedArgs } from "./args.ts";
 import { load, printErrors } from "./start.ts";
 import { isLoopback } from "../config/resolve.ts";
 import { secretsOf, type Secrets } from "../config/secrets.ts";
+import type { ConsoleLines } from "./lines.ts";
 
 const POLL_MS = 250;
 
-export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined, secrets: Secrets): void {
+export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined, secrets: Secrets, lines?: ConsoleLines): void {
   const reload = (why: string) => {
     let loaded: ReturnType<typeof load>;
     try {
@@ -37,7 +38,8 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
       console.error(`ccproxy: listen ${now.host}:${now.port} takes effect on restart; still listening on ${was.host}:${was.port}`);
     secrets.add(secretsOf(loaded.config));
     Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: engine.router.handOver(new Router(loaded.config)) });
-    if (engine.log) reconfigureLog(engine.log, loaded.config);
+    if (engine.log?.store) reconfigureLog(engine.log.store, loaded.config);
+    if (lines) lines.level = args.logLevel ?? loaded.config.console.level; // the command line's level stands over the file's
     void engine.catalogs?.warm(engine.config, engine.mappings); // the new config's providers' lists, in the background
     console.log(`ccproxy: config reloaded (${why})`);
   };

@@ -1,13 +1,15 @@
 // `ccproxy serve`: load, compile, listen. A broken config or mapping refuses to start.
 import type { ParsedArgs } from "./args.ts";
 import { load, printErrors } from "./start.ts";
-import { startServer } from "../server/index.ts";
+import { startServer, VERSION } from "../server/index.ts";
 import { Router } from "../router/index.ts";
-import { openLog } from "../log/index.ts";
+import { openLog, RequestLog } from "../log/index.ts";
 import { reloadOnChange } from "./reload.ts";
 import { collectWhenIdle } from "../server/idle.ts";
 import { Secrets, secretsOf } from "../config/secrets.ts";
-import { guardConsole } from "./console.ts";
+import { guardConsole, safeText } from "./console.ts";
+import { ConsoleLines } from "./lines.ts";
+import { bannerLines, checkOllama, defaultOllama, startWarnings } from "./banner.ts";
 import { Connections } from "../server/connections.ts";
 import { Catalogs } from "../convert/catalogs.ts";
 
@@ -32,7 +34,10 @@ export function serve(args: ParsedArgs): number {
     console.error(`ccproxy: cannot open the log at ${config.logging.path}: ${(e as Error).message}`);
     return 1;
   }
-  const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log, catalogs: new Catalogs(secrets.redact) };
+  const lines = new ConsoleLines({ level: args.logLevel ?? config.console.level, safe: safeText(secrets) });
+  const requests = new RequestLog(log);
+  requests.watch(lines.watch);
+  const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log: requests, catalogs: new Catalogs(secrets.redact) };
   // The upstreams' model lists are fetched now, in the background, so that a picker opened first finds them.
   void engine.catalogs.warm(config, engine.mappings);
   const connections = new Connections();
@@ -43,12 +48,20 @@ export function serve(args: ParsedArgs): number {
     console.error(`ccproxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`);
     return 1;
   }
-  const ms = (performance.now() - t0).toFixed(0);
-  const providers = Object.values(config.providers).map((p) => `${p.name} (${p.protocol})`).join(", ");
-  console.log(`ccproxy listening on http://${server.hostname}:${server.port} (ready in ${ms} ms)`);
-  console.log(`config: ${loaded.configPath ?? "built-in default"}; providers: ${providers || "none"}`);
-  console.log(log ? `log: ${config.logging.path}${config.logging.bodies ? " (with bodies)" : ""}` : "log: off");
-  reloadOnChange(args, engine, loaded.configPath, secrets);
+  const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;
+  const banner = bannerLines({
+    config,
+    configPath: loaded.configPath,
+    address: `http://${host}:${server.port}`,
+    readyMs: Math.round(performance.now() - t0),
+    version: VERSION,
+    logOn: !!log,
+    consoleLevel: lines.level,
+  });
+  console.log(banner.join("\n"));
+  for (const w of startWarnings(loaded.configPath, process.env)) console.error(w);
+  void checkOllama(defaultOllama(config, loaded.configPath), (w) => console.error(w));
+  reloadOnChange(args, engine, loaded.configPath, secrets, lines);
   const grace = graceMs(process.env.CCPROXY_SHUTDOWN_GRACE_MS);
   // The first signal drains; a second one cuts the grace period short.
   let hurry: (() => void) | undefined;
@@ -60,6 +73,7 @@ export function serve(args: ParsedArgs): number {
     const left = await connections.drain(server, grace, again);
     if (left.ended) console.error(`ccproxy: ended ${left.ended} stream(s) still open after the grace period`);
     if (left.inFlight) console.error(`ccproxy: ${left.inFlight} request(s) still waiting on an upstream are cut`);
+    lines.flush();
     await log?.close(); // the rows still queued, those of the streams just ended among them
     server.stop(true);
     process.exit(0);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
 import { fillVariables, maskVariables, missingMessage, unmask } from "./env.ts";
-import { errorAt, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
+import { errorAt, lineOf, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
 import { shadowingPattern } from "./shadow.ts";
 import { ConfigSchema, DEFAULT_LISTEN, type ResolvedConfig } from "./schema.ts";
 import {
@@ -100,6 +100,51 @@ export function loadConfig(o: LoadOptions): LoadResult {
   errors.push(...schemaErrors(source), ...semanticErrors(source, o, path), ...flagged);
   if (errors.length) return { errors: byLine(errors), path, mappings };
   return finish(resolveConfig(source.value as never, resolveOpts), errors, path);
+}
+
+/** The top-level parts of a config that a command may read alone */
+export type ConfigPart = "listen" | "accessKeys" | "logging";
+
+/**
+ * Only some parts of the config, for commands that need no more (`ccproxy logs` wants the log's
+ * path, `ccproxy status` the address and an access key): a `${VAR}` left unset elsewhere, such as
+ * a provider key only the proxy's own environment holds, is no error here. The config returned
+ * holds those parts (and defaults); its providers and models are empty.
+ */
+export function loadConfigParts(o: FindOptions, parts: readonly ConfigPart[]): LoadResult {
+  const path = findConfigPath(o);
+  const resolveOpts: ResolveOptions = { file: path, home: o.home, cwd: o.cwd };
+  if (path === undefined) return { config: resolveConfig(builtinConfig(o.env), resolveOpts), errors: [] };
+  let raw: string;
+  try {
+    raw = readFileSync(path, "utf8");
+  } catch (e) {
+    return { errors: [{ file: path, line: 0, field: "", message: existsSync(path) ? `cannot read: ${(e as Error).message}` : "file not found" }], path };
+  }
+  const masked = maskVariables(raw, o.env);
+  const parsed = parseYamlDocument(path, masked.text);
+  if (!parsed.doc) return { errors: parsed.errors.map((e) => ({ ...e, message: unmask(e.message, masked) })), path };
+  const typed = fillVariables(parsed.doc, masked);
+  const read = sourceOf(path, parsed.doc, parsed.lines);
+  if (!read.source) return { errors: read.errors, path };
+  const source = read.source;
+  typeVariables(source.value, typed);
+  const all = asRecord(source.value) ?? {};
+  const wanted: Record<string, unknown> = { providers: {} };
+  const spans: [number, number][] = [];
+  for (const part of parts) {
+    if (all[part] === undefined) continue;
+    wanted[part] = all[part];
+    const node = source.doc.getIn([part], true) as { range?: [number, number, number] } | undefined;
+    const start = lineOf(source, [part]);
+    spans.push([start, node?.range ? source.lines.linePos(node.range[1]).line : start]);
+  }
+  const errors: SourceError[] = masked.missing
+    .filter((m) => spans.some(([a, b]) => m.line >= a && m.line <= b))
+    .map((m) => ({ file: path, line: m.line, field: "", message: missingMessage(m.name) }));
+  for (const e of Value.Errors(ConfigSchema, wanted)) errors.push(errorAt(source, pathSegments(e.path, wanted), unmask(describe(e), masked)));
+  if (errors.length) return { errors: byLine(errors), path };
+  return { config: resolveConfig(wanted as never, resolveOpts), errors, path };
 }
 
 /**

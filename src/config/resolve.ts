@@ -97,6 +97,7 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
       ...(logging.maxRows !== undefined && { maxRows: logging.maxRows }),
       ...(logging.maxDays !== undefined && { maxDays: logging.maxDays }),
     },
+    console: { level: config.console?.level ?? "requests" },
     limits,
     ...(mappings !== undefined && {
       mappings: expandPath(mappings, o.home, o.overrides?.mappings !== undefined ? o.cwd : base),

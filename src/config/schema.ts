@@ -46,6 +46,15 @@ export const LoggingSchema = Type.Object(
 );
 export type Logging = Static<typeof LoggingSchema>;
 
+/** What the console prints per request (see src/cli/lines.ts): every request, failures only, or nothing */
+export const CONSOLE_LEVELS = ["requests", "errors", "off"] as const;
+export type ConsoleLevel = (typeof CONSOLE_LEVELS)[number];
+
+export const ConsoleSchema = Type.Object(
+  { level: Type.Optional(Type.Union(CONSOLE_LEVELS.map((l) => Type.Literal(l)))) },
+  closed,
+);
+
 export const ProviderSchema = Type.Object(
   {
     protocol: Type.Union([Type.Literal("openai"), Type.Literal("claude"), Type.Literal("gemini"), Type.Literal("ollama")]),
@@ -90,6 +99,7 @@ export const ConfigSchema = Type.Object(
     listen: Type.Optional(Type.String({ minLength: 1 })),
     accessKeys: Type.Optional(Type.Array(Type.String())),
     logging: Type.Optional(LoggingSchema),
+    console: Type.Optional(ConsoleSchema),
     limits: Type.Optional(LimitsSchema),
     mappings: Type.Optional(Type.String({ minLength: 1 })),
     providers: Type.Record(Type.String(), ProviderSchema),
@@ -150,6 +160,7 @@ export interface ResolvedConfig {
   listen: { host: string; port: number };
   accessKeys: string[];
   logging: { enabled: boolean; path: string; bodies: boolean; maxRows?: number; maxDays?: number };
+  console: { level: ConsoleLevel };
   limits: Required<Limits>;
   mappings?: string;
   providers: Record<string, ResolvedProvider>;

@@ -16,7 +16,7 @@ import { ERROR_BODY_MAX, readCapped } from "./body.ts";
 import { encodeRequest } from "./encode.ts";
 import { estimateInputTokens } from "./estimate.ts";
 import { compatPlan, type CompatSession } from "../compat/index.ts";
-import type { Logger, Trace } from "../log/index.ts";
+import type { RequestLog, Trace } from "../log/index.ts";
 import type { Catalogs } from "./catalogs.ts";
 import { unknownModelMessage } from "./models.ts";
 
@@ -24,8 +24,8 @@ export interface Engine {
   config: ResolvedConfig;
   mappings: MappingSet;
   router: Router;
-  /** The request log; absent when logging is off */
-  log?: Logger;
+  /** Where each request's row goes: the database when logging is on, the console's line, the status page's ring */
+  log?: RequestLog;
   /** The upstreams' own model lists, which model lists draw on; kept across reloads */
   catalogs?: Catalogs;
 }
@@ -71,7 +71,7 @@ export function decodeRequest(engine: Engine, call: ChatCall): { req: Request; c
   return { req, ctx };
 }
 
-/** The request's log trace, when logging is on. */
+/** The request's log trace, when anything watches requests. */
 export function beginTrace(engine: Engine, call: ChatCall): Trace | undefined {
   const { client, body, raw, headers, path, group } = call; // not a spread: that would read the lazy signal
   return engine.log?.begin({ client, body, raw, headers, path, group, model: call.route?.model });

@@ -1,6 +1,7 @@
 // The request log: SQLite store, off-path writer, per-request traces.
 export { Logger, type LogOptions } from "./logger.ts";
 export { Trace } from "./trace.ts";
+export { RequestLog, type RowWatcher } from "./requests.ts";
 
 import type { ResolvedConfig } from "../config/schema.ts";
 import { Logger } from "./logger.ts";

@@ -4,6 +4,7 @@
 import { BODY_FIELDS, openStore, type Bodies, type LogRow, type Retention } from "./store.ts";
 import { Trace, type TraceSink, type TraceStart } from "./trace.ts";
 import type { FromWriter, ToWriter } from "./writer.ts";
+import type { Filter, RowView } from "./query.ts";
 
 export interface LogOptions extends Retention {
   path: string;
@@ -40,13 +41,15 @@ export class Logger {
   private unreported = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushes = new Map<number, () => void>();
+  private reads = new Map<number, (rows: RowView[][] | undefined) => void>();
   private nextFlush = 0;
   private readonly queueLimit: number;
   private readonly batchRows: number;
   private readonly flushMs: number;
   /** Traces whose row waits for a response body to be read */
   private readonly settling = new Set<Promise<void>>();
-  private readonly sink: TraceSink = {
+  /** Where traces hand their rows (RequestLog passes them on here) */
+  readonly sink: TraceSink = {
     send: (row, bodies) => this.push(row, bodies),
     settling: (p) => {
       this.settling.add(p);
@@ -81,6 +84,7 @@ export class Logger {
       const m = ev.data;
       if (m.type === "written") (this.inFlight -= m.n), (this.dropped += m.failed);
       else if (m.type === "flushed") this.flushes.get(m.id)?.(), this.flushes.delete(m.id);
+      else if (m.type === "latest") this.reads.get(m.id)?.(m.rows), this.reads.delete(m.id);
       else console.error(`ccproxy: log: ${m.message}`);
     };
     // A writer that stopped (an error it did not catch, or its thread gone) takes the rows it held
@@ -94,6 +98,8 @@ export class Logger {
       this.inFlight = 0;
       for (const done of this.flushes.values()) done();
       this.flushes.clear();
+      for (const done of this.reads.values()) done(undefined);
+      this.reads.clear();
       if (this.restarts >= MAX_RESTARTS) {
         this.dead = true;
         console.error(`ccproxy: log writer stopped (${why}); the log is off after ${MAX_RESTARTS} restarts`);
@@ -194,6 +200,22 @@ export class Logger {
       this.flushes.set(id, resolve);
       this.worker.postMessage({ type: "flush", id, prune: o.prune } satisfies ToWriter);
     }).finally(() => this.flushes.size || this.worker.unref());
+  }
+
+  /**
+   * The latest rows for each filter, read by the writer after every row answered so far (the
+   * status page; the request path's thread never touches the database). Empty when the log is off.
+   */
+  async latest(filters: Filter[]): Promise<RowView[][]> {
+    await Promise.all(this.settling);
+    this.post();
+    if (this.dead) return filters.map(() => []);
+    const id = ++this.nextFlush;
+    const rows = await new Promise<RowView[][] | undefined>((resolve) => {
+      this.reads.set(id, resolve);
+      this.worker.postMessage({ type: "latest", id, filters } satisfies ToWriter);
+    });
+    return rows ?? filters.map(() => []);
   }
 
   async close(): Promise<void> {

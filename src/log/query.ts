@@ -1,5 +1,6 @@
 // Reads for `ccproxy logs`: the latest rows with filters, and sums per proxy model, target and key.
 import type { Database } from "bun:sqlite";
+import type { LogRow } from "./store.ts";
 
 export interface RowView {
   id: number;
@@ -75,6 +76,32 @@ export function latest(db: Database, f: Filter): RowView[] {
     },
     trail: r.trail ? JSON.parse(r.trail) : null,
   }));
+}
+
+/** A row not (yet) in a database, as `latest` would show it: the in-memory ring's rows. */
+export function rowView(r: LogRow, id: number): RowView {
+  const u = r.usage ?? {};
+  const round = (v: number | undefined) => (v === undefined ? null : Math.round(v));
+  return {
+    id,
+    time: new Date(r.time).toISOString(),
+    client: r.client,
+    route: r.route ?? null,
+    group: r.group ?? null,
+    model: r.model ?? null,
+    target: r.target ?? null,
+    keyLabel: r.keyLabel ?? null,
+    attempts: r.attempts,
+    failovers: Math.max(0, r.attempts - 1),
+    status: r.status ?? null,
+    error: r.error ?? null,
+    latencyMs: round(r.latencyMs),
+    ttftMs: round(r.ttftMs),
+    stream: r.stream,
+    session: r.session ?? null,
+    tokens: { input: u.input ?? null, output: u.output ?? null, cacheRead: u.cacheRead ?? null, cacheWrite: u.cacheWrite ?? null, reasoning: u.reasoning ?? null },
+    trail: r.trail ?? null,
+  };
 }
 
 export interface StatsView {

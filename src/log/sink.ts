@@ -6,6 +6,7 @@ import type { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { openStore, prune, rowWriter, type LogRow, type Retention, type Writer } from "./store.ts";
 import { Checkpoints } from "./checkpoint.ts";
+import { latest, type Filter, type RowView } from "./query.ts";
 
 export interface SinkOptions {
   retention?: Retention;
@@ -70,6 +71,11 @@ export class LogSink {
   prune(): void {
     const r = this.retention;
     if (r.maxRows !== undefined || r.maxDays !== undefined) this.quietly(() => prune(this.db, r));
+  }
+
+  /** The latest rows matching, read on the writer's own connection */
+  latest(f: Filter): RowView[] {
+    return latest(this.db, f);
   }
 
   close(): void {

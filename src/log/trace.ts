@@ -67,7 +67,8 @@ const text = (v: unknown): string | undefined => (v === undefined || typeof v ==
 function bodyTexts(p: BodyParts): Bodies {
   const up = p.upstream;
   return {
-    clientRequest: capText(`{"headers":${JSON.stringify(safeHeaders(p.clientHeaders))},"body":${text(p.clientBody)}}`),
+    // A refused request's body was never read: null, not the word "undefined" in the JSON
+    clientRequest: capText(`{"headers":${JSON.stringify(safeHeaders(p.clientHeaders))},"body":${text(p.clientBody) ?? "null"}}`),
     upstreamRequest: up && capText(`{"url":${JSON.stringify(up.url)},"headers":${JSON.stringify(safeHeaders(up.headers))},"body":${up.payload}}`),
     upstreamResponse: capText(p.assembled ? JSON.stringify(p.assembled) : text(p.upstreamResponse)),
     upstreamEvents: p.upstreamEvents?.value(),

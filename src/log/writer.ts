@@ -4,6 +4,7 @@ import { BODY_FIELDS, type Bodies, type LogRow, type Retention } from "./store.t
 import { redactor } from "./redact.ts";
 import { lowerThreadPriority } from "./priority.ts";
 import { LogSink } from "./sink.ts";
+import type { Filter, RowView } from "./query.ts";
 
 export type ToWriter =
   | { type: "open"; path: string; secrets: string[]; retention: Retention; pruneEveryMs: number }
@@ -14,10 +15,16 @@ export type ToWriter =
    * order per row, end to end, and `lengths` their lengths (-1: absent).
    */
   | { type: "rows"; rows: string; texts: string; lengths: number[]; n: number; dropped: number }
-  | { type: "flush"; id: number; prune?: boolean };
+  | { type: "flush"; id: number; prune?: boolean }
+  /** Reads for the status page: the latest rows for each filter, after every row posted before */
+  | { type: "latest"; id: number; filters: Filter[] };
 
 /** `failed`: of the `n` rows, those the database did not take (a full disk), counted as dropped */
-export type FromWriter = { type: "written"; n: number; failed: number } | { type: "flushed"; id: number } | { type: "error"; message: string };
+export type FromWriter =
+  | { type: "written"; n: number; failed: number }
+  | { type: "flushed"; id: number }
+  | { type: "latest"; id: number; rows: RowView[][] }
+  | { type: "error"; message: string };
 
 declare const self: Worker;
 
@@ -81,10 +88,13 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
       case "flush":
         if (m.prune) sink?.prune();
         return post({ type: "flushed", id: m.id });
+      case "latest":
+        return post({ type: "latest", id: m.id, rows: m.filters.map((f) => sink?.latest(f) ?? []) });
     }
   } catch (e) {
     post({ type: "error", message: (e as Error).message });
     if (m.type === "rows") post({ type: "written", n: m.n, failed: 0 });
     if (m.type === "flush") post({ type: "flushed", id: m.id });
+    if (m.type === "latest") post({ type: "latest", id: m.id, rows: m.filters.map(() => []) });
   }
 };

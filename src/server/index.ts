@@ -15,6 +15,7 @@ import { geminiRoute } from "./gemini.ts";
 import { logged, type Handler } from "./logged.ts";
 import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
 import { Connections, type Held } from "./connections.ts";
+import { statusPage, wantsPage, type PageDetails } from "./status-page.ts";
 
 export const VERSION = "0.1.0";
 
@@ -99,6 +100,8 @@ export interface ServerOptions {
 interface Around {
   redact: (text: string) => string;
   hold: () => Held;
+  /** The address the server listens on, as a URL's origin */
+  listening: () => string;
 }
 
 /**
@@ -133,7 +136,11 @@ export function startServer(live: Engine, listen: { host: string; port: number }
       if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config));
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
-      const res = await answer(req, url, engine, scopes, { redact: secrets.redact, hold: () => conns.hold(server, req) });
+      const res = await answer(req, url, engine, scopes, {
+        redact: secrets.redact,
+        hold: () => conns.hold(server, req),
+        listening: () => `http://${server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`,
+      });
       const leaving = egress(res, secrets.redact);
       const out = leaving instanceof Response ? leaving : await leaving;
       if (origin !== null && originAllowed(origin, engine.config)) corsHeaders(out.headers, origin);
@@ -148,7 +155,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   const { root, groups } = scopes;
   const maxBody = engine.config.limits.maxBodyBytes;
   let path = url.pathname;
-  if (path === "/health" || path === "/") return Response.json({ status: "ok", version: VERSION });
+  const page = path === "/" && wantsPage(req);
+  if (path === "/health" || (path === "/" && !page)) return Response.json({ status: "ok", version: VERSION });
 
   let scope = root;
   const slash = path.indexOf("/", 1);
@@ -169,26 +177,41 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   const client = malformed ? "gemini" : route && route.client !== "sniff" ? route.client : clientOf(path, req, url);
   const fail = (status: number, message: string, param?: string) =>
     errorResponse(engine.mappings, client, unifiedError(status, message, param));
+  // A request refused before it is routed still gets its row (who knocked, on which route, why),
+  // without the proxy reading a body it refused: only a body it read and found wanting is kept.
+  const refuse = (status: number, message: string, param?: string, raw?: string) => {
+    const res = fail(status, message, param);
+    engine.log?.begin({ client, body: undefined, raw, headers: req.headers, path: route ? path : url.pathname, group: group && head }).answered(res);
+    return res;
+  };
 
   // Access is decided here, for every route: a browser page first, then the key.
   const refused = browserRefusal(req, scope.keys.size > 0, engine.config);
-  if (refused) return fail(403, refused);
+  if (refused) return refuse(403, refused);
   if (req.method === "OPTIONS") return preflight(req, engine.config);
+  if (page) {
+    const keyed = root.keys.size > 0;
+    const presented = presentedKey(req, url);
+    if (keyed && presented !== undefined && !allowed(root.keys, presented)) refuse(401, "invalid access key (status page)");
+    return statusPage({
+      version: VERSION,
+      health: "ok",
+      keyed,
+      access: !keyed ? "open" : presented === undefined ? "none" : allowed(root.keys, presented) ? "granted" : "refused",
+      details: () => pageDetails(engine, scopes, around.listening()),
+      redact: around.redact,
+    });
+  }
   if (path === "/admin/status" && !group) {
-    if (!allowed(root.keys, presentedKey(req, url))) return fail(401, "invalid access key");
+    if (!allowed(root.keys, presentedKey(req, url))) return refuse(401, "invalid access key");
     return Response.json(adminStatus(engine));
   }
-  if (malformed) return fail(400, "the path is not valid percent-encoding", "path");
+  if (malformed) return refuse(400, "the path is not valid percent-encoding", "path");
   // Only paths no chat route takes are looked at (a Gemini `:embedContent` reads as a GET of a model).
-  if ((!route || route.method === "GET") && EMBEDDINGS.test(path)) return fail(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
-  if (!route) return fail(404, `no route ${req.method} ${url.pathname}`);
-  if (req.method !== route.method) return fail(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
-  if (!allowed(scope.keys, presentedKey(req, url))) {
-    const res = fail(401, "invalid access key: present one of this proxy's access keys as your API key");
-    // Refusals are logged (who knocked, on which route), without reading the body they sent.
-    engine.log?.begin({ client, body: undefined, headers: req.headers, path, group: group && head }).answered(res);
-    return res;
-  }
+  if ((!route || route.method === "GET") && EMBEDDINGS.test(path)) return refuse(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
+  if (!route) return refuse(404, `no route ${req.method} ${url.pathname}`);
+  if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
+  if (!allowed(scope.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");
 
   warmCounting(engine.config, client);
 
@@ -196,15 +219,16 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   let text: string | undefined;
   if (route.method === "POST") {
     text = await readCapped(req, maxBody);
-    if (text === undefined) return fail(413, `request body is larger than ${maxBody} bytes`, "body");
+    if (text === undefined) return refuse(413, `request body is larger than ${maxBody} bytes`, "body");
     try {
       body = JSON.parse(text);
     } catch (e) {
-      return fail(400, `request body is not valid JSON: ${(e as Error).message}`, "body");
+      // kept as a JSON string: the log's request text is a JSON document with the body inside it
+      return refuse(400, `request body is not valid JSON: ${(e as Error).message}`, "body", JSON.stringify(text));
     }
   }
   const badModel = badModelName(route.params?.model, body);
-  if (badModel) return fail(400, badModel, "model");
+  if (badModel) return refuse(400, badModel, "model", text);
   const held = around.hold();
   try {
     const call: ChatCall = {
@@ -246,6 +270,22 @@ function badModelName(fromPath: string | undefined, body: unknown): string | und
     if (CONTROL.test(name)) return "model name holds control characters";
   }
   return undefined;
+}
+
+/** What the status page shows past version and health: the config's shape, pairs' health, the latest requests and errors. */
+async function pageDetails(engine: Engine, scopes: Scopes, address: string): Promise<PageDetails> {
+  const [requests, errors] = (await engine.log?.latest([{ limit: 20 }, { errors: true, limit: 10 }])) ?? [[], []];
+  return {
+    ...adminStatus(engine),
+    address,
+    logging: engine.config.logging.enabled ? engine.config.logging.path : undefined,
+    routes: [
+      { group: undefined, models: scopes.root.models },
+      ...Object.values(engine.config.groups).map((g) => ({ group: g.name, models: g.models })),
+    ],
+    requests: requests!,
+    errors: errors!,
+  };
 }
 
 /** Each target × key pair's state: key labels only, never keys. */

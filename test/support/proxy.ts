@@ -9,7 +9,7 @@ import { formatError } from "../../src/config/yaml-source.ts";
 import { mappingFunctions } from "../../src/protocols/functions.ts";
 import { startServer } from "../../src/server/index.ts";
 import { Router } from "../../src/router/index.ts";
-import { openLog, type Logger } from "../../src/log/index.ts";
+import { openLog, RequestLog, type Logger } from "../../src/log/index.ts";
 import { startUpstream } from "./upstream.ts";
 import type { Connections } from "../../src/server/connections.ts";
 
@@ -42,7 +42,7 @@ export async function startProxy(config: Record<string, unknown>, o: { connectio
     if (!loaded.config.mappings) builtin = mappings;
   }
   const log = config.logging ? openLog(loaded.config) : undefined;
-  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config), log }, loaded.config.listen, { connections: o.connections });
+  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config), log: new RequestLog(log) }, loaded.config.listen, { connections: o.connections });
   return {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,

@@ -19,12 +19,12 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** `config` is the config file's text; `listen` should name port 0. */
-export async function serve(config: string, env: Record<string, string> = {}): Promise<Served> {
+/** `config` is the config file's text; `listen` should name port 0. `args` follow `serve --config FILE`. */
+export async function serve(config: string, env: Record<string, string> = {}, args: string[] = []): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), "ccproxy-serve-"));
   const file = join(dir, "ccproxy.yaml");
   writeFileSync(file, config);
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "../../src/main.ts"), "serve", "--config", file], {
+  const proc = Bun.spawn(["bun", join(import.meta.dir, "../../src/main.ts"), "serve", "--config", file, ...args], {
     stdout: "pipe",
     stderr: "pipe",
     env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
