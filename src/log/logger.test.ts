@@ -14,6 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const read = (path: string, sql: string) => {
   const db = new Database(path, { readonly: true });
+  // The writer thread may be opening the database (WAL recovery): wait as `ccproxy logs` does, not fail.
+  db.run("PRAGMA busy_timeout = 2000");
   try {
     return db.query(sql).all();
   } finally {

@@ -14,6 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const row = (i: number): LogRow => ({ time: i, client: "openai", model: `m${i}`, attempts: 1, stream: false, status: 200, bodies: { clientRequest: "x".repeat(6000) } });
 const count = (path: string, sql: string) => {
   const db = new Database(path, { readonly: true });
+  // The writer thread may be opening the database (WAL recovery): wait as `ccproxy logs` does, not fail.
+  db.run("PRAGMA busy_timeout = 2000");
   try {
     return (db.query(sql).get() as { n: number } | null)?.n ?? 0;
   } finally {
