@@ -13,6 +13,7 @@ import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { countInWorker, warmCounter } from "./counter.ts";
+import { IMAGE_TOKENS } from "./estimate.ts";
 import { unknownModelMessage } from "./models.ts";
 
 /**
@@ -50,8 +51,7 @@ export async function localCount(req: Request): Promise<number> {
     }
   }
   for (const t of req.tools ?? []) texts.push(t.name, t.description ?? "", JSON.stringify(t.parameters ?? {}));
-  // ~1,600 tokens per image: Claude's figure for a 1092×1092 image.
-  return (await countInWorker(texts)) + images * 1600 + req.messages.length * 3;
+  return (await countInWorker(texts)) + images * IMAGE_TOKENS + req.messages.length * 3;
 }
 
 const COUNT_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"];
