@@ -95,6 +95,16 @@ export class Router {
   }
 
   /**
+   * The first pair a name resolves to, without moving the rotation: what existence checks and
+   * model details need (a model's details must not shift which key the next chat gets).
+   */
+  peek(models: readonly ModelRoute[], name: string): Attempt | undefined {
+    const pool = this.pool(models, name);
+    const first = pool?.cycle[0];
+    return first === undefined ? undefined : pool!.pairs[first];
+  }
+
+  /**
    * A requested name's pool, made once per scope (root or group) and name: its pairs, and the
    * rotation as indexes into them (a target's weight repeats its pairs). Names come from clients,
    * so the cache is bounded.

@@ -23,6 +23,15 @@ describe("rotation over targets × keys", () => {
     expect(ids(r.plan(r["config"].models, "m"))).toEqual(["b#1/y", "a#1/x", "a#2/x"]);
   });
 
+  test("peek names a model's first pair without moving the rotation; unknown names peek nothing", () => {
+    const { r, resolved } = router({ providers, models: { m: { targets: ["a/x", "b/y"] } }, limits: { attempts: 5 } });
+    for (let i = 0; i < 3; i++) expect(r.peek(resolved.models, "m")!.id).toBe("a#1/x");
+    expect(ids(r.plan(resolved.models, "m"))).toEqual(["a#1/x", "a#2/x", "b#1/y"]);
+    expect(r.peek(resolved.models, "m")!.id).toBe("a#1/x");
+    expect(ids(r.plan(resolved.models, "m"))).toEqual(["a#2/x", "b#1/y", "a#1/x"]);
+    expect(r.peek(resolved.models, "nope")).toBeUndefined();
+  });
+
   test("a weight gives a target more turns", () => {
     const { r, resolved } = router({
       providers: { a: { protocol: "openai", baseUrl: "http://a" }, b: { protocol: "openai", baseUrl: "http://b" } },

@@ -38,7 +38,7 @@ export function geminiRoute(path: string, url: URL): GeminiRoute | undefined {
 async function getModel(engine: Engine, call: ChatCall): Promise<Response> {
   const id = call.route!.model!.replace(/^models\//, "");
   const served = (await servedNow(engine, call.models)).find((m) => m.id === id);
-  if (!served && !engine.router.plan(call.models, id)?.attempts.length)
+  if (!served && !engine.router.peek(call.models, id))
     return errorResponse(engine.mappings, "gemini", unifiedError(404, unknownModelMessage(engine, call.models, id), "model"));
   const model = { id, ownedBy: served?.ownedBy ?? (id.includes("/") ? id.split("/")[0] : "ccproxy"), contextLength: served?.contextLength };
   const list = engine.mappings.gemini.spec["models.encode"].run({ models: [model] }, {});

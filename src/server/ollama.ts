@@ -49,7 +49,7 @@ export async function ollamaShow(engine: Engine, call: ChatCall): Promise<Respon
   const fail = (status: number, message: string) =>
     errorResponse(engine.mappings, "ollama", unifiedError(status, message, "model"));
   if (typeof name !== "string") return fail(400, "model is required");
-  const a = engine.router.plan(call.models, name)?.attempts[0];
+  const a = engine.router.peek(call.models, name);
   const served = await servedNow(engine, call.models);
   if (!a) {
     const near = nearestNames(name, served.map((m) => m.id));
