@@ -79,7 +79,8 @@ export class ConsoleLines {
  * each, made safe before they are clipped: a clip through a key would leave its first half unmatched.
  */
 export function requestLine(r: LogRow, clock: (ms: number) => string = timeOfDay, safe: (text: string) => string = (t) => t): string {
-  const oneLine = (s: string, max: number) => clip(safe(s), max);
+  // A short word of one line needs no safe pass of its own: the batch's pass covers it whole.
+  const oneLine = (s: string, max: number) => (s.length <= max && !SPACE.test(s) ? s : clip(safe(s), max));
   const parts = [clock(r.time), r.client, `${r.group ? `/${r.group}` : ""}${r.route ?? ""}`];
   if (r.model !== undefined) parts.push(oneLine(r.model, 80));
   if (r.target !== undefined) parts.push("→", r.target);
@@ -99,8 +100,16 @@ function clip(s: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+const SPACE = /\s/;
+
+// Local time costs a time-zone lookup; the lines of one second share it.
+let shownSecond = -1;
+let shown = "";
 function timeOfDay(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second === shownSecond) return shown;
   const d = new Date(ms);
   const p = (x: number) => String(x).padStart(2, "0");
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  shownSecond = second;
+  return (shown = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`);
 }
