@@ -15,11 +15,21 @@ const registered = new Map<string, ProtocolDef>();
 let functions: Record<string, MappingFunction> | undefined;
 let version = 0;
 
-/** Adds a protocol (or replaces one of the same name). Configs and mappings loaded after it, and the route table, see it. */
-export function registerProtocol(def: ProtocolDef): void {
+/**
+ * Adds a protocol (or replaces one of the same name). Configs and mappings loaded after it, and the
+ * route table, see it. Returns what takes it back out (the one it replaced, if any, returns).
+ */
+export function registerProtocol(def: ProtocolDef): () => void {
+  const was = registered.get(def.name);
+  const changed = () => ((functions = undefined), version++);
   registered.set(def.name, def);
-  functions = undefined;
-  version++;
+  changed();
+  return () => {
+    if (registered.get(def.name) !== def) return;
+    if (was) registered.set(def.name, was);
+    else registered.delete(def.name);
+    changed();
+  };
 }
 
 /** Changes with every registration: what is derived from the registry is remade when it moves. */

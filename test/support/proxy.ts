@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { loadConfig } from "../../src/config/load.ts";
 import type { MappingSet } from "../../src/mapping/load.ts";
 import { formatError } from "../../src/config/yaml-source.ts";
-import { loadProtocolMappings, protocolNames } from "../../src/protocols/index.ts";
+import { loadProtocolMappings, protocolNames, registryVersion } from "../../src/protocols/index.ts";
 import { startServer } from "../../src/server/index.ts";
 import { Router } from "../../src/router/index.ts";
 import { openLog, RequestLog, type Logger } from "../../src/log/index.ts";
@@ -22,7 +22,7 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-let builtin: MappingSet | undefined;
+let builtin: { mappings: MappingSet; version: number } | undefined;
 
 /**
  * `config` is the config file's content (an object, written as YAML); listen is forced to port 0.
@@ -34,12 +34,13 @@ export async function startProxy(config: Record<string, unknown>, o: { connectio
   writeFileSync(file, stringify({ listen: "127.0.0.1:0", ...config }));
   const loaded = loadConfig({ protocols: protocolNames(), flag: file, env: o.env ?? {}, cwd: dir, home: dir });
   if (!loaded.config) throw new Error(loaded.errors.map(formatError).join("\n"));
-  let mappings = builtin;
+  // The built-in mappings are compiled once, and again only when a test registers a protocol.
+  let mappings = builtin?.version === registryVersion() ? builtin.mappings : undefined;
   if (loaded.config.mappings || !mappings) {
     const m = loadProtocolMappings(loaded.config.mappings);
     if (!m.mappings) throw new Error(m.errors.map(formatError).join("\n"));
     mappings = m.mappings;
-    if (!loaded.config.mappings) builtin = mappings;
+    if (!loaded.config.mappings) builtin = { mappings, version: registryVersion() };
   }
   const log = config.logging ? openLog(loaded.config) : undefined;
   const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config), log: new RequestLog(log) }, loaded.config.listen, { connections: o.connections });
