@@ -23,7 +23,7 @@ beforeAll(async () => {
     port: 0,
     hostname: "127.0.0.1",
     async fetch(req) {
-      const body = await req.json();
+      const body = (await req.json()) as any;
       toyReceived.push({ path: new URL(req.url).pathname, headers: req.headers, body });
       if (body.lines?.[0]?.say === "fail") return Response.json({ oops: "the toy is broken" }, { status: 400 });
       if (!body.stream) return Response.json({ reply: "Hello from the toy", end: "done", used: { in: 11, out: 4 } });
@@ -132,10 +132,10 @@ describe("a toy protocol registered from its folder", () => {
   test("its errors, unknown routes and bad requests answer in the toy's shape", async () => {
     const bad = await fetch(`${proxy.url}/toy/chat`, { method: "POST", body: JSON.stringify({ model: "gpt-x" }) });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).oops).toContain("lines");
+    expect(((await bad.json()) as any).oops).toContain("lines");
     const unknown = await fetch(`${proxy.url}/toy/nothing`);
     expect(unknown.status).toBe(404);
-    expect(Object.keys(await unknown.json())).toEqual(["oops"]);
+    expect(Object.keys((await unknown.json()) as object)).toEqual(["oops"]);
     // The toy upstream's own 400, in an OpenAI client's shape, with the toy's words.
     const client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const err = await client.chat.completions.create({ model: "toy-model", messages: [{ role: "user", content: "fail" }] }).catch((e) => e);

@@ -34,7 +34,7 @@ export async function models(args: ParsedArgs, given: ModelsIO = { out: (l) => c
   const redact = redactor(secretsOf(config));
   const out = (line: string) => given.out(printable(redact(line)));
   const catalogs = new Catalogs(redact);
-  await catalogs.warm(config, loaded.mappings.mappings); // each fetch is bounded by its own timeout
+  await catalogs.warm(config, { mappings: loaded.mappings.mappings }); // each fetch is bounded by its own timeout
   const scopes = scopeViews(config, catalogs);
   const lists = catalogs.status();
   if (args.json) out(JSON.stringify({ scopes, catalogs: lists }));

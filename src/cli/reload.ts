@@ -40,7 +40,7 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
     Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: engine.router.handOver(new Router(loaded.config)) });
     if (engine.log?.store) reconfigureLog(engine.log.store, loaded.config);
     if (lines) lines.level = args.logLevel ?? loaded.config.console.level; // the command line's level stands over the file's
-    void engine.catalogs?.warm(engine.config, engine.mappings); // the new config's providers' lists, in the background
+    void engine.catalogs?.warm(engine.config, engine); // the new config's providers' lists, in the background
     console.log(`ccproxy: config reloaded (${why})`);
   };
   process.on("SIGHUP", () => reload("SIGHUP"));

@@ -39,7 +39,7 @@ export function serve(args: ParsedArgs): number {
   requests.watch(lines.watch);
   const engine = { config, mappings: loaded.mappings.mappings, router: new Router(config), log: requests, catalogs: new Catalogs(secrets.redact) };
   // The upstreams' model lists are fetched now, in the background, so that a picker opened first finds them.
-  void engine.catalogs.warm(config, engine.mappings);
+  void engine.catalogs.warm(config, engine);
   const connections = new Connections();
   let server;
   try {

@@ -7,6 +7,8 @@ import type { MappingSet } from "../mapping/load.ts";
 import { loadProtocolMappings } from "../protocols/index.ts";
 import type { ResolvedProvider } from "../config/schema.ts";
 import { DEFAULT_LIMITS } from "../config/schema.ts";
+import { compileModels, resolveConfig } from "../config/resolve.ts";
+import { Router } from "../router/index.ts";
 
 let up: Upstream, mappings: MappingSet, provider: ResolvedProvider;
 const KEY = "sk-catalog-secret-1";
@@ -23,19 +25,19 @@ test("stale lists are refreshed in the background; a failed refresh keeps the la
   let now = 1_000_000;
   const catalogs = new Catalogs((t) => t.replaceAll(KEY, "[redacted]"), () => now);
   up.script(list("a", "b"));
-  await catalogs.forList([provider], mappings);
+  await catalogs.forList([provider], { mappings });
   expect(catalogs.peek(provider)!.map((m) => m.id)).toEqual(["a", "b"]);
 
   // Fresh: nothing asked.
   const asked = up.received.length;
-  await catalogs.forList([provider], mappings);
+  await catalogs.forList([provider], { mappings });
   expect(up.received.length).toBe(asked);
 
   // Stale: answered as it is, refreshed behind; the refresh fails with the key echoed back.
   now += REFRESH_MS + 1;
   up.script({ error: 500, body: { error: { message: `bad key ${KEY}`, type: "server_error" } } });
   const version = catalogs.version;
-  await catalogs.forList([provider], mappings);
+  await catalogs.forList([provider], { mappings });
   expect(catalogs.peek(provider)!.map((m) => m.id)).toEqual(["a", "b"]);
   await Bun.sleep(0);
   while (catalogs.status()[0]!.error === undefined) await Bun.sleep(5);
@@ -43,4 +45,21 @@ test("stale lists are refreshed in the background; a failed refresh keeps the la
   expect(catalogs.status()[0]!.error).not.toContain(KEY);
   expect(catalogs.peek(provider)!.map((m) => m.id)).toEqual(["a", "b"]);
   expect(catalogs.version).toBe(version);
+});
+
+test("a provider's keys fail over for its list like a chat's pairs: a refused key tries the next, and cools for chats too", async () => {
+  const keyed: ResolvedProvider = { ...provider, name: "k", keys: ["sk-refused-1", "sk-good-2"] };
+  const config = resolveConfig({ providers: {}, models: {} } as never, { home: "/", cwd: "/" });
+  config.providers.k = keyed;
+  config.models = compileModels({ m: { targets: ["k/x"] } });
+  const router = new Router(config);
+  up.script({ error: 401, body: { error: { message: "Incorrect API key provided", type: "invalid_request_error" } } }, list("c"));
+  await new Catalogs().forList([keyed], { mappings, router });
+  const asked = up.received.slice(-2).map((r) => r.headers.authorization);
+  expect(asked).toEqual(["Bearer sk-refused-1", "Bearer sk-good-2"]);
+  // The refused key goes last in a chat's plan, and the model list's pairs are not among the targets listed.
+  expect(router.plan(config.models, "m")!.attempts.map((a) => a.keyLabel)).toEqual(["k#2", "k#1"]);
+  expect(router.status().map((s) => s.key)).not.toContain("k#1 (model list)");
+  // The next fetch starts with the good key.
+  expect(router.keyPairs(keyed).map((a) => a.keyLabel)).toEqual(["k#2", "k#1"]);
 });

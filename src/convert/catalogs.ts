@@ -7,7 +7,9 @@ import type { ModelRoute, ResolvedConfig, ResolvedProvider } from "../config/sch
 import type { MappingSet } from "../mapping/load.ts";
 import { catalogCall, isRedirect, redirectMessage, showCall, upstreamFetch, upstreamGet } from "../protocols/upstream.ts";
 import { readCapped } from "./body.ts";
-import { upstreamError } from "./errors.ts";
+import { unifiedError, upstreamError } from "./errors.ts";
+import { keyPairsOf, type Router } from "../router/index.ts";
+import { inTurn, isFailure } from "../router/failover.ts";
 
 export interface CatalogModel {
   /** The name the upstream takes */
@@ -66,6 +68,12 @@ export function listedProviders(config: ResolvedConfig): ResolvedProvider[] {
 /** Two providers with the same address and credentials have the same catalog, across reloads too. */
 const identity = (p: ResolvedProvider) => JSON.stringify([p.protocol, p.baseUrl, p.query, p.keys, p.headers]);
 
+/** What a fetch uses: the mappings that read a list, and the router whose key health it shares (absent for `ccproxy models`) */
+export interface CatalogSources {
+  mappings: MappingSet;
+  router?: Router;
+}
+
 export class Catalogs {
   private readonly entries = new Map<string, Entry>();
   private readonly shown = new Map<string, Promise<ShowInfo | undefined>>();
@@ -82,12 +90,12 @@ export class Catalogs {
    * Fetches every listed provider's catalog (at start-up and on reload) and forgets those of
    * providers the config no longer has. Requests never wait on it; `ccproxy models` does.
    */
-  warm(config: ResolvedConfig, mappings: MappingSet): Promise<void> {
+  warm(config: ResolvedConfig, via: CatalogSources): Promise<void> {
     const listed = listedProviders(config);
     const keep = new Set(listed.map(identity));
     for (const k of this.entries.keys()) if (!keep.has(k)) this.entries.delete(k);
     this.shown.clear();
-    return Promise.all(listed.map((p) => this.fetch(this.entry(p), mappings))).then(() => {});
+    return Promise.all(listed.map((p) => this.fetch(this.entry(p), via))).then(() => {});
   }
 
   /** What is known of a provider's catalog now, without fetching: error paths read this. */
@@ -99,14 +107,14 @@ export class Catalogs {
    * The catalogs of `providers` for a list: a missing one is fetched and waited for (at most
    * FIRST_WAIT_MS, all together); a stale one is answered as it is and refreshed in the background.
    */
-  async forList(providers: readonly ResolvedProvider[], mappings: MappingSet): Promise<void> {
+  async forList(providers: readonly ResolvedProvider[], via: CatalogSources): Promise<void> {
     const waits: Promise<void>[] = [];
     const now = this.now();
     for (const p of providers) {
       const e = this.entry(p);
       const due = e.fetchedAt === undefined || now - e.fetchedAt > (e.error ? RETRY_MS : REFRESH_MS);
       if (!due) continue;
-      const fetching = this.fetch(e, mappings);
+      const fetching = this.fetch(e, via);
       if (!e.models) waits.push(fetching);
     }
     if (!waits.length) return;
@@ -149,8 +157,8 @@ export class Catalogs {
     return e;
   }
 
-  private fetch(e: Entry, mappings: MappingSet): Promise<void> {
-    e.pending ??= fetchCatalog(e.provider, mappings)
+  private fetch(e: Entry, via: CatalogSources): Promise<void> {
+    e.pending ??= fetchCatalog(e.provider, via)
       .then(
         (models) => {
           e.models = models;
@@ -170,21 +178,31 @@ export class Catalogs {
   }
 }
 
-/** A provider's catalog, page by page, with the first key it takes (a refused key tries the next). */
-async function fetchCatalog(p: ResolvedProvider, mappings: MappingSet): Promise<CatalogModel[]> {
-  let last: Error | undefined;
-  for (const key of p.keys.length ? p.keys : [undefined]) {
+/**
+ * A provider's catalog, page by page, with the first key it takes: its keys fail over like a chat's
+ * pairs (a refused key tries the next, and cools for chats too); any other failure ends the fetch.
+ */
+async function fetchCatalog(p: ResolvedProvider, via: CatalogSources): Promise<CatalogModel[]> {
+  const out = await inTurn<CatalogModel[]>(via.router, via.router?.keyPairs(p) ?? keyPairsOf(p), async (pair) => {
     try {
-      return await fetchPages(p, key, mappings);
+      return await fetchPages(p, pair.key, via.mappings);
     } catch (e) {
-      last = e as Error;
-      if (!(e instanceof Refused)) break;
+      const status = e instanceof Refused ? e.status : undefined;
+      return { error: unifiedError(status ?? 502, (e as Error).message), retry: status !== undefined, status };
     }
-  }
-  throw last;
+  });
+  if (isFailure(out)) throw new Error(out.error.message);
+  return out;
 }
 
-class Refused extends Error {}
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
 
 async function fetchPages(p: ResolvedProvider, key: string | undefined, mappings: MappingSet): Promise<CatalogModel[]> {
   const out: CatalogModel[] = [];
@@ -200,7 +218,7 @@ async function fetchPages(p: ResolvedProvider, key: string | undefined, mappings
     const text = await readCapped(res, MAX_BYTES);
     if (!res.ok) {
       const e = upstreamError(mappings, p.protocol, res.status, text ?? "", `${p.name} model list`);
-      throw res.status === 401 || res.status === 403 ? new Refused(e.message) : new Error(e.message);
+      throw res.status === 401 || res.status === 403 ? new Refused(e.message, res.status) : new Error(e.message);
     }
     if (text === undefined) throw new Error(`${p.name} model list: larger than ${MAX_BYTES} bytes`);
     let body: unknown;

@@ -1,11 +1,12 @@
 // The spine every endpoint shares: the engine (config, mappings, router, log), one client call, and
-// the failover loop that tries a plan's target × key pairs in turn. Each endpoint (chat, token count,
-// model lists, embeddings) supplies only what one attempt does; the router hears how each ended here.
+// failover over a plan's target × key pairs. Each endpoint (chat, token count, embeddings) supplies
+// only what one attempt does, given one Attempt object.
 import type { ModelRoute, ResolvedConfig, ToolCompat } from "../config/schema.ts";
 import type { MappingSet, ProtocolName } from "../mapping/load.ts";
 import type { RouteParams } from "../protocols/protocol.ts";
 import type { UnifiedError } from "../unified/index.ts";
 import type { Pair, Plan, Router } from "../router/index.ts";
+import { inTurn, type Defer, type Failure, type StreamEnd } from "../router/failover.ts";
 import type { RequestLog, Trace } from "../log/index.ts";
 import type { Catalogs } from "./catalogs.ts";
 import type { StreamWatch } from "./stream.ts";
@@ -54,19 +55,10 @@ export const specKind = (call: Call, kind: string): string => call.specs?.[kind]
 
 export type { RouteParams };
 
-/** Why an attempt failed: `retry` when another pair may do better (and this one cools); `status` is the upstream's, absent for network faults. */
-export interface Failure {
-  error: UnifiedError;
-  retry: boolean;
-  status?: number;
-  retryAfterMs?: number;
-}
+export type { Failure, StreamEnd };
 
 /** What one attempt came to: a response for the client, or why not. */
 export type Outcome = Response | Failure;
-
-/** How a stream that outlived its attempt ended: complete, broken by the upstream, or left by the client. */
-export type StreamEnd = "complete" | "left" | Failure;
 
 /** One attempt at one pair: all an endpoint's attempt needs, passed whole instead of argument by argument. */
 export interface Attempt {
@@ -80,7 +72,7 @@ export interface Attempt {
    * For an answer whose success is known only later (a stream): the router then hears of it
    * through the function returned, not when the response is returned.
    */
-  defer(): (end: StreamEnd) => void;
+  defer: Defer;
 }
 
 /** The request's log trace, when anything watches requests. */
@@ -99,49 +91,20 @@ export function unknownModel(engine: Engine, call: Call, name: string): Response
   return clientError(engine, call, unifiedError(404, unknownModelMessage(engine, call.models, name), "model"));
 }
 
-/**
- * Tries the plan's pairs in order until one answers. A fault of the upstream (`retry`) cools its
- * pair and moves on; a fault of the request stops at once, cooling nothing. The router's health is
- * updated here and nowhere else: success when an attempt answers (or, deferred, when its stream
- * completes), a cooldown when it fails.
- */
-export async function failover(
+/** A client call's attempts at the plan's pairs, in turn (router/failover.ts: the loop, and the router's health). */
+export function failover(
   engine: Engine,
   call: Call,
   plan: Pick<Plan, "attempts">,
   tryPair: (a: Attempt) => Promise<Outcome>,
   trace?: Trace,
 ): Promise<Response | (Failure & { tried: number })> {
-  const { router } = engine;
-  let last: Failure | undefined;
-  let tried = 0;
-  for (const pair of plan.attempts) {
-    tried++;
-    let deferred = false;
-    const a: Attempt = {
-      engine,
-      call,
-      pair,
-      where: `${pair.provider.name}/${pair.model}`,
-      trace,
-      defer: () => ((deferred = true), (end) => settle(router, pair, end)),
-    };
-    const out = await tryPair(a);
-    if (out instanceof Response) {
-      if (!deferred) router.succeed(pair);
-      return out;
-    }
-    last = out;
-    trace?.failed(out.error.message, out.status);
-    settle(router, pair, out);
-    if (!out.retry) break;
-  }
-  return { ...(last ?? { error: unifiedError(502, "no target to try"), retry: false }), tried };
-}
-
-function settle(router: Router, pair: Pair, end: StreamEnd): void {
-  if (end === "complete") router.succeed(pair);
-  else if (end !== "left" && end.retry) router.fail(pair, { status: end.status, message: end.error.message, retryAfterMs: end.retryAfterMs });
+  return inTurn<Response>(
+    engine.router,
+    plan.attempts,
+    (pair, defer) => tryPair({ engine, call, pair, where: `${pair.provider.name}/${pair.model}`, trace, defer }),
+    trace && ((f) => trace.failed(f.error.message, f.status)),
+  );
 }
 
 /**

@@ -127,7 +127,7 @@ function scopeProviders(engine: Sources, models: readonly ModelRoute[]): Resolve
 
 /** What a list or /api/show needs: the scope's catalogs, fetched if never fetched (briefly waited for). */
 export async function servedNow(engine: Sources, models: readonly ModelRoute[]): Promise<ServedModel[]> {
-  if (engine.catalogs) await engine.catalogs.forList(scopeProviders(engine, models), engine.mappings);
+  if (engine.catalogs) await engine.catalogs.forList(scopeProviders(engine, models), engine);
   return servedModels(engine, models);
 }
 

@@ -16,6 +16,17 @@ export interface Pair {
   keyLabel: string;
   /** The pair's health id */
   id: string;
+  /** A pair of a call that names no model (a model list): not among the targets the status lists */
+  unlisted?: boolean;
+}
+
+/** A provider's keys as pairs for a call that names no model (its model list), in the config's order. */
+export function keyPairsOf(provider: ResolvedProvider): Pair[] {
+  const keys = provider.keys.length ? provider.keys : [undefined];
+  return keys.map((key, k) => {
+    const keyLabel = key === undefined ? `${provider.name}/none` : `${provider.name}#${k + 1}`;
+    return { provider, model: "", key, keyLabel, id: `${keyLabel} (model list)`, unlisted: true };
+  });
 }
 
 export interface Plan {
@@ -140,15 +151,21 @@ export class Router {
     return pool;
   }
 
+  /** A provider's keys as pairs (keyPairsOf), those not cooling first: a key refused anywhere is tried last. */
+  keyPairs(provider: ResolvedProvider): Pair[] {
+    const pairs = keyPairsOf(provider);
+    return [...pairs.filter((a) => !this.isCooling(a)), ...pairs.filter((a) => this.isCooling(a))];
+  }
+
   succeed(a: Pair): void {
-    this.known.used(a.id, pairInfo(a));
+    if (!a.unlisted) this.known.used(a.id, pairInfo(a));
     this.pairs.succeed(a.id);
     this.keys.succeed(a.keyLabel);
   }
 
   /** A refused key cools down on every model; any other failure cools the pair alone. */
   fail(a: Pair, f: Failure): void {
-    this.known.failedOnce(a.id, pairInfo(a));
+    if (!a.unlisted) this.known.failedOnce(a.id, pairInfo(a));
     if (f.status === 401 || f.status === 403) this.keys.fail(a.keyLabel, f);
     else this.pairs.fail(a.id, f);
   }
