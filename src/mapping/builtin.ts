@@ -12,6 +12,10 @@ import claude_response_encode from "../../mappings/claude/response.encode.yaml" 
 import claude_stream_decode from "../../mappings/claude/stream.decode.yaml" with { type: "text" };
 import claude_stream_encode from "../../mappings/claude/stream.encode.yaml" with { type: "text" };
 import compat_instruction from "../../mappings/compat/instruction.yaml" with { type: "text" };
+import gemini_embed_request_decode from "../../mappings/gemini/embed.request.decode.yaml" with { type: "text" };
+import gemini_embed_request_encode from "../../mappings/gemini/embed.request.encode.yaml" with { type: "text" };
+import gemini_embed_response_decode from "../../mappings/gemini/embed.response.decode.yaml" with { type: "text" };
+import gemini_embed_response_encode from "../../mappings/gemini/embed.response.encode.yaml" with { type: "text" };
 import gemini_error_decode from "../../mappings/gemini/error.decode.yaml" with { type: "text" };
 import gemini_error_encode from "../../mappings/gemini/error.encode.yaml" with { type: "text" };
 import gemini_models_decode from "../../mappings/gemini/models.decode.yaml" with { type: "text" };
@@ -23,14 +27,18 @@ import gemini_response_decode from "../../mappings/gemini/response.decode.yaml" 
 import gemini_response_encode from "../../mappings/gemini/response.encode.yaml" with { type: "text" };
 import gemini_stream_decode from "../../mappings/gemini/stream.decode.yaml" with { type: "text" };
 import gemini_stream_encode from "../../mappings/gemini/stream.encode.yaml" with { type: "text" };
+import ollama_embed_request_decode from "../../mappings/ollama/embed.request.decode.yaml" with { type: "text" };
+import ollama_embed_request_encode from "../../mappings/ollama/embed.request.encode.yaml" with { type: "text" };
+import ollama_embed_response_decode from "../../mappings/ollama/embed.response.decode.yaml" with { type: "text" };
+import ollama_embed_response_encode from "../../mappings/ollama/embed.response.encode.yaml" with { type: "text" };
 import ollama_error_decode from "../../mappings/ollama/error.decode.yaml" with { type: "text" };
 import ollama_error_encode from "../../mappings/ollama/error.encode.yaml" with { type: "text" };
 import ollama_generate_decode from "../../mappings/ollama/generate.decode.yaml" with { type: "text" };
 import ollama_generate_encode from "../../mappings/ollama/generate.encode.yaml" with { type: "text" };
 import ollama_generate_stream_encode from "../../mappings/ollama/generate.stream.encode.yaml" with { type: "text" };
 import ollama_messages_defs from "../../mappings/ollama/messages.defs.yaml" with { type: "text" };
-import ollama_models_defs from "../../mappings/ollama/models.defs.yaml" with { type: "text" };
 import ollama_models_decode from "../../mappings/ollama/models.decode.yaml" with { type: "text" };
+import ollama_models_defs from "../../mappings/ollama/models.defs.yaml" with { type: "text" };
 import ollama_models_encode from "../../mappings/ollama/models.encode.yaml" with { type: "text" };
 import ollama_request_decode from "../../mappings/ollama/request.decode.yaml" with { type: "text" };
 import ollama_request_encode from "../../mappings/ollama/request.encode.yaml" with { type: "text" };
@@ -39,6 +47,10 @@ import ollama_response_encode from "../../mappings/ollama/response.encode.yaml" 
 import ollama_show_encode from "../../mappings/ollama/show.encode.yaml" with { type: "text" };
 import ollama_stream_decode from "../../mappings/ollama/stream.decode.yaml" with { type: "text" };
 import ollama_stream_encode from "../../mappings/ollama/stream.encode.yaml" with { type: "text" };
+import openai_embed_request_decode from "../../mappings/openai/embed.request.decode.yaml" with { type: "text" };
+import openai_embed_request_encode from "../../mappings/openai/embed.request.encode.yaml" with { type: "text" };
+import openai_embed_response_decode from "../../mappings/openai/embed.response.decode.yaml" with { type: "text" };
+import openai_embed_response_encode from "../../mappings/openai/embed.response.encode.yaml" with { type: "text" };
 import openai_error_decode from "../../mappings/openai/error.decode.yaml" with { type: "text" };
 import openai_error_encode from "../../mappings/openai/error.encode.yaml" with { type: "text" };
 import openai_models_decode from "../../mappings/openai/models.decode.yaml" with { type: "text" };
@@ -64,6 +76,10 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "claude/stream.decode": claude_stream_decode,
   "claude/stream.encode": claude_stream_encode,
   "compat/instruction": compat_instruction,
+  "gemini/embed.request.decode": gemini_embed_request_decode,
+  "gemini/embed.request.encode": gemini_embed_request_encode,
+  "gemini/embed.response.decode": gemini_embed_response_decode,
+  "gemini/embed.response.encode": gemini_embed_response_encode,
   "gemini/error.decode": gemini_error_decode,
   "gemini/error.encode": gemini_error_encode,
   "gemini/models.decode": gemini_models_decode,
@@ -75,14 +91,18 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "gemini/response.encode": gemini_response_encode,
   "gemini/stream.decode": gemini_stream_decode,
   "gemini/stream.encode": gemini_stream_encode,
+  "ollama/embed.request.decode": ollama_embed_request_decode,
+  "ollama/embed.request.encode": ollama_embed_request_encode,
+  "ollama/embed.response.decode": ollama_embed_response_decode,
+  "ollama/embed.response.encode": ollama_embed_response_encode,
   "ollama/error.decode": ollama_error_decode,
   "ollama/error.encode": ollama_error_encode,
   "ollama/generate.decode": ollama_generate_decode,
   "ollama/generate.encode": ollama_generate_encode,
   "ollama/generate.stream.encode": ollama_generate_stream_encode,
   "ollama/messages.defs": ollama_messages_defs,
-  "ollama/models.defs": ollama_models_defs,
   "ollama/models.decode": ollama_models_decode,
+  "ollama/models.defs": ollama_models_defs,
   "ollama/models.encode": ollama_models_encode,
   "ollama/request.decode": ollama_request_decode,
   "ollama/request.encode": ollama_request_encode,
@@ -91,6 +111,10 @@ export const BUILTIN_MAPPINGS: Record<string, string> = {
   "ollama/show.encode": ollama_show_encode,
   "ollama/stream.decode": ollama_stream_decode,
   "ollama/stream.encode": ollama_stream_encode,
+  "openai/embed.request.decode": openai_embed_request_decode,
+  "openai/embed.request.encode": openai_embed_request_encode,
+  "openai/embed.response.decode": openai_embed_response_decode,
+  "openai/embed.response.encode": openai_embed_response_encode,
   "openai/error.decode": openai_error_decode,
   "openai/error.encode": openai_error_encode,
   "openai/models.decode": openai_models_decode,

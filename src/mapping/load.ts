@@ -25,9 +25,13 @@ export const OBJECT_SPECS = [
   "models.decode",
 ] as const;
 export const STREAM_SPECS = ["stream.decode", "stream.encode"] as const;
+/** The embeddings endpoint's kinds, for each protocol that has one (Claude has none). */
+export const EMBED_SPECS = ["embed.request.decode", "embed.request.encode", "embed.response.decode", "embed.response.encode"] as const;
 /** Spec kinds of one protocol's own extra routes (Ollama's /api/generate), required and checked like the rest. */
 export const EXTRA_SPECS: Partial<Record<ProtocolName, readonly string[]>> = {
-  ollama: ["generate.decode", "generate.encode", "generate.stream.encode", "show.encode"],
+  openai: EMBED_SPECS,
+  gemini: EMBED_SPECS,
+  ollama: ["generate.decode", "generate.encode", "generate.stream.encode", "show.encode", ...EMBED_SPECS],
 };
 const isStreamKind = (kind: string) => /(^|\.)stream\.(de|en)code$/.test(kind);
 export type ObjectSpecName = (typeof OBJECT_SPECS)[number];

@@ -3,6 +3,7 @@ import { transforms, type MappingFunction } from "../mapping/functions.ts";
 import { turnFunctions } from "./turns.ts";
 import { claudeFunctions } from "./claude/functions.ts";
 import { openaiFunctions } from "./openai/functions.ts";
+import { openaiEmbeddingFunctions } from "./openai/embeddings.ts";
 import { geminiFunctions } from "./gemini/functions.ts";
 import { ollamaFunctions } from "./ollama/functions.ts";
 
@@ -11,6 +12,7 @@ export const mappingFunctions: Record<string, MappingFunction> = {
   ...turnFunctions,
   ...claudeFunctions,
   ...openaiFunctions,
+  ...openaiEmbeddingFunctions,
   ...geminiFunctions,
   ...ollamaFunctions,
 };
