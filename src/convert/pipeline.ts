@@ -58,6 +58,10 @@ export interface RouteParams {
   model?: string;
   stream?: boolean;
   frame?: StreamMapping["frame"];
+  /** Gemini's `:embedContent`: one content in, one embedding out (its batch call takes and answers lists) */
+  single?: boolean;
+  /** Ollama's legacy `/api/embeddings`: `prompt` in, one `embedding` out */
+  legacy?: boolean;
 }
 
 /** Decodes the client's request; answers with the client's error shape when it is not acceptable. */

@@ -14,8 +14,12 @@ import { frameWriter, type Frame } from "./frames.ts";
 import { filteredStream, filteredText } from "./egress.ts";
 import { readCapped } from "./body.ts";
 
-/** A response for the client, or why this attempt failed: `status` is the upstream's, absent for network faults. */
-export type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number };
+/**
+ * A response for the client, or why this attempt failed: `status` is the upstream's, absent for
+ * network faults; `cool: false` when the pair is not at fault (its protocol lacks the endpoint), so
+ * the next is tried and this one is not cooled.
+ */
+export type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number; cool?: false };
 
 const PROTOCOL_NAMES: Record<ProtocolName, string> = { openai: "an OpenAI", claude: "a Claude", gemini: "a Gemini", ollama: "an Ollama" };
 

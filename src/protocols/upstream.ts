@@ -18,7 +18,8 @@ const FORWARDED: Record<string, string[]> = {
 
 export function upstreamCall(
   p: ResolvedProvider,
-  kind: "generate" | "count",
+  /** `embed`: the protocol's embeddings call (Gemini's batch one, so one call serves every input); Claude has none */
+  kind: "generate" | "count" | "embed",
   key: string | undefined,
   client: { protocol: string; headers: Headers },
   /** The upstream model and whether the reply streams: Gemini puts both in the URL */
@@ -37,17 +38,17 @@ export function upstreamCall(
       return { url: urlOf(p, `/v1/messages${kind === "count" ? "/count_tokens" : ""}`), headers };
     case "openai":
       if (key) headers.authorization = `Bearer ${key}`;
-      return { url: urlOf(p, "/chat/completions"), headers };
+      return { url: urlOf(p, kind === "embed" ? "/embeddings" : "/chat/completions"), headers };
     case "gemini": {
       if (key) headers["x-goog-api-key"] = key;
-      const method = kind === "count" ? "countTokens" : target?.stream ? "streamGenerateContent" : "generateContent";
+      const method = kind === "count" ? "countTokens" : kind === "embed" ? "batchEmbedContents" : target?.stream ? "streamGenerateContent" : "generateContent";
       // The model comes from the client: one encoded path segment, so it can name no other path or query.
-      const url = urlOf(p, `/v1beta/models/${encodeURIComponent(target?.model ?? "")}:${method}`, target?.stream && kind !== "count" ? "alt=sse" : "");
+      const url = urlOf(p, `/v1beta/models/${encodeURIComponent(target?.model ?? "")}:${method}`, target?.stream && kind === "generate" ? "alt=sse" : "");
       return { url, headers };
     }
     case "ollama":
       if (key) headers.authorization = `Bearer ${key}`; // ollama.com; a local server ignores it
-      return { url: urlOf(p, "/api/chat"), headers };
+      return { url: urlOf(p, kind === "embed" ? "/api/embed" : "/api/chat"), headers };
     default:
       if (key) headers.authorization = `Bearer ${key}`;
       return { url: urlOf(p, ""), headers };

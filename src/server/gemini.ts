@@ -7,6 +7,7 @@ import { listModels, servedNow, unknownModelMessage } from "../convert/models.ts
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { encodeRequest } from "../convert/encode.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
+import { embed } from "../convert/embed.ts";
 import { logged, type Handler } from "./logged.ts";
 
 export interface GeminiRoute {
@@ -16,7 +17,7 @@ export interface GeminiRoute {
   params: RouteParams;
 }
 
-const CALL = /^\/v1(?:beta)?\/models\/(.+):(generateContent|streamGenerateContent|countTokens)$/;
+const CALL = /^\/v1(?:beta)?\/models\/(.+):(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 const MODEL = /^\/v1(?:beta)?\/models(?:\/(.+))?$/;
 
 /** The Gemini route a path names, with what its URL says; undefined when it names none. */
@@ -25,6 +26,8 @@ export function geminiRoute(path: string, url: URL): GeminiRoute | undefined {
   if (call) {
     const model = decodeURIComponent(call[1]!);
     if (call[2] === "countTokens") return { method: "POST", client: "gemini", handle: loggedCount, params: { model } };
+    if (call[2] === "embedContent" || call[2] === "batchEmbedContents")
+      return { method: "POST", client: "gemini", handle: embed, params: { model, single: call[2] === "embedContent" } };
     const stream = call[2] === "streamGenerateContent";
     const frame = stream && url.searchParams.get("alt") !== "sse" ? "json" : "sse";
     return { method: "POST", client: "gemini", handle: generate, params: { model, stream, frame } };

@@ -4,6 +4,7 @@ import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import type { ProtocolName } from "../mapping/load.ts";
 import { generate, type Engine, type ChatCall, type RouteParams } from "../convert/pipeline.ts";
 import { countTokens, warmCounting } from "../convert/count.ts";
+import { embed } from "../convert/embed.ts";
 import { listModels } from "../convert/models.ts";
 import { Catalogs } from "../convert/catalogs.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
@@ -37,6 +38,8 @@ const modelList = logged((e, c) => listModels(e, c.client, c.models, c.query));
 const ROUTES: Record<string, Route> = {
   "/v1/chat/completions": { method: "POST", client: "openai", handle: generate },
   "/chat/completions": { method: "POST", client: "openai", handle: generate },
+  "/v1/embeddings": { method: "POST", client: "openai", handle: embed },
+  "/embeddings": { method: "POST", client: "openai", handle: embed },
   "/v1/messages": { method: "POST", client: "claude", handle: generate },
   "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: logged(countTokens) },
   "/v1/models": { method: "GET", client: "sniff", handle: modelList },
@@ -44,6 +47,8 @@ const ROUTES: Record<string, Route> = {
   "/v1beta/models": { method: "GET", client: "gemini", handle: modelList },
   "/api/chat": { method: "POST", client: "ollama", handle: generate },
   "/api/generate": { method: "POST", client: "ollama", handle: ollamaGenerate },
+  "/api/embed": { method: "POST", client: "ollama", handle: embed },
+  "/api/embeddings": { method: "POST", client: "ollama", handle: embed, params: { legacy: true } },
   "/api/tags": { method: "GET", client: "ollama", handle: logged(ollamaTags) },
   "/api/show": { method: "POST", client: "ollama", handle: logged(ollamaShow) },
   "/api/version": { method: "GET", client: "ollama", handle: logged(ollamaVersion) },
@@ -59,12 +64,6 @@ function clientOf(path: string, req: Request, url: URL): ProtocolName {
   if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "claude";
   return sniff(req, url);
 }
-
-/**
- * Embeddings, in each protocol's spelling: not served yet, and said so plainly rather than as an
- * unknown path or the wrong method. A 404, not a 501: SDKs retry 5xx answers, and asking again will not help.
- */
-const EMBEDDINGS = /^(?:\/v1\/embeddings|\/embeddings|\/api\/embed|\/api\/embeddings|\/v1(?:beta)?\/models\/.+:(?:embedContent|batchEmbedContents))$/;
 
 /** Anthropic SDKs send anthropic-version, Google's a Gemini key. */
 function sniff(req: Request, url: URL): ProtocolName {
@@ -207,8 +206,6 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return Response.json(adminStatus(engine));
   }
   if (malformed) return refuse(400, "the path is not valid percent-encoding", "path");
-  // Only paths no chat route takes are looked at (a Gemini `:embedContent` reads as a GET of a model).
-  if ((!route || route.method === "GET") && EMBEDDINGS.test(path)) return refuse(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
   if (!route) return refuse(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   if (!allowed(scope.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");

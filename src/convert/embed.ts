@@ -1,0 +1,183 @@
+// Embeddings: the client's request decoded into the unified embedding form, encoded for each
+// target's protocol, the upstream's vectors decoded and encoded back in the client's shape.
+// Routed like chat (rotation, failover across targets and keys, groups, access keys, the log).
+import { Value } from "@sinclair/typebox/value";
+import type { MappingContext } from "../mapping/functions.ts";
+import type { MappingSet, ProtocolName } from "../mapping/load.ts";
+import { EmbedResponse, MAX_EMBED_INPUTS, type EmbedRequest, type UnifiedError } from "../unified/index.ts";
+import type { Attempt } from "../router/index.ts";
+import { parseRetryAfter } from "../router/health.ts";
+import { originOf } from "../router/connect.ts";
+import type { Trace } from "../log/index.ts";
+import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
+import { beginTrace, type ChatCall, type Engine, type RouteParams } from "./pipeline.ts";
+import type { Outcome } from "./respond.ts";
+import { errorResponse, isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
+import { ERROR_BODY_MAX, readCapped } from "./body.ts";
+import { filteredText } from "./egress.ts";
+import { AttemptWaits } from "./waits.ts";
+import { unknownModelMessage } from "./models.ts";
+
+/** Whether a protocol has an embeddings endpoint: its mappings carry the embed specs (Claude's do not). */
+export function hasEmbeddings(mappings: MappingSet, protocol: string): boolean {
+  return !!mappings[protocol as ProtocolName]?.spec["embed.request.encode"];
+}
+
+/** The request in unified form and the context its mappings share. */
+export interface EmbedCall {
+  req: EmbedRequest;
+  ctx: MappingContext;
+}
+
+/** Where the texts sit in the client's body, for errors in its own terms. */
+function inputField(client: ProtocolName, route: RouteParams | undefined): string {
+  if (client === "gemini") return route?.single ? "content" : "requests";
+  return client === "ollama" && route?.legacy ? "prompt" : "input";
+}
+
+const DIMENSIONS_FIELD: Partial<Record<ProtocolName, string>> = { gemini: "outputDimensionality" };
+
+/** Why a decoded request cannot be served, named in the client's terms; undefined when it can. */
+function refusal(req: EmbedRequest, client: ProtocolName, route: RouteParams | undefined): { message: string; param: string } | undefined {
+  const field = inputField(client, route);
+  const inputs = req.inputs as unknown[] | undefined;
+  if (!Array.isArray(inputs)) return { param: field, message: `${field}: field required` };
+  if (!inputs.length) return { param: field, message: `${field}: must hold at least one text` };
+  if (inputs.length > MAX_EMBED_INPUTS) return { param: field, message: `${field}: at most ${MAX_EMBED_INPUTS} texts in one request, not ${inputs.length}` };
+  const bad = inputs.findIndex((t) => typeof t !== "string");
+  if (bad >= 0) {
+    const tokens = typeof inputs[bad] === "number" || Array.isArray(inputs[bad]);
+    // Tokens are one tokenizer's numbers: no other upstream reads them, so the text is asked for.
+    if (tokens) return { param: field, message: `${field}: token arrays are not accepted by this proxy; send the text instead` };
+    return { param: field, message: `${field}[${bad}]: must be a string` };
+  }
+  const d = req.dimensions;
+  const dims = DIMENSIONS_FIELD[client] ?? "dimensions";
+  if (d !== undefined && !(Number.isInteger(d) && d > 0)) return { param: dims, message: `${dims}: must be a positive integer` };
+  if (req.encoding !== undefined && req.encoding !== "float" && req.encoding !== "base64")
+    return { param: "encoding_format", message: `encoding_format: must be "float" or "base64", not ${JSON.stringify(req.encoding)}` };
+  return undefined;
+}
+
+/** Decodes the client's embeddings request; answers with the client's error shape when it is not acceptable. */
+export function decodeEmbed(engine: Engine, call: ChatCall): EmbedCall | Response {
+  const m = engine.mappings[call.client];
+  const fail = (message: string, param?: string) => errorResponse(engine.mappings, call.client, unifiedError(400, message, param));
+  const bad = m.requireOf["embed.request.decode"]?.(call.body);
+  if (bad) return fail(bad.message, bad.param);
+  const ctx: MappingContext = { model: (call.body as { model?: string }).model ?? call.route?.model, route: call.route };
+  const req = m.spec["embed.request.decode"]!.run(call.body, ctx) as EmbedRequest;
+  const refused = refusal(req, call.client, call.route);
+  if (refused) return fail(refused.message, refused.param);
+  ctx.request = req;
+  return { req, ctx };
+}
+
+/**
+ * One attempt at one target × key pair: the request encoded for its protocol, sent, its vectors
+ * checked and encoded for the client. A protocol without embeddings is said so, and is no pair's
+ * fault: the next pair may be tried, and this one is not cooled.
+ */
+export async function tryEmbed(engine: Engine, call: ChatCall, e: EmbedCall, a: Attempt, trace?: Trace): Promise<Outcome> {
+  const protocol = a.provider.protocol as ProtocolName;
+  const where = `${a.provider.name}/${a.model}`;
+  if (!hasEmbeddings(engine.mappings, protocol))
+    return { error: unifiedError(400, `${where}: provider "${a.provider.name}" speaks ${protocol}, which has no embeddings endpoint`), retry: true, cool: false };
+  const upstream = engine.mappings[protocol];
+  const payload = JSON.stringify(upstream.spec["embed.request.encode"]!.run({ ...e.req, model: a.model }, e.ctx));
+  const target = upstreamCall(a.provider, "embed", a.key, { protocol: call.client, headers: call.headers }, { model: a.model });
+  trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
+
+  const waits = new AttemptWaits(call, a.provider.limits.firstByteTimeoutMs, originOf(a.provider.baseUrl), a.provider.limits.connectTimeoutMs);
+  try {
+    let res: globalThis.Response;
+    try {
+      res = await upstreamFetch(target, payload, waits.signal);
+    } catch (err) {
+      return { error: waits.failure(err, where), retry: true };
+    }
+    waits.answered();
+    const redirected = redirectError(res, where);
+    if (redirected) return { error: redirected, retry: true, status: res.status };
+    if (!res.ok) {
+      const text = (await readCapped(res, ERROR_BODY_MAX).catch(() => "")) ?? "";
+      trace?.upstreamBody(text);
+      const error = upstreamError(engine.mappings, protocol, res.status, text, where);
+      const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;
+      return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
+    }
+    const decoded = await readVectors(engine, res, protocol, e, where);
+    if ("error" in decoded) return decoded;
+    trace?.upstreamBody(decoded.json);
+    if (decoded.vectors.usage) trace?.usage(decoded.vectors.usage);
+    const out = JSON.stringify(engine.mappings[call.client].spec["embed.response.encode"]!.run(decoded.vectors, e.ctx));
+    trace?.clientBody(out);
+    engine.router.succeed(a);
+    return filteredText(out, "application/json", call.redact);
+  } finally {
+    waits.end();
+  }
+}
+
+/** The upstream's answer as unified vectors: one per input, each a list of numbers, or the fault of that upstream. */
+async function readVectors(
+  engine: Engine,
+  res: globalThis.Response,
+  protocol: ProtocolName,
+  e: EmbedCall,
+  where: string,
+): Promise<{ vectors: EmbedResponse; json: unknown } | { error: UnifiedError; retry: boolean }> {
+  const max = engine.config.limits.maxBodyBytes;
+  const text = await readCapped(res, max).catch(() => "");
+  const fault = (why: string) => ({ error: unifiedError(502, `${where}: upstream ${why}`), retry: true });
+  if (text === undefined) return fault(`answered with a body larger than ${max} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fault("answered with a body that is not JSON");
+  }
+  const bad = engine.mappings[protocol].requireOf["embed.response.decode"]?.(json);
+  if (bad) return fault(`answered with something that is not an embeddings response (${bad.param === "body" ? "not a JSON object" : bad.message})`);
+  const vectors = engine.mappings[protocol].spec["embed.response.decode"]!.run(json, e.ctx) as EmbedResponse;
+  // Vectors that do not line up with the inputs would be silently wrong for the client: refused here.
+  if (!Value.Check(EmbedResponse, vectors) || vectors.vectors.some((v) => v.some((x) => !Number.isFinite(x))))
+    return fault("answered with vectors that are not lists of numbers");
+  if (vectors.vectors.length !== e.req.inputs.length)
+    return fault(`answered ${vectors.vectors.length} vectors for ${e.req.inputs.length} inputs`);
+  return { vectors, json };
+}
+
+/** `POST /v1/embeddings`, Gemini's `:embedContent` / `:batchEmbedContents`, Ollama's `/api/embed` and `/api/embeddings`. */
+export async function embed(engine: Engine, call: ChatCall): Promise<Response> {
+  const trace = beginTrace(engine, call);
+  const res = await route(engine, call, trace);
+  trace?.answered(res);
+  return res;
+}
+
+async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): Promise<Response> {
+  const decoded = decodeEmbed(engine, call);
+  if (decoded instanceof Response) return decoded;
+  const model = decoded.req.model;
+  trace?.request(model, false);
+  const fail = (e: UnifiedError) => errorResponse(engine.mappings, call.client, e);
+  const plan = engine.router.plan(call.models, model);
+  if (!plan?.attempts.length) return fail(unifiedError(404, unknownModelMessage(engine, call.models, model), "model"));
+
+  let last: UnifiedError | undefined;
+  let tried = 0;
+  for (const [i, a] of plan.attempts.entries()) {
+    tried++;
+    const result = await tryEmbed(engine, call, decoded, a, trace);
+    if (result instanceof Response) return result;
+    // A pair whose protocol cannot embed is passed over; an upstream's own failure is the one reported.
+    const skipped = result.cool === false;
+    if (!skipped || !last) last = result.error;
+    trace?.failed(result.error.message, result.status);
+    if (result.retry && !skipped) engine.router.fail(a, { status: result.status, message: result.error.message, retryAfterMs: result.retryAfterMs });
+    if (!result.retry || i === plan.attempts.length - 1) break;
+  }
+  const tries = tried > 1 ? `all ${tried} attempts failed; last: ` : "";
+  return fail({ ...last!, message: `model "${model}": ${tries}${last!.message}` });
+}
