@@ -2,7 +2,7 @@
 // for new requests (those in flight finish on the old one); a bad one is refused with its
 // file:line errors and the old one keeps serving.
 import { watchFile } from "node:fs";
-import type { Engine } from "../convert/pipeline.ts";
+import type { Engine } from "../convert/engine.ts";
 import { Router } from "../router/index.ts";
 import { reconfigureLog } from "../log/index.ts";
 import type { ParsedArgs } from "./args.ts";

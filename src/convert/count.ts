@@ -1,20 +1,20 @@
 // Token counting (Claude's /v1/messages/count_tokens, Gemini's :countTokens): asked of the upstream
 // where its protocol can count, otherwise counted here with a real tokenizer (o200k), never
 // characters ÷ 4, in a worker thread and within a time budget (counter.ts, count-text.ts).
-import type { Request } from "../unified/index.ts";
-import type { Engine, ChatCall } from "./pipeline.ts";
-import { errorResponse, redirectError, unifiedError, upstreamError } from "./errors.ts";
-import { upstreamCall, upstreamFetch, type UpstreamCall } from "../protocols/upstream.ts";
-import type { Attempt } from "../router/index.ts";
+import type { Request, UnifiedError } from "../unified/index.ts";
+import { isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
+import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
 import { originOf } from "../router/connect.ts";
+import { parseRetryAfter } from "../router/health.ts";
 import type { ProtocolName } from "../mapping/load.ts";
 import { AttemptWaits } from "./waits.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
-import type { ResolvedConfig } from "../config/schema.ts";
+import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import { countInWorker, warmCounter } from "./counter.ts";
 import { IMAGE_TOKENS } from "./estimate.ts";
-import { unknownModelMessage } from "./models.ts";
+import { ERROR_BODY_MAX, readCapped } from "./body.ts";
+import { clientError, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome } from "./engine.ts";
 
 /**
  * Whether a count for this client is likely to be made here: its protocol counts (Claude's
@@ -58,33 +58,81 @@ const COUNT_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "th
 
 /** A count answers in well under a second; past this (or the provider's first-byte timeout) it is counted here. */
 const COUNT_TIMEOUT_MS = 10_000;
+/** A count's answer is a few numbers; more than this is no count */
+const COUNT_BODY_MAX = 65_536;
 
 /**
- * Asks the upstream to count: its answer, its error in the client's shape, or undefined when the
- * count is better made here (the upstream does not count, cannot be reached, or takes too long).
+ * How a request is counted: the client's body decoded, and for a pair of the client's own protocol
+ * (which can count), the body that protocol's count endpoint takes.
  */
-export async function askToCount(engine: Engine, call: ChatCall, a: Attempt, target: UpstreamCall, payload: unknown): Promise<Response | undefined> {
-  const waits = new AttemptWaits(call, Math.min(COUNT_TIMEOUT_MS, a.provider.limits.firstByteTimeoutMs), originOf(a.provider.baseUrl), a.provider.limits.connectTimeoutMs);
+export interface CountRequest {
+  req: Request;
+  ctx: MappingContext;
+  /** The upstream count request for a pair of the client's protocol, or why the request cannot be sent */
+  payload(sent: Request, a: Attempt): { body: unknown } | { error: UnifiedError };
+}
+
+/**
+ * A count, from plan to answer. The pair the model's chats would go to first decides: of the
+ * client's own protocol, it and the plan's next pairs of that protocol are asked in turn (a
+ * failing one cools, as for chats); any other protocol, or every pair failing, is counted here.
+ */
+export async function count(engine: Engine, call: Call, asked: CountRequest, answer: (tokens: number) => unknown): Promise<Response> {
+  const { req } = asked;
+  const plan = engine.router.plan(call.models, req.model);
+  if (!plan?.attempts.length) return unknownModel(engine, call, req.model);
+  const sent = countedRequest(call, asked.req, plan.route, engine, plan.attempts[0]!);
+  const counting = plan.attempts.filter((p) => p.provider.protocol === call.client);
+  if (plan.attempts[0]!.provider.protocol === call.client) {
+    const out = await failover(engine, call, { attempts: counting }, (a) => {
+      const payload = asked.payload(sent, a);
+      return "error" in payload ? Promise.resolve({ error: payload.error, retry: false }) : askToCount(a, payload.body);
+    });
+    if (out instanceof Response) return out;
+    // The upstream refused the request itself; a 404 says only that this server does not count.
+    if (!out.retry && out.status !== 404) return clientError(engine, call, out.error);
+  }
+  return Response.json(answer(await localCount(sent)));
+}
+
+/** In tool compatibility mode the model reads the tools as an instruction, not as `tools`: that is counted. */
+function countedRequest(call: Call, req: Request, route: ModelRoute, engine: Engine, first: Attempt["pair"]): Request {
+  const compat = compatPlan(call.toolCompat ?? route.toolCompat, req, engine.router, engine.config.mappings).session(`${first.provider.name}/${first.model}`);
+  return compat ? compat.request(req) : req;
+}
+
+/**
+ * Asks one upstream to count: its answer, or why not (a 404: this server of the protocol does not count).
+ */
+async function askToCount(a: Attempt, payload: unknown): Promise<Outcome> {
+  const { pair, where, call } = a;
+  const target = upstreamCall(pair.provider, "count", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model });
+  const waits = new AttemptWaits(call, Math.min(COUNT_TIMEOUT_MS, pair.provider.limits.firstByteTimeoutMs), originOf(pair.provider.baseUrl), pair.provider.limits.connectTimeoutMs);
   try {
-    const res = await upstreamFetch(target, JSON.stringify(payload), waits.signal);
+    let res: globalThis.Response;
+    try {
+      res = await upstreamFetch(target, JSON.stringify(payload), waits.signal);
+    } catch (e) {
+      return { error: waits.failure(e, where), retry: true };
+    }
     waits.answered();
-    if (res.ok) return Response.json(await res.json());
-    const redirected = redirectError(res, `${a.provider.name}/${a.model}`);
-    if (redirected) return errorResponse(engine.mappings, call.client, redirected);
-    const text = await res.text();
-    // Not every server of the protocol counts (404): count here.
-    if (res.status !== 404) return errorResponse(engine.mappings, call.client, upstreamError(engine.mappings, a.provider.protocol as ProtocolName, res.status, text, `${a.provider.name}/${a.model}`));
-  } catch {
-    // unreachable, or too slow: a local count is still a useful answer
+    const redirected = redirectError(res, where);
+    if (redirected) return { error: redirected, retry: true, status: res.status };
+    const text = await readCapped(res, res.ok ? COUNT_BODY_MAX : ERROR_BODY_MAX).catch(() => undefined);
+    if (res.ok) {
+      const counted = text === undefined ? undefined : parseJson(text);
+      if (counted === undefined) return { error: unifiedError(502, `${where}: upstream answered a count that is not JSON`), retry: true };
+      return Response.json(counted);
+    }
+    const error = upstreamError(a.engine.mappings, pair.provider.protocol, res.status, text ?? "", where);
+    return { error, retry: isRetryable(res.status) || res.status === 401 || res.status === 403, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
   } finally {
     waits.end();
   }
-  return undefined;
 }
 
-export async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
-  const fail = (status: number, message: string, param?: string) =>
-    errorResponse(engine.mappings, "claude", unifiedError(status, message, param));
+export async function countTokens(engine: Engine, call: Call): Promise<Response> {
+  const fail = (status: number, message: string, param?: string) => clientError(engine, call, unifiedError(status, message, param));
   const body = call.body as Record<string, unknown>;
   if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "request body must be a JSON object", "body");
   // A Messages body without max_tokens, which a count does not take: checked as one (fields, depth).
@@ -92,19 +140,17 @@ export async function countTokens(engine: Engine, call: ChatCall): Promise<Respo
   if (bad) return fail(400, bad.message, bad.param);
   const ctx: MappingContext = { model: body.model as string }; // a string: require checked it
   const req = engine.mappings.claude.spec["request.decode"].run(body, ctx) as Request;
-  const plan = engine.router.plan(call.models, req.model);
-  if (!plan?.attempts.length) return fail(404, unknownModelMessage(engine, call.models, req.model), "model");
+  const payload = (sent: Request, a: Attempt) => {
+    const full = engine.mappings.claude.spec["request.encode"].run({ ...sent, model: a.pair.model }, ctx) as Record<string, unknown>;
+    return { body: Object.fromEntries(COUNT_FIELDS.filter((k) => full[k] !== undefined).map((k) => [k, full[k]])) };
+  };
+  return count(engine, call, { req, ctx, payload }, (tokens) => ({ input_tokens: tokens }));
+}
 
-  const a = plan.attempts[0]!;
-  // In tool compatibility mode the model reads the tools as an instruction, not as `tools`: count that.
-  const compat = compatPlan(call.toolCompat ?? plan.route.toolCompat, req, engine.router, engine.config.mappings).session(`${a.provider.name}/${a.model}`);
-  const sent = compat ? compat.request(req) : req;
-  if (a.provider.protocol === "claude") {
-    const full = engine.mappings.claude.spec["request.encode"].run({ ...sent, model: a.model }, ctx) as Record<string, unknown>;
-    const payload = Object.fromEntries(COUNT_FIELDS.filter((k) => full[k] !== undefined).map((k) => [k, full[k]]));
-    const target = upstreamCall(a.provider, "count", a.key, { protocol: "claude", headers: call.headers });
-    const asked = await askToCount(engine, call, a, target, payload);
-    if (asked) return asked;
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return Response.json({ input_tokens: await localCount(sent) });
 }

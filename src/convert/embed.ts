@@ -5,18 +5,15 @@ import { Value } from "@sinclair/typebox/value";
 import type { MappingContext } from "../mapping/functions.ts";
 import type { MappingSet, ProtocolName } from "../mapping/load.ts";
 import { EmbedResponse, MAX_EMBED_INPUTS, type EmbedRequest, type UnifiedError } from "../unified/index.ts";
-import type { Attempt } from "../router/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
 import { originOf } from "../router/connect.ts";
 import type { Trace } from "../log/index.ts";
 import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
-import { beginTrace, type ChatCall, type Engine, type RouteParams } from "./pipeline.ts";
-import type { Outcome } from "./respond.ts";
-import { errorResponse, isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
+import { beginTrace, clientError, failedAll, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome, type RouteParams } from "./engine.ts";
+import { isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
 import { ERROR_BODY_MAX, readCapped } from "./body.ts";
 import { filteredText } from "./egress.ts";
 import { AttemptWaits } from "./waits.ts";
-import { unknownModelMessage } from "./models.ts";
 
 /** Whether a protocol has an embeddings endpoint: its mappings carry the embed specs (Claude's do not). */
 export function hasEmbeddings(mappings: MappingSet, protocol: string): boolean {
@@ -60,9 +57,9 @@ function refusal(req: EmbedRequest, client: ProtocolName, route: RouteParams | u
 }
 
 /** Decodes the client's embeddings request; answers with the client's error shape when it is not acceptable. */
-export function decodeEmbed(engine: Engine, call: ChatCall): EmbedCall | Response {
+export function decodeEmbed(engine: Engine, call: Call): EmbedCall | Response {
   const m = engine.mappings[call.client];
-  const fail = (message: string, param?: string) => errorResponse(engine.mappings, call.client, unifiedError(400, message, param));
+  const fail = (message: string, param?: string) => clientError(engine, call, unifiedError(400, message, param));
   const bad = m.requireOf["embed.request.decode"]?.(call.body);
   if (bad) return fail(bad.message, bad.param);
   const ctx: MappingContext = { model: (call.body as { model?: string }).model ?? call.route?.model, route: call.route };
@@ -75,20 +72,17 @@ export function decodeEmbed(engine: Engine, call: ChatCall): EmbedCall | Respons
 
 /**
  * One attempt at one target × key pair: the request encoded for its protocol, sent, its vectors
- * checked and encoded for the client. A protocol without embeddings is said so, and is no pair's
- * fault: the next pair may be tried, and this one is not cooled.
+ * checked and encoded for the client.
  */
-export async function tryEmbed(engine: Engine, call: ChatCall, e: EmbedCall, a: Attempt, trace?: Trace): Promise<Outcome> {
-  const protocol = a.provider.protocol as ProtocolName;
-  const where = `${a.provider.name}/${a.model}`;
-  if (!hasEmbeddings(engine.mappings, protocol))
-    return { error: unifiedError(400, `${where}: provider "${a.provider.name}" speaks ${protocol}, which has no embeddings endpoint`), retry: true, cool: false };
+export async function tryEmbed(a: Attempt, e: EmbedCall): Promise<Outcome> {
+  const { engine, call, pair, where, trace } = a;
+  const protocol = pair.provider.protocol;
   const upstream = engine.mappings[protocol];
-  const payload = JSON.stringify(upstream.spec["embed.request.encode"]!.run({ ...e.req, model: a.model }, e.ctx));
-  const target = upstreamCall(a.provider, "embed", a.key, { protocol: call.client, headers: call.headers }, { model: a.model });
-  trace?.attempt(where, a.keyLabel, target.url, target.headers, payload);
+  const payload = JSON.stringify(upstream.spec["embed.request.encode"]!.run({ ...e.req, model: pair.model }, e.ctx));
+  const target = upstreamCall(pair.provider, "embed", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model });
+  trace?.attempt(where, pair.keyLabel, target.url, target.headers, payload);
 
-  const waits = new AttemptWaits(call, a.provider.limits.firstByteTimeoutMs, originOf(a.provider.baseUrl), a.provider.limits.connectTimeoutMs);
+  const waits = new AttemptWaits(call, pair.provider.limits.firstByteTimeoutMs, originOf(pair.provider.baseUrl), pair.provider.limits.connectTimeoutMs);
   try {
     let res: globalThis.Response;
     try {
@@ -112,7 +106,6 @@ export async function tryEmbed(engine: Engine, call: ChatCall, e: EmbedCall, a: 
     if (decoded.vectors.usage) trace?.usage(decoded.vectors.usage);
     const out = JSON.stringify(engine.mappings[call.client].spec["embed.response.encode"]!.run(decoded.vectors, e.ctx));
     trace?.clientBody(out);
-    engine.router.succeed(a);
     return filteredText(out, "application/json", call.redact);
   } finally {
     waits.end();
@@ -149,35 +142,32 @@ async function readVectors(
 }
 
 /** `POST /v1/embeddings`, Gemini's `:embedContent` / `:batchEmbedContents`, Ollama's `/api/embed` and `/api/embeddings`. */
-export async function embed(engine: Engine, call: ChatCall): Promise<Response> {
+export async function embed(engine: Engine, call: Call): Promise<Response> {
   const trace = beginTrace(engine, call);
   const res = await route(engine, call, trace);
   trace?.answered(res);
   return res;
 }
 
-async function route(engine: Engine, call: ChatCall, trace: Trace | undefined): Promise<Response> {
+/**
+ * The model's pairs that can embed are tried in turn (engine.ts's failover: rotation, cooling,
+ * failover across targets and keys). A pair whose protocol has no embeddings endpoint (Claude) is
+ * passed over before any call: no fault of that pair, so it is not cooled; with none left the
+ * client is told so, as a fault of its request.
+ */
+async function route(engine: Engine, call: Call, trace: Trace | undefined): Promise<Response> {
   const decoded = decodeEmbed(engine, call);
   if (decoded instanceof Response) return decoded;
   const model = decoded.req.model;
   trace?.request(model, false);
-  const fail = (e: UnifiedError) => errorResponse(engine.mappings, call.client, e);
   const plan = engine.router.plan(call.models, model);
-  if (!plan?.attempts.length) return fail(unifiedError(404, unknownModelMessage(engine, call.models, model), "model"));
-
-  let last: UnifiedError | undefined;
-  let tried = 0;
-  for (const [i, a] of plan.attempts.entries()) {
-    tried++;
-    const result = await tryEmbed(engine, call, decoded, a, trace);
-    if (result instanceof Response) return result;
-    // A pair whose protocol cannot embed is passed over; an upstream's own failure is the one reported.
-    const skipped = result.cool === false;
-    if (!skipped || !last) last = result.error;
-    trace?.failed(result.error.message, result.status);
-    if (result.retry && !skipped) engine.router.fail(a, { status: result.status, message: result.error.message, retryAfterMs: result.retryAfterMs });
-    if (!result.retry || i === plan.attempts.length - 1) break;
+  if (!plan?.attempts.length) return unknownModel(engine, call, model);
+  const attempts = plan.attempts.filter((p) => hasEmbeddings(engine.mappings, p.provider.protocol));
+  if (!attempts.length) {
+    const p = plan.attempts[0]!;
+    const why = `${p.provider.name}/${p.model}: provider "${p.provider.name}" speaks ${p.provider.protocol}, which has no embeddings endpoint`;
+    return clientError(engine, call, unifiedError(400, `model "${model}": ${why}`, "model"));
   }
-  const tries = tried > 1 ? `all ${tried} attempts failed; last: ` : "";
-  return fail({ ...last!, message: `model "${model}": ${tries}${last!.message}` });
+  const out = await failover(engine, call, { attempts }, (a) => tryEmbed(a, decoded), trace);
+  return out instanceof Response ? out : clientError(engine, call, failedAll(model, out));
 }

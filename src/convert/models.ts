@@ -4,9 +4,16 @@
 import type { ModelRoute, ResolvedProvider } from "../config/schema.ts";
 import { globToRegExp, resolveModel } from "../config/resolve.ts";
 import { editDistance } from "../mapping/near.ts";
-import type { Engine } from "./pipeline.ts";
-import type { ProtocolName } from "../mapping/load.ts";
+import type { MappingSet, ProtocolName } from "../mapping/load.ts";
+import type { ResolvedConfig } from "../config/schema.ts";
 import { listedProviders, type Catalogs } from "./catalogs.ts";
+
+/** What model lists are made from: the engine, seen from here (the engine itself is the spine's, above this module) */
+interface Sources {
+  config: ResolvedConfig;
+  mappings: MappingSet;
+  catalogs?: Catalogs;
+}
 
 const STARTED = Math.floor(Date.now() / 1000);
 /** A list holds at most this many names (each upstream's catalog is bounded too) */
@@ -43,7 +50,7 @@ export function modelNames(models: readonly ModelRoute[]): string[] {
 const made = new WeakMap<readonly ModelRoute[], { version: number; served: ServedModel[] }>();
 
 /** Everything a scope serves, from the config and the catalogs as they are now (nothing is fetched here). */
-export function servedModels(engine: Pick<Engine, "config"> & { catalogs?: Catalogs }, models: readonly ModelRoute[]): ServedModel[] {
+export function servedModels(engine: Pick<Sources, "config" | "catalogs">, models: readonly ModelRoute[]): ServedModel[] {
   const version = engine.catalogs?.version ?? 0;
   const cached = made.get(models);
   if (cached && cached.version === version) return cached.served;
@@ -113,19 +120,19 @@ export function contextLengthOf(engine: { catalogs?: Catalogs }, provider: Resol
 }
 
 /** The providers whose catalogs a scope's list draws on. */
-function scopeProviders(engine: Engine, models: readonly ModelRoute[]): ResolvedProvider[] {
+function scopeProviders(engine: Sources, models: readonly ModelRoute[]): ResolvedProvider[] {
   const names = new Set(models.flatMap((m) => m.targets.filter((t) => t.model.includes("*")).map((t) => t.provider)));
   return listedProviders(engine.config).filter((p) => names.has(p.name));
 }
 
 /** What a list or /api/show needs: the scope's catalogs, fetched if never fetched (briefly waited for). */
-export async function servedNow(engine: Engine, models: readonly ModelRoute[]): Promise<ServedModel[]> {
+export async function servedNow(engine: Sources, models: readonly ModelRoute[]): Promise<ServedModel[]> {
   if (engine.catalogs) await engine.catalogs.forList(scopeProviders(engine, models), engine.mappings);
   return servedModels(engine, models);
 }
 
 /** Claude's list is paged by `limit` (default 20), `after_id` and `before_id`; the others list all. */
-export async function listModels(engine: Engine, client: ProtocolName, models: readonly ModelRoute[], query?: URLSearchParams): Promise<Response> {
+export async function listModels(engine: Sources, client: ProtocolName, models: readonly ModelRoute[], query?: URLSearchParams): Promise<Response> {
   let page = await servedNow(engine, models);
   let hasMore = false;
   if (client === "claude") ({ page, hasMore } = claudePage(page, query));
@@ -168,7 +175,7 @@ function claudePage<T extends { id: string }>(all: T[], query: URLSearchParams |
  * The error for a name nothing serves, naming the nearest names that are served. Only what is
  * already known is read (no catalog is fetched on an error path), and the comparison is bounded.
  */
-export function unknownModelMessage(engine: Pick<Engine, "config"> & { catalogs?: Catalogs }, models: readonly ModelRoute[], name: string): string {
+export function unknownModelMessage(engine: Pick<Sources, "config" | "catalogs">, models: readonly ModelRoute[], name: string): string {
   const said = `model "${name}" is not served by this proxy`;
   const near = nearestNames(name, servedModels(engine, models).map((m) => m.id));
   return near.length ? `${said}; the nearest it serves: ${near.join(", ")}` : said;

@@ -2,11 +2,10 @@
 // client asked for one), or converted chunk by chunk as it streams.
 import type { ProtocolName, StreamMapping } from "../mapping/load.ts";
 import type { MappingContext } from "../mapping/functions.ts";
-import type { Response as UnifiedResponse, StreamEvent, UnifiedError } from "../unified/index.ts";
-import type { Attempt } from "../router/index.ts";
+import type { Request, Response as UnifiedResponse, StreamEvent } from "../unified/index.ts";
 import type { CompatSession } from "../compat/index.ts";
 import type { Trace } from "../log/index.ts";
-import type { ChatCall, Engine } from "./pipeline.ts";
+import type { Attempt, Call, Engine, Outcome } from "./engine.ts";
 import { isRetryable, unifiedError } from "./errors.ts";
 import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
@@ -14,28 +13,20 @@ import { frameWriter, type Frame } from "./frames.ts";
 import { filteredStream, filteredText } from "./egress.ts";
 import { readCapped } from "./body.ts";
 
-/**
- * A response for the client, or why this attempt failed: `status` is the upstream's, absent for
- * network faults; `cool: false` when the pair is not at fault (its protocol lacks the endpoint), so
- * the next is tried and this one is not cooled.
- */
-export type Outcome = Response | { error: UnifiedError; retry: boolean; status?: number; retryAfterMs?: number; cool?: false };
+/** A chat attempt: the pair's, with the decoded request and its tool compatibility session. */
+export interface ChatAttempt extends Attempt {
+  req: Request;
+  ctx: MappingContext;
+  compat?: CompatSession;
+}
 
 const PROTOCOL_NAMES: Record<ProtocolName, string> = { openai: "an OpenAI", claude: "a Claude", gemini: "a Gemini", ollama: "an Ollama" };
 
 const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
 
-export async function whole(
-  engine: Engine,
-  call: ChatCall,
-  res: globalThis.Response,
-  protocol: ProtocolName,
-  ctx: MappingContext,
-  where: string,
-  asStream: boolean,
-  compat: CompatSession | undefined,
-  trace?: Trace,
-): Promise<Outcome> {
+export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: boolean): Promise<Outcome> {
+  const { engine, call, ctx, where, compat, trace } = a;
+  const protocol = a.pair.provider.protocol;
   // Bounded like a client's body: the same limit, and nothing read past it.
   const max = engine.config.limits.maxBodyBytes;
   const body = await readCapped(res, max).catch(() => "");
@@ -84,17 +75,8 @@ export async function whole(
  * saw a byte; so does one whose first chunk says nothing but an error (Claude's overloaded_error as
  * its first event, a 200 that is no answer).
  */
-export function streamed(
-  engine: Engine,
-  call: ChatCall,
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  first: Uint8Array,
-  protocol: ProtocolName,
-  ctx: MappingContext,
-  a: Attempt,
-  compat: CompatSession | undefined,
-  trace?: Trace,
-): Outcome {
+export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uint8Array>, first: Uint8Array): Outcome {
+  const { engine, call, ctx, compat, trace, pair } = a;
   const encode = clientStream(engine, call);
   // The first chunk is converted before anything is committed: its events wait in `early` until the
   // stream is known to be more than an error.
@@ -105,18 +87,19 @@ export function streamed(
   // requests go elsewhere while the pair cools. Neither when the client left: the stream's end is
   // then its doing (its cancel comes before the last read settles).
   let left = false;
+  let settle: ReturnType<Attempt["defer"]> | undefined;
   const observe = (e: StreamEvent) => {
     if (early) return void early.push(e);
     hooks?.observe(e);
     if (left) return;
-    if (e.type === "stop") engine.router.succeed(a);
-    else if (e.type === "error") engine.router.fail(a, { status: e.status, message: `${a.provider.name}/${a.model}: mid-stream: ${e.message}` });
+    if (e.type === "stop") settle?.("complete");
+    else if (e.type === "error") settle?.({ error: { ...e, message: `${a.where}: mid-stream: ${e.message}` }, retry: true, status: e.status });
   };
   const body = convertStream(reader, {
-    decode: engine.mappings[protocol].stream["stream.decode"],
+    decode: engine.mappings[pair.provider.protocol].stream["stream.decode"],
     encode,
     ctx: streamContext(ctx),
-    idleTimeoutMs: a.provider.limits.idleTimeoutMs,
+    idleTimeoutMs: pair.provider.limits.idleTimeoutMs,
     first,
     rewrite: compat?.events(),
     redact: call.redact,
@@ -134,8 +117,9 @@ export function streamed(
   if (error && seen.every((e) => e.type === "start" || e.type === "error")) {
     body.cancel().catch(() => {});
     const { type: _, ...unified } = error;
-    return { error: { ...unified, message: `${a.provider.name}/${a.model}: ${error.message}` }, retry: isRetryable(error.status), status: error.status };
+    return { error: { ...unified, message: `${a.where}: ${error.message}` }, retry: isRetryable(error.status), status: error.status };
   }
+  settle = a.defer();
   hooks = trace?.stream();
   hooks?.upstream?.(first);
   for (const e of seen) observe(e);
@@ -153,7 +137,7 @@ function streamContext(ctx: MappingContext): MappingContext {
 }
 
 /** The client's stream encoding, framed as its route asks (Gemini: SSE or a JSON array). */
-function clientStream(engine: Engine, call: ChatCall): StreamMapping {
+function clientStream(engine: Engine, call: Call): StreamMapping {
   const enc = engine.mappings[call.client].stream["stream.encode"];
   return call.route?.frame && call.route.frame !== enc.frame ? { ...enc, frame: call.route.frame } : enc;
 }

@@ -6,7 +6,8 @@ import type { ModelRoute, ResolvedConfig, ResolvedProvider } from "../config/sch
 import { Health, type Failure } from "./health.ts";
 import { PairBook, TIER_LIMIT } from "./pairs.ts";
 
-export interface Attempt {
+/** One target × key pair: what an attempt is made with. */
+export interface Pair {
   provider: ResolvedProvider;
   /** The upstream model name */
   model: string;
@@ -19,7 +20,7 @@ export interface Attempt {
 
 export interface Plan {
   route: ModelRoute;
-  attempts: Attempt[];
+  attempts: Pair[];
 }
 
 export interface PairStatus {
@@ -35,7 +36,7 @@ export interface PairStatus {
 /** A name's pairs and rotation; `seen` marks pairs taken by the plan being made (stamped, not cleared). */
 interface Pool {
   entry: ModelRoute;
-  pairs: Attempt[];
+  pairs: Pair[];
   cycle: number[];
   seen: Uint32Array;
   stamp: number;
@@ -77,8 +78,8 @@ export class Router {
     // Each pair once, in rotation order from this turn: healthy ones first, cooling ones after.
     const limit = Math.max(1, this.config.limits.attempts);
     const stamp = (pool.stamp = (pool.stamp + 1) >>> 0 || 1);
-    const healthy: Attempt[] = [];
-    let cooling: Attempt[] | undefined;
+    const healthy: Pair[] = [];
+    let cooling: Pair[] | undefined;
     let unique = 0;
     for (let i = 0; i < cycle.length && unique < pairs.length && healthy.length < limit; i++) {
       const u = cycle[(turn + i) % cycle.length]!;
@@ -98,10 +99,15 @@ export class Router {
    * The first pair a name resolves to, without moving the rotation: what existence checks and
    * model details need (a model's details must not shift which key the next chat gets).
    */
-  peek(models: readonly ModelRoute[], name: string): Attempt | undefined {
+  peek(models: readonly ModelRoute[], name: string): Pair | undefined {
     const pool = this.pool(models, name);
     const first = pool?.cycle[0];
     return first === undefined ? undefined : pool!.pairs[first];
+  }
+
+  /** Whether a name resolves to anything to try, without moving the rotation. */
+  has(models: readonly ModelRoute[], name: string): boolean {
+    return !!this.pool(models, name)?.cycle.length;
   }
 
   /**
@@ -118,7 +124,7 @@ export class Router {
     const direct = models === this.config.models && this.config.directModels ? this.config.providers : undefined;
     const hit = resolveModel(models, name, direct);
     if (!hit) return undefined;
-    const pairs: Attempt[] = [];
+    const pairs: Pair[] = [];
     const cycle: number[] = [];
     for (const t of hit.targets) {
       const provider = this.config.providers[t.provider];
@@ -134,14 +140,14 @@ export class Router {
     return pool;
   }
 
-  succeed(a: Attempt): void {
+  succeed(a: Pair): void {
     this.known.used(a.id, pairInfo(a));
     this.pairs.succeed(a.id);
     this.keys.succeed(a.keyLabel);
   }
 
   /** A refused key cools down on every model; any other failure cools the pair alone. */
-  fail(a: Attempt, f: Failure): void {
+  fail(a: Pair, f: Failure): void {
     this.known.failedOnce(a.id, pairInfo(a));
     if (f.status === 401 || f.status === 403) this.keys.fail(a.keyLabel, f);
     else this.pairs.fail(a.id, f);
@@ -184,19 +190,19 @@ export class Router {
     });
   }
 
-  private pair(provider: ResolvedProvider, model: string, keyLabel: string, key?: string): Attempt {
+  private pair(provider: ResolvedProvider, model: string, keyLabel: string, key?: string): Pair {
     const id = `${keyLabel}/${model}`;
     this.known.used(id, { provider: provider.name, model, keyLabel });
     return { provider, model, key, keyLabel, id };
   }
 
-  private isCooling(a: Attempt): boolean {
+  private isCooling(a: Pair): boolean {
     return this.pairs.cooling(a.id) || this.keys.cooling(a.keyLabel);
   }
 
-  private back(a: Attempt): number {
+  private back(a: Pair): number {
     return Math.max(this.pairs.get(a.id)?.coolUntil ?? 0, this.keys.get(a.keyLabel)?.coolUntil ?? 0);
   }
 }
 
-const pairInfo = (a: Attempt) => ({ provider: a.provider.name, model: a.model, keyLabel: a.keyLabel });
+const pairInfo = (a: Pair) => ({ provider: a.provider.name, model: a.model, keyLabel: a.keyLabel });

@@ -1,12 +1,10 @@
 // Gemini's routes put the model and the method in the path (`/v1beta/models/{model}:generateContent`),
 // so they are matched by pattern rather than looked up; the handlers here are the Gemini-only ones.
-import type { Engine, ChatCall, RouteParams } from "../convert/pipeline.ts";
-import { decodeRequest, generate } from "../convert/pipeline.ts";
-import { askToCount, localCount } from "../convert/count.ts";
-import { listModels, servedNow, unknownModelMessage } from "../convert/models.ts";
-import { errorResponse, unifiedError } from "../convert/errors.ts";
+import { unknownModel, type Engine, type Call, type RouteParams } from "../convert/engine.ts";
+import { decodeRequest, generate } from "../convert/chat.ts";
+import { count } from "../convert/count.ts";
+import { listModels, servedNow } from "../convert/models.ts";
 import { encodeRequest } from "../convert/encode.ts";
-import { upstreamCall } from "../protocols/upstream.ts";
 import { embed } from "../convert/embed.ts";
 import { logged, type Handler } from "./logged.ts";
 
@@ -38,11 +36,10 @@ export function geminiRoute(path: string, url: URL): GeminiRoute | undefined {
   return { method: "GET", client: "gemini", handle: loggedModel, params: { model: decodeURIComponent(m[1]) } };
 }
 
-async function getModel(engine: Engine, call: ChatCall): Promise<Response> {
+async function getModel(engine: Engine, call: Call): Promise<Response> {
   const id = call.route!.model!.replace(/^models\//, "");
   const served = (await servedNow(engine, call.models)).find((m) => m.id === id);
-  if (!served && !engine.router.peek(call.models, id))
-    return errorResponse(engine.mappings, "gemini", unifiedError(404, unknownModelMessage(engine, call.models, id), "model"));
+  if (!served && !engine.router.has(call.models, id)) return unknownModel(engine, call, id);
   const model = { id, ownedBy: served?.ownedBy ?? (id.includes("/") ? id.split("/")[0] : "ccproxy"), contextLength: served?.contextLength };
   const list = engine.mappings.gemini.spec["models.encode"].run({ models: [model] }, {});
   return Response.json(list.models[0]);
@@ -52,27 +49,18 @@ async function getModel(engine: Engine, call: ChatCall): Promise<Response> {
  * `:countTokens` takes `{contents, …}` or `{generateContentRequest: {…}}`. A Gemini upstream is
  * asked; any other is counted here, as Claude's count_tokens is.
  */
-async function countTokens(engine: Engine, call: ChatCall): Promise<Response> {
+async function countTokens(engine: Engine, call: Call): Promise<Response> {
   const body = call.body as { generateContentRequest?: unknown } | null;
   const inner = body && typeof body === "object" && body.generateContentRequest ? body.generateContentRequest : body;
   const decoded = decodeRequest(engine, { ...call, body: inner });
   if (decoded instanceof Response) return decoded;
   const { req, ctx } = decoded;
-  const plan = engine.router.plan(call.models, req.model);
-  if (!plan?.attempts.length)
-    return errorResponse(engine.mappings, "gemini", unifiedError(404, unknownModelMessage(engine, call.models, req.model), "model"));
-
-  const a = plan.attempts[0]!;
-  if (a.provider.protocol === "gemini") {
-    const result = encodeRequest(engine.mappings.gemini.spec["request.encode"], { ...req, model: a.model }, ctx, { protocol: "gemini", body: inner });
-    if ("error" in result) return errorResponse(engine.mappings, "gemini", result.error);
-    const encoded = result.body as Record<string, unknown>;
-    const target = upstreamCall(a.provider, "count", a.key, { protocol: "gemini", headers: call.headers }, { model: a.model });
-    const payload = { generateContentRequest: { model: `models/${a.model}`, ...encoded } };
-    const asked = await askToCount(engine, call, a, target, payload);
-    if (asked) return asked;
-  }
-  return Response.json({ totalTokens: await localCount(req) });
+  const payload = (sent: typeof req, a: { pair: { model: string } }) => {
+    const result = encodeRequest(engine.mappings.gemini.spec["request.encode"], { ...sent, model: a.pair.model }, ctx, { protocol: "gemini", body: inner });
+    if ("error" in result) return result;
+    return { body: { generateContentRequest: { model: `models/${a.pair.model}`, ...(result.body as Record<string, unknown>) } } };
+  };
+  return count(engine, call, { req, ctx, payload }, (tokens) => ({ totalTokens: tokens }));
 }
 
 // Made once: these routes are matched per request.

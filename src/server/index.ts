@@ -2,7 +2,8 @@
 import type { Server } from "bun";
 import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import type { ProtocolName } from "../mapping/load.ts";
-import { generate, type Engine, type ChatCall, type RouteParams } from "../convert/pipeline.ts";
+import { generate } from "../convert/chat.ts";
+import type { Engine, Call, RouteParams } from "../convert/engine.ts";
 import { countTokens, warmCounting } from "../convert/count.ts";
 import { embed } from "../convert/embed.ts";
 import { listModels } from "../convert/models.ts";
@@ -228,7 +229,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   if (badModel) return refuse(400, badModel, "model", text);
   const held = around.hold();
   try {
-    const call: ChatCall = {
+    const call: Call = {
       client,
       body,
       raw: text,

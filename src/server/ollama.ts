@@ -1,7 +1,8 @@
 // Ollama's routes besides /api/chat: /api/generate (the chat data path with its own decode and
 // encode mappings), and the model routes /api/tags, /api/show, /api/version.
 import type { MappingSet } from "../mapping/load.ts";
-import { generate, type Engine, type ChatCall } from "../convert/pipeline.ts";
+import { generate } from "../convert/chat.ts";
+import type { Engine, Call } from "../convert/engine.ts";
 import { contextLengthOf, nearestNames, servedNow } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 
@@ -29,12 +30,12 @@ function generateView(mappings: MappingSet): MappingSet {
   return view;
 }
 
-export const ollamaGenerate = (engine: Engine, call: ChatCall) =>
+export const ollamaGenerate = (engine: Engine, call: Call) =>
   generate({ ...engine, mappings: generateView(engine.mappings) }, call);
 
 const STARTED = new Date().toISOString();
 
-export async function ollamaTags(engine: Engine, call: ChatCall): Promise<Response> {
+export async function ollamaTags(engine: Engine, call: Call): Promise<Response> {
   const models = (await servedNow(engine, call.models)).map((m) => ({ id: m.id, createdAt: STARTED }));
   return Response.json(engine.mappings.ollama.spec["models.encode"].run({ models }, {}));
 }
@@ -43,7 +44,7 @@ export async function ollamaTags(engine: Engine, call: ChatCall): Promise<Respon
  * A model's details: an Ollama upstream's own (asked once and kept); for another upstream, its
  * protocol as the family and the context length its catalog gave (or a known family's).
  */
-export async function ollamaShow(engine: Engine, call: ChatCall): Promise<Response> {
+export async function ollamaShow(engine: Engine, call: Call): Promise<Response> {
   const body = call.body as { model?: unknown; name?: unknown };
   const name = body?.model ?? body?.name; // older clients send `name`
   const fail = (status: number, message: string) =>

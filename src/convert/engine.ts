@@ -1,0 +1,170 @@
+// The spine every endpoint shares: the engine (config, mappings, router, log), one client call, and
+// the failover loop that tries a plan's target × key pairs in turn. Each endpoint (chat, token count,
+// model lists, embeddings) supplies only what one attempt does; the router hears how each ended here.
+import type { ModelRoute, ResolvedConfig, ToolCompat } from "../config/schema.ts";
+import type { MappingSet, ProtocolName, StreamMapping } from "../mapping/load.ts";
+import type { UnifiedError } from "../unified/index.ts";
+import type { Pair, Plan, Router } from "../router/index.ts";
+import type { RequestLog, Trace } from "../log/index.ts";
+import type { Catalogs } from "./catalogs.ts";
+import type { StreamWatch } from "./stream.ts";
+import { errorResponse, unifiedError } from "./errors.ts";
+import { unknownModelMessage } from "./models.ts";
+
+export interface Engine {
+  config: ResolvedConfig;
+  mappings: MappingSet;
+  router: Router;
+  /** Where each request's row goes: the database when logging is on, the console's line, the status page's ring */
+  log?: RequestLog;
+  /** The upstreams' own model lists, which model lists draw on; kept across reloads */
+  catalogs?: Catalogs;
+}
+
+/** One client request, as every endpoint's handler receives it. */
+export interface Call {
+  client: ProtocolName;
+  body: unknown;
+  /** The body's text as received, for the log */
+  raw?: string;
+  headers: Headers;
+  /** The proxy models in scope: the root config's or a group's */
+  models: readonly ModelRoute[];
+  signal?: AbortSignal;
+  /** Forces tool compatibility mode (the /compat/ path prefix) over the model's `toolCompat` */
+  toolCompat?: ToolCompat;
+  /** What the route's URL says (Gemini: the model, streaming, and the stream's framing) */
+  route?: RouteParams;
+  /** The URL's query (Claude's model list pages by it) */
+  query?: URLSearchParams;
+  /** For the log: the route's path and the group it was served under */
+  path?: string;
+  group?: string;
+  /** The server's egress filter: cuts every secret out of text the client is sent */
+  redact: (text: string) => string;
+  /** The server's watch over its open streams (idle limits, shutdown) */
+  streams?: StreamWatch;
+}
+
+export interface RouteParams {
+  model?: string;
+  stream?: boolean;
+  frame?: StreamMapping["frame"];
+  /** Gemini's `:embedContent`: one content in, one embedding out (its batch call takes and answers lists) */
+  single?: boolean;
+  /** Ollama's legacy `/api/embeddings`: `prompt` in, one `embedding` out */
+  legacy?: boolean;
+}
+
+/** Why an attempt failed: `retry` when another pair may do better (and this one cools); `status` is the upstream's, absent for network faults. */
+export interface Failure {
+  error: UnifiedError;
+  retry: boolean;
+  status?: number;
+  retryAfterMs?: number;
+}
+
+/** What one attempt came to: a response for the client, or why not. */
+export type Outcome = Response | Failure;
+
+/** How a stream that outlived its attempt ended: complete, broken by the upstream, or left by the client. */
+export type StreamEnd = "complete" | "left" | Failure;
+
+/** One attempt at one pair: all an endpoint's attempt needs, passed whole instead of argument by argument. */
+export interface Attempt {
+  engine: Engine;
+  call: Call;
+  pair: Pair;
+  /** How errors and the log name the target: `provider/model` */
+  where: string;
+  trace?: Trace;
+  /**
+   * For an answer whose success is known only later (a stream): the router then hears of it
+   * through the function returned, not when the response is returned.
+   */
+  defer(): (end: StreamEnd) => void;
+}
+
+/** The request's log trace, when anything watches requests. */
+export function beginTrace(engine: Engine, call: Call): Trace | undefined {
+  const { client, body, raw, headers, path, group } = call; // not a spread: that would read the lazy signal
+  return engine.log?.begin({ client, body, raw, headers, path, group, model: call.route?.model });
+}
+
+/** An error in the client's own protocol shape. */
+export function clientError(engine: Engine, call: Call, e: UnifiedError): Response {
+  return errorResponse(engine.mappings, call.client, e);
+}
+
+/** The 404 for a model nothing in scope serves, naming the nearest that are. */
+export function unknownModel(engine: Engine, call: Call, name: string): Response {
+  return clientError(engine, call, unifiedError(404, unknownModelMessage(engine, call.models, name), "model"));
+}
+
+/**
+ * Tries the plan's pairs in order until one answers. A fault of the upstream (`retry`) cools its
+ * pair and moves on; a fault of the request stops at once, cooling nothing. The router's health is
+ * updated here and nowhere else: success when an attempt answers (or, deferred, when its stream
+ * completes), a cooldown when it fails.
+ */
+export async function failover(
+  engine: Engine,
+  call: Call,
+  plan: Pick<Plan, "attempts">,
+  tryPair: (a: Attempt) => Promise<Outcome>,
+  trace?: Trace,
+): Promise<Response | (Failure & { tried: number })> {
+  const { router } = engine;
+  let last: Failure | undefined;
+  let tried = 0;
+  for (const pair of plan.attempts) {
+    tried++;
+    let deferred = false;
+    const a: Attempt = {
+      engine,
+      call,
+      pair,
+      where: `${pair.provider.name}/${pair.model}`,
+      trace,
+      defer: () => ((deferred = true), (end) => settle(router, pair, end)),
+    };
+    const out = await tryPair(a);
+    if (out instanceof Response) {
+      if (!deferred) router.succeed(pair);
+      return out;
+    }
+    last = out;
+    trace?.failed(out.error.message, out.status);
+    settle(router, pair, out);
+    if (!out.retry) break;
+  }
+  return { ...(last ?? { error: unifiedError(502, "no target to try"), retry: false }), tried };
+}
+
+function settle(router: Router, pair: Pair, end: StreamEnd): void {
+  if (end === "complete") router.succeed(pair);
+  else if (end !== "left" && end.retry) router.fail(pair, { status: end.status, message: end.error.message, retryAfterMs: end.retryAfterMs });
+}
+
+/**
+ * A model-routed endpoint from plan to answer: the client's model resolved, its pairs tried in turn,
+ * and when all fail, the client learns which of its models failed, how often, and the last upstream's own words.
+ */
+export async function serveModel(
+  engine: Engine,
+  call: Call,
+  model: string,
+  tryPair: (a: Attempt, route: ModelRoute) => Promise<Outcome>,
+  trace?: Trace,
+): Promise<Response> {
+  const plan = engine.router.plan(call.models, model);
+  if (!plan?.attempts.length) return unknownModel(engine, call, model);
+  const out = await failover(engine, call, plan, (a) => tryPair(a, plan.route), trace);
+  return out instanceof Response ? out : clientError(engine, call, failedAll(model, out));
+}
+
+/** The last failure, said of the client's model and how many of its attempts failed. */
+export function failedAll(model: string, f: Failure & { tried: number }): UnifiedError {
+  const tries = f.tried > 1 ? `all ${f.tried} attempts failed; last: ` : "";
+  return { ...f.error, message: `model "${model}": ${tries}${f.error.message}` };
+}
