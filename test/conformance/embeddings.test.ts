@@ -246,6 +246,31 @@ describe("the routes the SDKs do not take", () => {
   });
 });
 
+describe("faults", () => {
+  test("an upstream that answers fewer vectors than inputs is a 502 naming it, never a shifted list", async () => {
+    running.openai.script({ json: embeddingsReply("openai", MODEL, vectors(1, 3), 2) });
+    const err = await clients.openai(proxy.url, KEY, `openai/${MODEL}`, { texts: ["a", "b"], single: false, encoding: "float" }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err.status).toBe(502);
+    expect(err.message).toContain("answered 1 vectors for 2 inputs");
+  });
+
+  test("an answer of another shape (a chat completion) is a 502 in the client's shape", async () => {
+    running.ollama.script({ json: { model: MODEL, message: { role: "assistant", content: "hi" }, done: true } });
+    const err = await clients.ollama(proxy.url, KEY, `ollama/${MODEL}`, { texts: ["a"], single: true }).catch((e) => e);
+    expect(err.status_code).toBe(502);
+    expect(err.error).toContain("not an embeddings response");
+  });
+
+  test("dimensions that are not a positive integer are the client's 400, named in its terms", async () => {
+    const before = running.gemini.received.length;
+    const err = await clients.gemini(proxy.url, KEY, `gemini/${MODEL}`, { texts: ["a"], single: true, dimensions: 0 }).catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(JSON.parse(err.message).error.message).toBe("outputDimensionality: must be a positive integer");
+    expect(running.gemini.received.length).toBe(before);
+  });
+});
+
 describe("routing", () => {
   test("a Claude upstream has no embeddings: a 400 in each client's shape, and the pair is not cooled", async () => {
     const before = running.claude.received.length;
