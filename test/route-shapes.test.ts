@@ -19,7 +19,6 @@ afterAll(async () => Promise.all([proxy.close(), up.close()]));
 
 const ollama = () => new Ollama({ host: proxy.url, headers: { Authorization: `Bearer ${KEY}` } });
 const genai = () => new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: proxy.url } });
-const NOT_YET = "embeddings are not served by this proxy yet";
 
 describe("an unknown path answers in its path's protocol", () => {
   test("ollama-js: /api/ps is a 404 whose error is a readable string", async () => {
