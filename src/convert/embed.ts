@@ -1,10 +1,9 @@
 // Embeddings: the client's request decoded into the unified embedding form, encoded for each
 // target's protocol, the upstream's vectors decoded and encoded back in the client's shape.
 // Routed like chat (rotation, failover across targets and keys, groups, access keys, the log).
-import { Value } from "@sinclair/typebox/value";
 import type { MappingContext } from "../mapping/functions.ts";
 import type { MappingSet, ProtocolName } from "../mapping/load.ts";
-import { EmbedResponse, MAX_EMBED_INPUTS, type EmbedRequest, type UnifiedError } from "../unified/index.ts";
+import { MAX_EMBED_INPUTS, type EmbedRequest, type EmbedResponse, type UnifiedError } from "../unified/index.ts";
 import { parseRetryAfter } from "../router/health.ts";
 import { originOf } from "../router/connect.ts";
 import type { Trace } from "../log/index.ts";
@@ -134,11 +133,27 @@ async function readVectors(
   if (bad) return fault(`answered with something that is not an embeddings response (${bad.param === "body" ? "not a JSON object" : bad.message})`);
   const vectors = engine.mappings[protocol].spec["embed.response.decode"]!.run(json, e.ctx) as EmbedResponse;
   // Vectors that do not line up with the inputs would be silently wrong for the client: refused here.
-  if (!Value.Check(EmbedResponse, vectors) || vectors.vectors.some((v) => v.some((x) => !Number.isFinite(x))))
-    return fault("answered with vectors that are not lists of numbers");
+  if (!numberLists(vectors?.vectors)) return fault("answered with vectors that are not lists of numbers");
+  if (typeof vectors.usage?.input !== "number") delete vectors.usage;
   if (vectors.vectors.length !== e.req.inputs.length)
     return fault(`answered ${vectors.vectors.length} vectors for ${e.req.inputs.length} inputs`);
   return { vectors, json };
+}
+
+/**
+ * Every item a list of finite numbers (JSON's 1e999 parses as Infinity). One plain pass: a TypeBox
+ * check and a second pass for finiteness cost 8 ms on 100 vectors of 1,536, a fifth of the request.
+ */
+function numberLists(v: unknown): v is number[][] {
+  if (!Array.isArray(v)) return false;
+  for (const vector of v) {
+    if (!Array.isArray(vector)) return false;
+    for (let i = 0; i < vector.length; i++) {
+      const x = vector[i];
+      if (typeof x !== "number" || !Number.isFinite(x)) return false;
+    }
+  }
+  return true;
 }
 
 /** `POST /v1/embeddings`, Gemini's `:embedContent` / `:batchEmbedContents`, Ollama's `/api/embed` and `/api/embeddings`. */
