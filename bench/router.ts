@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadConfig } from "../src/config/load.ts";
 import { Router } from "../src/router/index.ts";
+import { protocolNames } from "../src/protocols/index.ts";
 
 export interface RouterCost {
   /** ns per request: plan + succeed, one pair */
@@ -37,7 +38,7 @@ function router(): Router {
         },
       }),
     );
-    const loaded = loadConfig({ flag: file, env: {}, cwd: dir, home: dir });
+    const loaded = loadConfig({ protocols: protocolNames(), flag: file, env: {}, cwd: dir, home: dir });
     if (!loaded.config) throw new Error(JSON.stringify(loaded.errors));
     return new Router(loaded.config);
   } finally {

@@ -3,8 +3,8 @@ import { homedir } from "node:os";
 import { loadConfig } from "../config/load.ts";
 import { formatError, type SourceError } from "../config/yaml-source.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
-import { loadMappings, type LoadResult as MappingResult } from "../mapping/load.ts";
-import { mappingFunctions } from "../protocols/functions.ts";
+import type { LoadResult as MappingResult } from "../mapping/load.ts";
+import { loadProtocolMappings, protocolNames } from "../protocols/index.ts";
 import { loadInstruction } from "../compat/instruction.ts";
 import { parsePort, type ParsedArgs } from "./args.ts";
 
@@ -17,7 +17,7 @@ export interface Loaded {
 
 export function load(args: ParsedArgs, env: Record<string, string | undefined> = process.env): Loaded {
   const listen = listenOverrides(args, env);
-  const cfg = loadConfig({
+  const cfg = loadConfig({ protocols: protocolNames(),
     flag: args.config,
     env,
     cwd: process.cwd(),
@@ -27,7 +27,7 @@ export function load(args: ParsedArgs, env: Record<string, string | undefined> =
   cfg.errors.push(...listen.errors);
   // The mappings are checked even when the config is refused, so one run of `check` lists every problem.
   const dir = cfg.config ? cfg.config.mappings : cfg.mappings;
-  const mappings = loadMappings({ overrideDir: dir, functions: mappingFunctions });
+  const mappings = loadProtocolMappings(dir);
   const instruction = loadInstruction(dir);
   const errors = [...cfg.errors, ...mappings.errors, ...instruction.errors];
   return { config: cfg.config, mappings, configPath: cfg.path, errors };

@@ -4,6 +4,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { errorAt, parseYaml, type SourceError } from "../config/yaml-source.ts";
 import { readSpec } from "../mapping/load.ts";
+import INSTRUCTION_TEXT from "../../mappings/compat/instruction.yaml" with { type: "text" };
 
 export const INSTRUCTION_FILE = "compat/instruction";
 
@@ -47,7 +48,7 @@ const loaded = new Map<string, Instruction>();
  * `instructionFor` gives, so a config reload picks up an edited file.
  */
 export function loadInstruction(overrideDir?: string): { instruction?: Instruction; errors: SourceError[] } {
-  const found = readSpec(INSTRUCTION_FILE, overrideDir);
+  const found = readSpec(INSTRUCTION_FILE, overrideDir, INSTRUCTION_TEXT);
   if (!found) return { errors: [{ file: `mappings/${INSTRUCTION_FILE}.yaml`, line: 1, field: "", message: "mapping file missing" }] };
   const parsed = parseYaml(found.file, found.text);
   if (!parsed.source) return { errors: parsed.errors };

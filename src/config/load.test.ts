@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinConfig, findConfigPath, loadConfig, resolveConfig, resolveModel } from "./load.ts";
 import { formatError } from "./yaml-source.ts";
+import { protocolNames } from "../protocols/index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ccproxy-config-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -15,7 +16,7 @@ function load(text: string, env: Record<string, string> = {}, home = "/home/u") 
   mkdirSync(dir);
   const file = join(dir, "ccproxy.yaml");
   writeFileSync(file, text);
-  const result = loadConfig({ flag: file, env, cwd: dir, home });
+  const result = loadConfig({ protocols: protocolNames(), flag: file, env, cwd: dir, home });
   return { ...result, file, dir, messages: result.errors.map((e) => formatError(e).slice(file.length + 1)) };
 }
 
@@ -160,7 +161,7 @@ groups:
   test("a --host override is checked too", () => {
     const dir = join(root, "override");
     mkdirSync(dir);
-    const r = loadConfig({ env: {}, cwd: dir, home: dir, overrides: { host: "0.0.0.0", port: 1 } });
+    const r = loadConfig({ protocols: protocolNames(), env: {}, cwd: dir, home: dir, overrides: { host: "0.0.0.0", port: 1 } });
     expect(r.config).toBeUndefined();
     expect(r.errors[0]!.field).toBe("--host");
     expect(r.errors[0]!.message).toContain("requires accessKeys");
@@ -169,7 +170,7 @@ groups:
   test("missing providers, YAML syntax errors and missing files", () => {
     expect(load("listen: 127.0.0.1:1\n").messages).toEqual(["1: providers: is required"]);
     expect(load("providers: {\n").errors.length).toBeGreaterThan(0);
-    const missing = loadConfig({ flag: join(root, "nope.yaml"), env: {}, cwd: root, home: root });
+    const missing = loadConfig({ protocols: protocolNames(), flag: join(root, "nope.yaml"), env: {}, cwd: root, home: root });
     expect(missing.errors.map((e) => e.message)).toEqual(["file not found"]);
     expect(missing.path).toBe(join(root, "nope.yaml"));
   });
@@ -277,7 +278,7 @@ describe("findConfigPath", () => {
   test("no file at all: the built-in default", () => {
     const empty = join(dir, "empty");
     mkdirSync(empty);
-    const r = loadConfig({ env: { GEMINI_API_KEY: "g" }, cwd: empty, home: empty });
+    const r = loadConfig({ protocols: protocolNames(), env: { GEMINI_API_KEY: "g" }, cwd: empty, home: empty });
     expect(r.errors).toEqual([]);
     expect(r.path).toBeUndefined();
     expect(r.config!.file).toBeUndefined();
@@ -380,7 +381,7 @@ describe("check catches what would be silently wrong", () => {
   );
 
   test("a --mappings folder that does not exist", () => {
-    const r = loadConfig({ env: {}, cwd: root, home: root, overrides: { mappings: "nosuchdir" } });
+    const r = loadConfig({ protocols: protocolNames(), env: {}, cwd: root, home: root, overrides: { mappings: "nosuchdir" } });
     expect(r.config).toBeUndefined();
     expect(r.errors.map(formatError)).toEqual([`command line: --mappings: no folder ${join(root, "nosuchdir")}`]);
   });
@@ -392,7 +393,7 @@ describe("check catches what would be silently wrong", () => {
 
   test("a missing file is named without a line", () => {
     const file = join(root, "nope.yaml");
-    const r = loadConfig({ flag: file, env: {}, cwd: root, home: root });
+    const r = loadConfig({ protocols: protocolNames(), flag: file, env: {}, cwd: root, home: root });
     expect(r.errors.map(formatError)).toEqual([`${file}: file not found`]);
   });
 });

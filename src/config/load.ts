@@ -40,6 +40,8 @@ export interface FindOptions {
 
 export interface LoadOptions extends FindOptions {
   overrides?: ResolveOptions["overrides"];
+  /** The protocols a provider may speak: the registry's names */
+  protocols: readonly string[];
 }
 
 export interface LoadResult {
@@ -297,6 +299,9 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
     if (!NAME.test(name)) {
       out.push(errorAt(source, ["providers", name], 'a provider name may hold only letters, digits, ".", "_" and "-"'));
     }
+    const protocol = asRecord(p)?.protocol;
+    if (typeof protocol === "string" && protocol && !o.protocols.includes(protocol))
+      out.push(errorAt(source, ["providers", name, "protocol"], `must be one of ${o.protocols.join(", ")}`));
     const baseUrl = asRecord(p)?.baseUrl;
     if (typeof baseUrl === "string" && !/^https?:\/\/[^/]/.test(baseUrl)) {
       out.push(errorAt(source, ["providers", name, "baseUrl"], "must be an http:// or https:// URL"));

@@ -4,8 +4,8 @@ import { Type, type Static } from "@sinclair/typebox";
 
 const closed = { additionalProperties: false } as const;
 
-export const PROTOCOLS = ["openai", "claude", "gemini", "ollama"] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
+/** A protocol's name: the registry (src/protocols/) says which exist, and the loader checks against it */
+export type Protocol = string;
 
 export const TOOL_COMPAT = ["native", "compat", "auto"] as const;
 export type ToolCompat = (typeof TOOL_COMPAT)[number];
@@ -57,7 +57,7 @@ export const ConsoleSchema = Type.Object(
 
 export const ProviderSchema = Type.Object(
   {
-    protocol: Type.Union([Type.Literal("openai"), Type.Literal("claude"), Type.Literal("gemini"), Type.Literal("ollama")]),
+    protocol: Type.String({ minLength: 1 }),
     baseUrl: Type.String({ minLength: 1 }),
     keys: Type.Optional(Type.Array(Type.String())),
     limits: Type.Optional(LimitsSchema),

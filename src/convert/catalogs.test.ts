@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Catalogs, REFRESH_MS } from "./catalogs.ts";
 import { startUpstream, type Upstream } from "../../test/support/upstream.ts";
-import { loadMappings, type MappingSet } from "../mapping/load.ts";
-import { mappingFunctions } from "../protocols/functions.ts";
+import type { MappingSet } from "../mapping/load.ts";
+import { loadProtocolMappings } from "../protocols/index.ts";
 import type { ResolvedProvider } from "../config/schema.ts";
 import { DEFAULT_LIMITS } from "../config/schema.ts";
 
@@ -12,7 +12,7 @@ let up: Upstream, mappings: MappingSet, provider: ResolvedProvider;
 const KEY = "sk-catalog-secret-1";
 beforeAll(async () => {
   up = await startUpstream("openai");
-  mappings = loadMappings({ functions: mappingFunctions }).mappings!;
+  mappings = loadProtocolMappings().mappings!;
   provider = { name: "o", protocol: "openai", baseUrl: up.url, query: "", shownUrl: up.url, keys: [KEY], secrets: [], limits: DEFAULT_LIMITS, headers: {} };
 });
 afterAll(() => up.close());

@@ -237,7 +237,9 @@ export interface ShowInfo {
 
 async function askShow(p: ResolvedProvider, model: string, key: string | undefined): Promise<ShowInfo | undefined> {
   try {
-    const res = await upstreamFetch(showCall(p, key), JSON.stringify({ model }), AbortSignal.timeout(FIRST_WAIT_MS));
+    const call = showCall(p, key);
+    if (!call) return undefined;
+    const res = await upstreamFetch(call, JSON.stringify({ model }), AbortSignal.timeout(FIRST_WAIT_MS));
     const text = await readCapped(res, MAX_BYTES);
     if (!res.ok || text === undefined) return undefined;
     const body = JSON.parse(text) as ShowInfo;

@@ -13,15 +13,16 @@ import { ERROR_BODY_MAX, readCapped } from "./body.ts";
 import { encodeRequest } from "./encode.ts";
 import { estimateInputTokens } from "./estimate.ts";
 import { compatPlan } from "../compat/index.ts";
-import { beginTrace, clientError, serveModel, type Call, type Engine, type Outcome } from "./engine.ts";
+import { beginTrace, clientError, serveModel, specKind, type Call, type Engine, type Outcome } from "./engine.ts";
 
 /** Decodes the client's request; answers with the client's error shape when it is not acceptable. */
 export function decodeRequest(engine: Engine, call: Call): { req: Request; ctx: MappingContext } | Response {
   const m = engine.mappings[call.client];
-  const bad = m.require(call.body);
+  const kind = specKind(call, "request.decode");
+  const bad = (m.requireOf[kind] ?? m.require)(call.body);
   if (bad) return clientError(engine, call, unifiedError(400, bad.message, bad.param));
   const ctx: MappingContext = { model: (call.body as { model?: string }).model ?? call.route?.model, route: call.route };
-  const req = m.spec["request.decode"].run(call.body, ctx) as Request;
+  const req = m.spec[kind]!.run(call.body, ctx) as Request;
   ctx.request = req;
   return { req, ctx };
 }
@@ -69,6 +70,7 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
   );
   if ("error" in encoded) return { error: encoded.error, retry: false }; // the request's fault: no other pair is cooled or tried
   const target = upstreamCall(pair.provider, "generate", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model, stream: !!req.stream });
+  if (!target) return { error: unifiedError(501, `provider "${pair.provider.name}" speaks ${pair.provider.protocol}, whose servers have no chat endpoint`), retry: true };
   const payload = JSON.stringify(encoded.body);
   trace?.attempt(where, pair.keyLabel, target.url, target.headers, payload);
 

@@ -14,6 +14,7 @@ import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import { countInWorker, warmCounter } from "./counter.ts";
 import { IMAGE_TOKENS } from "./estimate.ts";
 import { ERROR_BODY_MAX, readCapped } from "./body.ts";
+import { protocolOf } from "../protocols/index.ts";
 import { clientError, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome } from "./engine.ts";
 
 /**
@@ -21,7 +22,7 @@ import { clientError, failover, unknownModel, type Attempt, type Call, type Engi
  * count_tokens, Gemini's countTokens) and a provider speaks another protocol, so cannot be asked.
  */
 export function countsHere(config: ResolvedConfig, client: ProtocolName): boolean {
-  if (client !== "claude" && client !== "gemini") return false;
+  if (!protocolOf(client).routes.some((r) => r.endpoint === "count")) return false;
   for (const name in config.providers) if (config.providers[name]!.protocol !== client) return true;
   return false;
 }
@@ -107,6 +108,7 @@ function countedRequest(call: Call, req: Request, route: ModelRoute, engine: Eng
 async function askToCount(a: Attempt, payload: unknown): Promise<Outcome> {
   const { pair, where, call } = a;
   const target = upstreamCall(pair.provider, "count", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model });
+  if (!target) return { error: unifiedError(404, `${where}: its protocol has no count endpoint`), retry: false, status: 404 };
   const waits = new AttemptWaits(call, Math.min(COUNT_TIMEOUT_MS, pair.provider.limits.firstByteTimeoutMs), originOf(pair.provider.baseUrl), pair.provider.limits.connectTimeoutMs);
   try {
     let res: globalThis.Response;

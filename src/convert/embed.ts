@@ -8,15 +8,16 @@ import { parseRetryAfter } from "../router/health.ts";
 import { originOf } from "../router/connect.ts";
 import type { Trace } from "../log/index.ts";
 import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
+import { protocolOf } from "../protocols/index.ts";
 import { beginTrace, clientError, failedAll, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome, type RouteParams } from "./engine.ts";
 import { isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
 import { ERROR_BODY_MAX, readCapped } from "./body.ts";
 import { filteredText } from "./egress.ts";
 import { AttemptWaits } from "./waits.ts";
 
-/** Whether a protocol has an embeddings endpoint: its mappings carry the embed specs (Claude's do not). */
+/** Whether a protocol's servers have an embeddings endpoint (its registry entry names one; Claude's does not) and its mappings convert for it. */
 export function hasEmbeddings(mappings: MappingSet, protocol: string): boolean {
-  return !!mappings[protocol as ProtocolName]?.spec["embed.request.encode"];
+  return !!protocolOf(protocol).upstream.paths.embed && !!mappings[protocol]?.spec["embed.request.encode"];
 }
 
 /** The request in unified form and the context its mappings share. */
@@ -78,7 +79,7 @@ export async function tryEmbed(a: Attempt, e: EmbedCall): Promise<Outcome> {
   const protocol = pair.provider.protocol;
   const upstream = engine.mappings[protocol];
   const payload = JSON.stringify(upstream.spec["embed.request.encode"]!.run({ ...e.req, model: pair.model }, e.ctx));
-  const target = upstreamCall(pair.provider, "embed", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model });
+  const target = upstreamCall(pair.provider, "embed", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model })!; // route() tried only pairs that have it
   trace?.attempt(where, pair.keyLabel, target.url, target.headers, payload);
 
   const waits = new AttemptWaits(call, pair.provider.limits.firstByteTimeoutMs, originOf(pair.provider.baseUrl), pair.provider.limits.connectTimeoutMs);

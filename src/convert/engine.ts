@@ -2,7 +2,8 @@
 // the failover loop that tries a plan's target × key pairs in turn. Each endpoint (chat, token count,
 // model lists, embeddings) supplies only what one attempt does; the router hears how each ended here.
 import type { ModelRoute, ResolvedConfig, ToolCompat } from "../config/schema.ts";
-import type { MappingSet, ProtocolName, StreamMapping } from "../mapping/load.ts";
+import type { MappingSet, ProtocolName } from "../mapping/load.ts";
+import type { RouteParams } from "../protocols/protocol.ts";
 import type { UnifiedError } from "../unified/index.ts";
 import type { Pair, Plan, Router } from "../router/index.ts";
 import type { RequestLog, Trace } from "../log/index.ts";
@@ -44,17 +45,14 @@ export interface Call {
   redact: (text: string) => string;
   /** The server's watch over its open streams (idle limits, shutdown) */
   streams?: StreamWatch;
+  /** Spec kinds the route swaps for its protocol's own (Ollama's /api/generate: generate.decode for request.decode) */
+  specs?: Readonly<Record<string, string>>;
 }
 
-export interface RouteParams {
-  model?: string;
-  stream?: boolean;
-  frame?: StreamMapping["frame"];
-  /** Gemini's `:embedContent`: one content in, one embedding out (its batch call takes and answers lists) */
-  single?: boolean;
-  /** Ollama's legacy `/api/embeddings`: `prompt` in, one `embedding` out */
-  legacy?: boolean;
-}
+/** The spec kind a call uses for `kind`: its route's own, or the common one. */
+export const specKind = (call: Call, kind: string): string => call.specs?.[kind] ?? kind;
+
+export type { RouteParams };
 
 /** Why an attempt failed: `retry` when another pair may do better (and this one cools); `status` is the upstream's, absent for network faults. */
 export interface Failure {

@@ -1,11 +1,12 @@
 // The upstream's answer converted for the client: read whole (and replayed as a stream when the
 // client asked for one), or converted chunk by chunk as it streams.
-import type { ProtocolName, StreamMapping } from "../mapping/load.ts";
+import type { StreamMapping } from "../mapping/load.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import type { Request, Response as UnifiedResponse, StreamEvent } from "../unified/index.ts";
 import type { CompatSession } from "../compat/index.ts";
 import type { Trace } from "../log/index.ts";
-import type { Attempt, Call, Engine, Outcome } from "./engine.ts";
+import { specKind, type Attempt, type Call, type Engine, type Outcome } from "./engine.ts";
+import { protocolOf } from "../protocols/index.ts";
 import { isRetryable, unifiedError } from "./errors.ts";
 import { convertStream } from "./stream.ts";
 import { responseEvents, settleStopReason } from "./synthesize.ts";
@@ -20,7 +21,6 @@ export interface ChatAttempt extends Attempt {
   compat?: CompatSession;
 }
 
-const PROTOCOL_NAMES: Record<ProtocolName, string> = { openai: "an OpenAI", claude: "a Claude", gemini: "a Gemini", ollama: "an Ollama" };
 
 const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
 
@@ -45,14 +45,14 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
   const bad = engine.mappings[protocol].requireOf["response.decode"]?.(json);
   if (bad) {
     const why = bad.param === "body" ? "not a JSON object" : bad.message;
-    return { error: unifiedError(502, `${where}: upstream answered with something that is not ${PROTOCOL_NAMES[protocol]} response (${why})`), retry: true };
+    return { error: unifiedError(502, `${where}: upstream answered with something that is not ${protocolOf(protocol).article} response (${why})`), retry: true };
   }
   const decoded = engine.mappings[protocol].spec["response.decode"].run(json, ctx) as UnifiedResponse;
   const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
   trace?.usage(unified.usage);
   const client = engine.mappings[call.client];
   if (!asStream) {
-    const out = client.spec["response.encode"].run(unified, ctx);
+    const out = client.spec[specKind(call, "response.encode")]!.run(unified, ctx);
     trace?.clientBody(out);
     return filteredText(JSON.stringify(out), CONTENT_TYPES.json, call.redact);
   }
@@ -138,6 +138,6 @@ function streamContext(ctx: MappingContext): MappingContext {
 
 /** The client's stream encoding, framed as its route asks (Gemini: SSE or a JSON array). */
 function clientStream(engine: Engine, call: Call): StreamMapping {
-  const enc = engine.mappings[call.client].stream["stream.encode"];
+  const enc = engine.mappings[call.client].stream[specKind(call, "stream.encode")]!;
   return call.route?.frame && call.route.frame !== enc.frame ? { ...enc, frame: call.route.frame } : enc;
 }

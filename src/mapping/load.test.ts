@@ -2,9 +2,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadMappings } from "./load.ts";
-import { BUILTIN_MAPPINGS } from "./builtin.ts";
-import { mappingFunctions } from "../protocols/functions.ts";
+import { builtinMappings } from "../protocols/index.ts";
+import INSTRUCTION_TEXT from "../../mappings/compat/instruction.yaml" with { type: "text" };
+/** What the executable embeds: each protocol's mappings, and tool compatibility's instruction */
+const BUILTIN_MAPPINGS: Record<string, string> = { ...builtinMappings(), "compat/instruction": INSTRUCTION_TEXT };
+import { loadProtocolMappings } from "../protocols/index.ts";
 import { formatError } from "../config/yaml-source.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ccproxy-mappings-"));
@@ -18,11 +20,11 @@ function loadWith(files: Record<string, string>) {
     mkdirSync(join(dir, name.split("/")[0]!), { recursive: true });
     writeFileSync(join(dir, `${name}.yaml`), text);
   }
-  const result = loadMappings({ overrideDir: dir, functions: mappingFunctions });
+  const result = loadProtocolMappings(dir);
   return { ...result, dir, messages: result.errors.map((e) => formatError(e).replace(dir + "/", "")) };
 }
 
-const builtin = loadMappings({ functions: mappingFunctions });
+const builtin = loadProtocolMappings();
 
 const REQUEST = {
   model: "gpt-x",
@@ -169,7 +171,7 @@ describe("check catches mapping mistakes that used to load silently", () => {
     writeFileSync(join(dir, "openai", "request.encode.yml"), "model: $.model\n");
     writeFileSync(join(dir, "request.encode.yaml"), "model: $.model\n");
     writeFileSync(join(dir, "README.md"), "my mappings\n");
-    const r = loadMappings({ overrideDir: dir, functions: mappingFunctions });
+    const r = loadProtocolMappings(dir);
     expect(r.errors.map((e) => formatError(e).replace(dir + "/", ""))).toEqual([
       "openai/request.encode.yml: no built-in mapping has this name, so it is never read; did you mean openai/request.encode.yaml?",
       "request.encode.yaml: no built-in mapping has this name, so it is never read; a mapping file sits in its protocol's folder: openai/, claude/, gemini/, ollama/ or compat/",

@@ -8,11 +8,18 @@ import { compileTemplate, type CompiledTemplate } from "./compile.ts";
 import { ObjectSpec, StreamSpec, REQUIRE_TYPES } from "./schema.ts";
 import { compileRequire, fieldProblem, type RequireCheck } from "./require.ts";
 import type { MappingFunction } from "./functions.ts";
-import { BUILTIN_MAPPINGS } from "./builtin.ts";
 import { nearest } from "./near.ts";
 
-export const PROTOCOLS = ["openai", "claude", "gemini", "ollama"] as const;
-export type ProtocolName = (typeof PROTOCOLS)[number];
+/** A protocol's name, as the registry (src/protocols/) knows it */
+export type ProtocolName = string;
+
+/** What one protocol brings to the loader: its own kinds beyond the common ones, and its built-in texts */
+export interface ProtocolMappingSource {
+  name: string;
+  kinds: readonly string[];
+  /** kind (or `<name>.defs`) → YAML text */
+  builtin: Readonly<Record<string, string>>;
+}
 
 export const OBJECT_SPECS = [
   "request.decode",
@@ -25,14 +32,6 @@ export const OBJECT_SPECS = [
   "models.decode",
 ] as const;
 export const STREAM_SPECS = ["stream.decode", "stream.encode"] as const;
-/** The embeddings endpoint's kinds, for each protocol that has one (Claude has none). */
-export const EMBED_SPECS = ["embed.request.decode", "embed.request.encode", "embed.response.decode", "embed.response.encode"] as const;
-/** Spec kinds of one protocol's own extra routes (Ollama's /api/generate), required and checked like the rest. */
-export const EXTRA_SPECS: Partial<Record<ProtocolName, readonly string[]>> = {
-  openai: EMBED_SPECS,
-  gemini: EMBED_SPECS,
-  ollama: ["generate.decode", "generate.encode", "generate.stream.encode", "show.encode", ...EMBED_SPECS],
-};
 const isStreamKind = (kind: string) => /(^|\.)stream\.(de|en)code$/.test(kind);
 export type ObjectSpecName = (typeof OBJECT_SPECS)[number];
 export type StreamSpecName = (typeof STREAM_SPECS)[number];
@@ -44,7 +43,7 @@ export interface StreamMapping {
 }
 
 export interface ProtocolMappings {
-  /** The common kinds, plus the protocol's EXTRA_SPECS under their own names */
+  /** The common kinds, plus the protocol's own kinds under their names */
   spec: Record<ObjectSpecName, CompiledTemplate> & Partial<Record<string, CompiledTemplate>>;
   stream: Record<StreamSpecName, StreamMapping> & Partial<Record<string, StreamMapping>>;
   /** Required-field check of the client request, from request.decode's `require:` */
@@ -62,13 +61,12 @@ interface SpecText {
 }
 
 /** Where a mapping's text comes from: the user's folder first, else the embedded default. */
-export function readSpec(name: string, overrideDir?: string): SpecText | undefined {
+export function readSpec(name: string, overrideDir: string | undefined, builtin: string | undefined): SpecText | undefined {
   if (overrideDir) {
     const file = join(overrideDir, `${name}.yaml`);
     if (existsSync(file)) return { file, text: readFileSync(file, "utf8") };
   }
-  const text = BUILTIN_MAPPINGS[name];
-  return text === undefined ? undefined : { file: `mappings/${name}.yaml`, text, builtin: true };
+  return builtin === undefined ? undefined : { file: `mappings/${name}.yaml`, text: builtin, builtin: true };
 }
 
 /** The embedded mappings are read with Bun's native YAML parser (the same values, ~40× faster, and
@@ -107,6 +105,7 @@ function schemaErrors(source: YamlSource, schema: typeof ObjectSpec | typeof Str
 
 interface Ctx {
   protocol: string;
+  builtin: Readonly<Record<string, string>>;
   overrideDir?: string;
   functions: Record<string, MappingFunction>;
   /** Def files parsed once per load, however many specs include them */
@@ -115,7 +114,7 @@ interface Ctx {
 
 function parseInclude(name: string, ctx: Ctx) {
   if (!ctx.defFiles.has(name)) {
-    const found = readSpec(name, ctx.overrideDir);
+    const found = readSpec(name, ctx.overrideDir, ctx.builtin[name.slice(ctx.protocol.length + 1)]);
     ctx.defFiles.set(name, found && parseSpec(found));
   }
   return ctx.defFiles.get(name);
@@ -194,18 +193,19 @@ export interface LoadResult {
  * A file in the user's folder replaces the built-in one of the same name; a file named like none is
  * never read, which hides a typo (`request.encod.yaml`) or a misplaced file. Each is an error.
  */
-export function strayFiles(overrideDir: string): SourceError[] {
+export function strayFiles(overrideDir: string, sources: readonly ProtocolMappingSource[], others: readonly string[] = []): SourceError[] {
   let names: string[];
   try {
     names = readdirSync(overrideDir, { recursive: true, encoding: "utf8" });
   } catch {
     return []; // a missing folder is the config's error to report
   }
-  const known = Object.keys(BUILTIN_MAPPINGS);
+  const known = [...sources.flatMap((p) => Object.keys(p.builtin).map((kind) => `${p.name}/${kind}`)), ...others];
+  const knownSet = new Set(known);
   return names
     .map((f) => f.split(sep).join("/"))
     .filter((f) => /\.ya?ml$/.test(f) && !f.split("/").some((part) => part.startsWith(".")))
-    .filter((f) => !f.endsWith(".yaml") || !Object.hasOwn(BUILTIN_MAPPINGS, f.slice(0, -".yaml".length)))
+    .filter((f) => !f.endsWith(".yaml") || !knownSet.has(f.slice(0, -".yaml".length)))
     .sort()
     .map((f) => {
       const name = f.replace(/\.ya?ml$/, "");
@@ -214,23 +214,32 @@ export function strayFiles(overrideDir: string): SourceError[] {
         ? `did you mean ${near}.yaml?`
         : name.includes("/")
           ? "names are <protocol>/<kind>.yaml, e.g. openai/request.encode.yaml"
-          : `a mapping file sits in its protocol's folder: ${[...PROTOCOLS, "compat"].map((p) => `${p}/`).join(", ").replace(/, (?=[^,]*$)/, " or ")}`;
+          : `a mapping file sits in its protocol's folder: ${[...sources.map((p) => p.name), "compat"].map((p) => `${p}/`).join(", ").replace(/, (?=[^,]*$)/, " or ")}`;
       return { file: join(overrideDir, f), line: 0, field: "", message: `no built-in mapping has this name, so it is never read; ${hint}` };
     });
 }
 
-export function loadMappings(opts: { overrideDir?: string; functions: Record<string, MappingFunction> }): LoadResult {
-  const errors: SourceError[] = opts.overrideDir ? strayFiles(opts.overrideDir) : [];
+export interface LoadOptions {
+  protocols: readonly ProtocolMappingSource[];
+  overrideDir?: string;
+  functions: Record<string, MappingFunction>;
+  /** Names besides the protocols' that a user's folder may hold (`compat/instruction`) */
+  others?: readonly string[];
+}
+
+export function loadMappings(opts: LoadOptions): LoadResult {
+  const errors: SourceError[] = opts.overrideDir ? strayFiles(opts.overrideDir, opts.protocols, opts.others) : [];
   const sources: Record<string, string> = {};
   const out: Partial<MappingSet> = {};
   const defFiles: Ctx["defFiles"] = new Map();
-  for (const protocol of PROTOCOLS) {
+  for (const { name: protocol, kinds, builtin } of opts.protocols) {
+    const ctx: Ctx = { protocol, builtin, overrideDir: opts.overrideDir, functions: opts.functions, defFiles };
     const spec: Partial<ProtocolMappings["spec"]> = {};
     const stream: Partial<ProtocolMappings["stream"]> = {};
     const requireOf: Record<string, RequireCheck> = {};
-    for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS, ...(EXTRA_SPECS[protocol] ?? [])]) {
+    for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS, ...kinds]) {
       const name = `${protocol}/${kind}`;
-      const found = readSpec(name, opts.overrideDir);
+      const found = readSpec(name, opts.overrideDir, builtin[kind]);
       if (!found) {
         errors.push({ file: `mappings/${name}.yaml`, line: 1, field: "", message: "mapping file missing" });
         continue;
@@ -243,11 +252,11 @@ export function loadMappings(opts: { overrideDir?: string; functions: Record<str
         continue;
       }
       if (isStreamKind(kind)) {
-        const r = compileStreamSpec(parsed.source, { protocol, ...opts, defFiles });
+        const r = compileStreamSpec(parsed.source, ctx);
         errors.push(...r.errors);
         if (r.mapping) (stream[kind as StreamSpecName] = r.mapping), (sources[name] = r.mapping.events.source);
       } else {
-        const r = compileObjectSpec(parsed.source, { protocol, ...opts, defFiles });
+        const r = compileObjectSpec(parsed.source, ctx);
         errors.push(...r.errors);
         if (r.compiled) (spec[kind as ObjectSpecName] = r.compiled), (sources[name] = r.compiled.source);
         if (kind.endsWith(".decode")) requireOf[kind] = compileRequire(r.require ?? {});

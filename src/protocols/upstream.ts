@@ -1,67 +1,45 @@
 // How each protocol is called upstream: the URL for a request and the headers that carry the key.
 import type { ResolvedProvider } from "../config/schema.ts";
+import { urlOf, type ProtocolDef, type UpstreamCall, type UpstreamEndpoint, type UpstreamTarget } from "./protocol.ts";
+import { protocolOf } from "./index.ts";
 
-export interface UpstreamCall {
-  url: string;
-  headers: Record<string, string>;
-}
+export type { UpstreamCall };
 
 /**
- * Client headers carried unchanged to an upstream of the same protocol; the client's value wins
- * over a default (Claude Code's gateway contract names both Anthropic headers).
- * @see https://code.claude.com/docs/en/llm-gateway
+ * The call for one of an upstream's endpoints, or undefined when its protocol has none (a Claude
+ * upstream has no embeddings). Client headers named by the protocol are carried unchanged to an
+ * upstream of the same protocol; the provider's headers and the client's win over the defaults.
  */
-const FORWARDED: Record<string, string[]> = {
-  claude: ["anthropic-beta", "anthropic-version"],
-  openai: ["openai-organization", "openai-project"],
-};
-
 export function upstreamCall(
   p: ResolvedProvider,
-  /** `embed`: the protocol's embeddings call (Gemini's batch one, so one call serves every input); Claude has none */
-  kind: "generate" | "count" | "embed",
+  endpoint: UpstreamEndpoint,
   key: string | undefined,
   client: { protocol: string; headers: Headers },
   /** The upstream model and whether the reply streams: Gemini puts both in the URL */
-  target?: { model: string; stream?: boolean },
-): UpstreamCall {
-  const headers: Record<string, string> = { "content-type": "application/json", ...p.headers };
+  target: UpstreamTarget = { model: "" },
+): UpstreamCall | undefined {
+  const def = protocolOf(p.protocol);
+  const path = def.upstream.paths[endpoint];
+  if (!path) return undefined;
+  const headers = keyed(p, key, def, { "content-type": "application/json" });
   if (client.protocol === p.protocol)
-    for (const h of FORWARDED[p.protocol] ?? []) {
+    for (const h of def.upstream.forwarded ?? []) {
       const v = client.headers.get(h);
       if (v) headers[h] = v;
     }
-  switch (p.protocol) {
-    case "claude":
-      if (key) headers["x-api-key"] = key;
-      headers["anthropic-version"] ??= "2023-06-01";
-      return { url: urlOf(p, `/v1/messages${kind === "count" ? "/count_tokens" : ""}`), headers };
-    case "openai":
-      if (key) headers.authorization = `Bearer ${key}`;
-      return { url: urlOf(p, kind === "embed" ? "/embeddings" : "/chat/completions"), headers };
-    case "gemini": {
-      if (key) headers["x-goog-api-key"] = key;
-      const method = kind === "count" ? "countTokens" : kind === "embed" ? "batchEmbedContents" : target?.stream ? "streamGenerateContent" : "generateContent";
-      // The model comes from the client: one encoded path segment, so it can name no other path or query.
-      const url = urlOf(p, `/v1beta/models/${encodeURIComponent(target?.model ?? "")}:${method}`, target?.stream && kind === "generate" ? "alt=sse" : "");
-      return { url, headers };
-    }
-    case "ollama":
-      if (key) headers.authorization = `Bearer ${key}`; // ollama.com; a local server ignores it
-      return { url: urlOf(p, kind === "embed" ? "/api/embed" : "/api/chat"), headers };
-    default:
-      if (key) headers.authorization = `Bearer ${key}`;
-      return { url: urlOf(p, ""), headers };
-  }
+  withDefaults(headers, def);
+  return { url: urlOf(p, path(target)), headers };
 }
 
-/** How each protocol carries its key, for the calls that are not a generation (catalogs, show). */
-function keyed(p: ResolvedProvider, key: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = { ...p.headers };
-  if (!key) return headers;
-  if (p.protocol === "claude") headers["x-api-key"] = key;
-  else if (p.protocol === "gemini") headers["x-goog-api-key"] = key;
-  else headers.authorization = `Bearer ${key}`;
+/** The provider's headers and the key, as its protocol carries one. */
+function keyed(p: ResolvedProvider, key: string | undefined, def: ProtocolDef, base: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { ...base, ...p.headers };
+  if (key) def.upstream.auth(headers, key);
+  return headers;
+}
+
+function withDefaults(headers: Record<string, string>, def: ProtocolDef): Record<string, string> {
+  for (const [h, v] of Object.entries(def.upstream.defaults ?? {})) headers[h] ??= v;
   return headers;
 }
 
@@ -70,30 +48,13 @@ function keyed(p: ResolvedProvider, key: string | undefined): Record<string, str
  * `after_id`, Gemini's `pageToken`); each asks for the largest page its API gives.
  */
 export function catalogCall(p: ResolvedProvider, key: string | undefined, cursor?: string): UpstreamCall {
-  const headers = keyed(p, key);
-  const after = (name: string) => (cursor === undefined ? "" : `&${name}=${encodeURIComponent(cursor)}`);
-  switch (p.protocol) {
-    case "claude":
-      headers["anthropic-version"] ??= "2023-06-01";
-      return { url: urlOf(p, "/v1/models", `limit=1000${after("after_id")}`), headers };
-    case "gemini":
-      return { url: urlOf(p, "/v1beta/models", `pageSize=1000${after("pageToken")}`), headers };
-    case "ollama":
-      return { url: urlOf(p, "/api/tags"), headers };
-    default:
-      return { url: urlOf(p, "/models"), headers };
-  }
+  const def = protocolOf(p.protocol);
+  return { url: urlOf(p, def.upstream.catalog(cursor)), headers: withDefaults(keyed(p, key, def), def) };
 }
 
-/** Ollama's details of one model (its context length among them). */
-export function showCall(p: ResolvedProvider, key: string | undefined): UpstreamCall {
-  return { url: urlOf(p, "/api/show"), headers: { "content-type": "application/json", ...keyed(p, key) } };
-}
-
-/** The provider's base, a path, then the base's own query and the call's. */
-function urlOf(p: ResolvedProvider, path: string, query = ""): string {
-  const q = p.query && query ? `${p.query}&${query}` : p.query || query;
-  return q ? `${p.baseUrl}${path}?${q}` : `${p.baseUrl}${path}`;
+/** An Ollama upstream's details of one model (its context length among them). */
+export function showCall(p: ResolvedProvider, key: string | undefined): UpstreamCall | undefined {
+  return upstreamCall(p, "show", key, { protocol: "", headers: new Headers() });
 }
 
 /**

@@ -1,21 +1,15 @@
 // Bun.serve and the route table: each protocol's routes, optionally under a group's path prefix.
 import type { Server } from "bun";
 import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
-import type { ProtocolName } from "../mapping/load.ts";
-import { generate } from "../convert/chat.ts";
-import type { Engine, Call, RouteParams } from "../convert/engine.ts";
-import { countTokens, warmCounting } from "../convert/count.ts";
-import { embed } from "../convert/embed.ts";
-import { listModels } from "../convert/models.ts";
+import type { Engine, Call } from "../convert/engine.ts";
+import { warmCounting } from "../convert/count.ts";
 import { Catalogs } from "../convert/catalogs.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
 import { egress } from "../convert/egress.ts";
 import { readCapped } from "../convert/body.ts";
 import { Secrets, secretsOf } from "../config/secrets.ts";
-import { geminiRoute } from "./gemini.ts";
-import { logged, type Handler } from "./logged.ts";
-import { ollamaGenerate, ollamaShow, ollamaTags, ollamaVersion } from "./ollama.ts";
+import { clientOf, patternClient, routeOf, type Route } from "./routes.ts";
 import { Connections, type Held } from "./connections.ts";
 import { statusPage, wantsPage, type PageDetails } from "./status-page.ts";
 
@@ -26,51 +20,11 @@ interface Scope {
   keys: ReadonlySet<string>;
 }
 
-interface Route {
-  method: string;
-  client: ProtocolName | "sniff";
-  handle: Handler;
-  /** What a pattern-matched route read from the URL */
-  params?: RouteParams;
-}
-
-const modelList = logged((e, c) => listModels(e, c.client, c.models, c.query));
-
-const ROUTES: Record<string, Route> = {
-  "/v1/chat/completions": { method: "POST", client: "openai", handle: generate },
-  "/chat/completions": { method: "POST", client: "openai", handle: generate },
-  "/v1/embeddings": { method: "POST", client: "openai", handle: embed },
-  "/embeddings": { method: "POST", client: "openai", handle: embed },
-  "/v1/messages": { method: "POST", client: "claude", handle: generate },
-  "/v1/messages/count_tokens": { method: "POST", client: "claude", handle: logged(countTokens) },
-  "/v1/models": { method: "GET", client: "sniff", handle: modelList },
-  "/models": { method: "GET", client: "openai", handle: modelList },
-  "/v1beta/models": { method: "GET", client: "gemini", handle: modelList },
-  "/api/chat": { method: "POST", client: "ollama", handle: generate },
-  "/api/generate": { method: "POST", client: "ollama", handle: ollamaGenerate },
-  "/api/embed": { method: "POST", client: "ollama", handle: embed },
-  "/api/embeddings": { method: "POST", client: "ollama", handle: embed, params: { legacy: true } },
-  "/api/tags": { method: "GET", client: "ollama", handle: logged(ollamaTags) },
-  "/api/show": { method: "POST", client: "ollama", handle: logged(ollamaShow) },
-  "/api/version": { method: "GET", client: "ollama", handle: logged(ollamaVersion) },
-};
-
 /**
- * Which protocol a request speaks when no route says (an unknown path, or the shared /v1/models):
- * the path's family first, whatever key the client sent; then, for other /v1 paths, the headers.
+ * Embeddings, in each protocol's spelling: not served yet, and said so plainly rather than as an
+ * unknown path or the wrong method. A 404, not a 501: SDKs retry 5xx answers, and asking again will not help.
  */
-function clientOf(path: string, req: Request, url: URL): ProtocolName {
-  if (path.startsWith("/api/")) return "ollama";
-  if (path.startsWith("/v1beta/")) return "gemini";
-  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "claude";
-  return sniff(req, url);
-}
-
-/** Anthropic SDKs send anthropic-version, Google's a Gemini key. */
-function sniff(req: Request, url: URL): ProtocolName {
-  if (req.headers.has("x-goog-api-key") || url.searchParams.has("key")) return "gemini";
-  return req.headers.has("anthropic-version") || req.headers.has("x-api-key") ? "claude" : "openai";
-}
+const EMBEDDINGS = /^(?:\/v1\/embeddings|\/embeddings|\/api\/embed|\/api\/embeddings|\/v1(?:beta)?\/models\/.+:(?:embedContent|batchEmbedContents))$/;
 
 /** The root scope and each group's, made once per config. */
 function scopesOf(config: ResolvedConfig) {
@@ -170,11 +124,11 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   let route: Route | undefined;
   let malformed = false;
   try {
-    route = ROUTES[path] ?? geminiRoute(path, url);
+    route = routeOf(path, req, url);
   } catch {
-    malformed = true; // a Gemini path whose percent-encoding does not decode (`/v1beta/models/%zz`)
+    malformed = true; // a pattern's part whose percent-encoding does not decode (`/v1beta/models/%zz`)
   }
-  const client = malformed ? "gemini" : route && route.client !== "sniff" ? route.client : clientOf(path, req, url);
+  const client = (malformed && patternClient(path)) || route?.client || clientOf(path, req, url);
   const fail = (status: number, message: string, param?: string) =>
     errorResponse(engine.mappings, client, unifiedError(status, message, param));
   // A request refused before it is routed still gets its row (who knocked, on which route, why),
@@ -207,6 +161,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return Response.json(adminStatus(engine));
   }
   if (malformed) return refuse(400, "the path is not valid percent-encoding", "path");
+  // Only paths no chat route takes are looked at (a Gemini `:embedContent` reads as a GET of a model).
+  if ((!route || route.method === "GET") && EMBEDDINGS.test(path)) return refuse(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
   if (!route) return refuse(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   if (!allowed(scope.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");
@@ -246,6 +202,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
       path,
       group: group && head,
       toolCompat: compat ? "compat" : undefined,
+      specs: route.specs,
       redact: around.redact,
       streams: held,
     };

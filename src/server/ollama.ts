@@ -1,37 +1,10 @@
-// Ollama's routes besides /api/chat: /api/generate (the chat data path with its own decode and
-// encode mappings), and the model routes /api/tags, /api/show, /api/version.
-import type { MappingSet } from "../mapping/load.ts";
-import { generate } from "../convert/chat.ts";
+// Ollama's own handlers: the model routes /api/tags, /api/show, /api/version.
 import type { Engine, Call } from "../convert/engine.ts";
 import { contextLengthOf, nearestNames, servedNow } from "../convert/models.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 
 /** The Ollama API level the proxy speaks; clients gate features (tools, thinking) on it. */
 export const OLLAMA_API_VERSION = "0.12.0";
-
-const generateViews = new WeakMap<MappingSet, MappingSet>();
-
-/** The mapping set with Ollama's client side swapped for /api/generate's specs; its upstream side is unchanged. */
-function generateView(mappings: MappingSet): MappingSet {
-  let view = generateViews.get(mappings);
-  if (!view) {
-    const o = mappings.ollama;
-    view = {
-      ...mappings,
-      ollama: {
-        ...o,
-        spec: { ...o.spec, "request.decode": o.spec["generate.decode"]!, "response.encode": o.spec["generate.encode"]! },
-        stream: { ...o.stream, "stream.encode": o.stream["generate.stream.encode"]! },
-        require: o.requireOf["generate.decode"]!,
-      },
-    };
-    generateViews.set(mappings, view);
-  }
-  return view;
-}
-
-export const ollamaGenerate = (engine: Engine, call: Call) =>
-  generate({ ...engine, mappings: generateView(engine.mappings) }, call);
 
 const STARTED = new Date().toISOString();
 

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadConfig } from "../../src/config/load.ts";
-import { loadMappings, type MappingSet } from "../../src/mapping/load.ts";
+import type { MappingSet } from "../../src/mapping/load.ts";
 import { formatError } from "../../src/config/yaml-source.ts";
-import { mappingFunctions } from "../../src/protocols/functions.ts";
+import { loadProtocolMappings, protocolNames } from "../../src/protocols/index.ts";
 import { startServer } from "../../src/server/index.ts";
 import { Router } from "../../src/router/index.ts";
 import { openLog, RequestLog, type Logger } from "../../src/log/index.ts";
@@ -32,11 +32,11 @@ export async function startProxy(config: Record<string, unknown>, o: { connectio
   const dir = mkdtempSync(join(tmpdir(), "ccproxy-test-"));
   const file = join(dir, "ccproxy.yaml");
   writeFileSync(file, stringify({ listen: "127.0.0.1:0", ...config }));
-  const loaded = loadConfig({ flag: file, env: o.env ?? {}, cwd: dir, home: dir });
+  const loaded = loadConfig({ protocols: protocolNames(), flag: file, env: o.env ?? {}, cwd: dir, home: dir });
   if (!loaded.config) throw new Error(loaded.errors.map(formatError).join("\n"));
   let mappings = builtin;
   if (loaded.config.mappings || !mappings) {
-    const m = loadMappings({ overrideDir: loaded.config.mappings, functions: mappingFunctions });
+    const m = loadProtocolMappings(loaded.config.mappings);
     if (!m.mappings) throw new Error(m.errors.map(formatError).join("\n"));
     mappings = m.mappings;
     if (!loaded.config.mappings) builtin = mappings;
