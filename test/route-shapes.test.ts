@@ -1,6 +1,6 @@
 // Routes the proxy does not serve answer in the protocol their path belongs to, whatever key header
 // the client sent: ollama-js gets Ollama's `{"error": "…"}` (not "[object Object]"), Gemini paths
-// Gemini's shape. Embeddings, in every protocol's spelling, are said plainly not to be served yet.
+// Gemini's shape. Embeddings, in every protocol's spelling, take their route, not an unknown path's.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -19,7 +19,6 @@ afterAll(async () => Promise.all([proxy.close(), up.close()]));
 
 const ollama = () => new Ollama({ host: proxy.url, headers: { Authorization: `Bearer ${KEY}` } });
 const genai = () => new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: proxy.url } });
-const NOT_YET = "embeddings are not served by this proxy yet";
 
 describe("an unknown path answers in its path's protocol", () => {
   test("ollama-js: /api/ps is a 404 whose error is a readable string", async () => {
@@ -53,26 +52,28 @@ describe("an unknown path answers in its path's protocol", () => {
   });
 });
 
-describe("embeddings: a clear 404 in each protocol's shape", () => {
-  test("ollama-js embed and embeddings", async () => {
-    for (const call of [() => ollama().embed({ model: "m", input: "hi" }), () => ollama().embeddings({ model: "m", prompt: "hi" })]) {
+describe("embeddings, in every protocol's spelling, reach the embeddings endpoint", () => {
+  const UNKNOWN = 'model "nope" is not served by this proxy';
+
+  test("ollama-js embed and embeddings: an unknown model is a 404 in Ollama's shape", async () => {
+    for (const call of [() => ollama().embed({ model: "nope", input: "hi" }), () => ollama().embeddings({ model: "nope", prompt: "hi" })]) {
       const err = await call().catch((e) => e);
       expect(err.status_code).toBe(404);
-      expect(err.error).toContain(NOT_YET);
+      expect(err.error).toContain(UNKNOWN);
     }
   });
 
   test("OpenAI SDK embeddings.create", async () => {
-    const err = await new OpenAI({ apiKey: KEY, baseURL: `${proxy.url}/v1`, maxRetries: 0 }).embeddings.create({ model: "m", input: "hi" }).catch((e) => e);
+    const err = await new OpenAI({ apiKey: KEY, baseURL: `${proxy.url}/v1`, maxRetries: 0 }).embeddings.create({ model: "nope", input: "hi" }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(err.message).toContain(NOT_YET);
+    expect(err.message).toContain(UNKNOWN);
   });
 
   test("@google/genai embedContent (not 405 'takes GET') and batchEmbedContents", async () => {
-    const err = await genai().models.embedContent({ model: "m", contents: "hi" }).catch((e) => e);
+    const err = await genai().models.embedContent({ model: "nope", contents: "hi" }).catch((e) => e);
     expect(err.status).toBe(404);
-    expect(err.message).toContain(NOT_YET);
-    const res = await fetch(`${proxy.url}/v1beta/models/m:batchEmbedContents`, { method: "POST", headers: { "x-goog-api-key": KEY }, body: "{}" });
+    expect(JSON.parse(err.message).error.message).toContain(UNKNOWN);
+    const res = await fetch(`${proxy.url}/v1beta/models/nope:batchEmbedContents`, { method: "POST", headers: { "x-goog-api-key": KEY }, body: '{"requests":[{"content":{"parts":[{"text":"hi"}]}}]}' });
     expect(res.status).toBe(404);
     expect(((await res.json()) as any).error.status).toBe("NOT_FOUND");
     expect(up.received).toHaveLength(0);

@@ -12,7 +12,14 @@ export interface RouteParams {
   model?: string;
   stream?: boolean;
   frame?: Frame;
+  /** Gemini's `:embedContent`: one content in, one embedding out (its batch call takes and answers lists) */
+  single?: boolean;
+  /** Ollama's legacy `/api/embeddings`: `prompt` in, one `embedding` out */
+  legacy?: boolean;
 }
+
+/** The embeddings endpoint's mapping kinds, which a protocol with embeddings declares among its `specs` */
+export const EMBED_SPECS = ["embed.request.decode", "embed.request.encode", "embed.response.decode", "embed.response.encode"] as const;
 
 /**
  * A client-facing route. `endpoint` names what serves it (the server's handlers: generate, count,

@@ -4,6 +4,7 @@ import type { ProtocolName } from "../mapping/load.ts";
 import type { RouteParams } from "../convert/engine.ts";
 import { generate } from "../convert/chat.ts";
 import { countTokens } from "../convert/count.ts";
+import { embed } from "../convert/embed.ts";
 import { listModels } from "../convert/models.ts";
 import { protocolOf, protocols, registryVersion } from "../protocols/index.ts";
 import type { RouteDef } from "../protocols/protocol.ts";
@@ -26,6 +27,7 @@ export interface Route {
  */
 const HANDLERS: Record<string, Handler> = {
   generate,
+  embed,
   models: logged((e, c) => listModels(e, c.client, c.models, c.query)),
   "claude/count": logged(countTokens),
   "gemini/count": logged(geminiCount),

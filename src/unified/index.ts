@@ -1,3 +1,4 @@
 export * from "./request.ts";
 export * from "./response.ts";
 export * from "./stream.ts";
+export * from "./embed.ts";

@@ -17,6 +17,8 @@ export interface Route {
   path(model: string): string;
   /** The valid body, for POST routes */
   body?(model: string, r: Rng): Record<string, unknown>;
+  /** The upstream protocols that serve the route, when not all do (embeddings: not Claude) */
+  upstreams?: readonly Client[];
   /** A streamed answer: how its frames are told apart */
   streams?: (body: Record<string, unknown> | undefined) => boolean;
 }
@@ -153,6 +155,19 @@ export function ollamaBody(model: string, c: Conversation): Record<string, unkno
 }
 
 const streamed = (r: Rng) => r.chance(0.5);
+/** Claude has no embeddings endpoint: its refusal is tested in test/conformance/embeddings.test.ts. */
+const EMBEDDERS: readonly Client[] = ["openai", "gemini", "ollama"];
+const TEXTS = ["The quick brown fox", "Why is the sky blue?", "Llamas are members of the camelid family", "✓ unicode text"];
+const texts = (r: Rng) => TEXTS.slice(0, 1 + Math.floor(r.next() * TEXTS.length));
+
+function openaiEmbedBody(model: string, r: Rng): Record<string, unknown> {
+  return {
+    model,
+    input: r.chance(0.5) ? r.pick(TEXTS) : texts(r),
+    ...(r.chance(0.5) ? { encoding_format: r.pick(["float", "base64"]) } : {}),
+    ...(r.chance(0.3) ? { dimensions: 8, user: "fuzz" } : {}),
+  };
+}
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 const gemini = (method: string, query = "") => (model: string) => `/v1beta/models/${model}:${method}${query}`;
 
@@ -198,6 +213,33 @@ export const ROUTES: readonly Route[] = [
     streams: (b) => b?.stream !== false,
   },
   { name: "POST /api/show", method: "POST", client: "ollama", path: () => "/api/show", body: (m, r) => (r.chance(0.8) ? { model: m } : { name: m }) },
+  { name: "POST /v1/embeddings", upstreams: EMBEDDERS, method: "POST", client: "openai", path: () => "/v1/embeddings", body: (m, r) => openaiEmbedBody(m, r) },
+  { name: "POST /embeddings", upstreams: EMBEDDERS, method: "POST", client: "openai", path: () => "/embeddings", body: (m, r) => openaiEmbedBody(m, r) },
+  {
+    name: "POST :embedContent",
+    upstreams: EMBEDDERS,
+    method: "POST",
+    client: "gemini",
+    path: gemini("embedContent"),
+    body: (_, r) => ({ content: { parts: [{ text: r.pick(TEXTS) }] }, ...(r.chance(0.5) ? { taskType: "RETRIEVAL_QUERY", outputDimensionality: 8 } : {}) }),
+  },
+  {
+    name: "POST :batchEmbedContents",
+    upstreams: EMBEDDERS,
+    method: "POST",
+    client: "gemini",
+    path: gemini("batchEmbedContents"),
+    body: (m, r) => ({ requests: texts(r).map((text) => ({ model: `models/${m}`, content: { parts: [{ text }] }, ...(r.chance(0.3) ? { title: "Doc", taskType: "RETRIEVAL_DOCUMENT" } : {}) })) }),
+  },
+  {
+    name: "POST /api/embed",
+    upstreams: EMBEDDERS,
+    method: "POST",
+    client: "ollama",
+    path: () => "/api/embed",
+    body: (m, r) => ({ model: m, input: r.chance(0.5) ? r.pick(TEXTS) : texts(r), ...(r.chance(0.3) ? { truncate: true, dimensions: 8, keep_alive: "5m" } : {}) }),
+  },
+  { name: "POST /api/embeddings", upstreams: EMBEDDERS, method: "POST", client: "ollama", path: () => "/api/embeddings", body: (m, r) => ({ model: m, prompt: r.pick(TEXTS) }) },
   { name: "GET /v1/models (openai)", method: "GET", client: "openai", path: () => "/v1/models" },
   { name: "GET /v1/models (claude)", method: "GET", client: "claude", path: () => "/v1/models" },
   { name: "GET /models", method: "GET", client: "openai", path: () => "/models" },

@@ -49,7 +49,7 @@ export const CASE_TIMEOUT_MS = 10_000;
 export function makeCase(t: Target, seed: number, index: number): Case {
   const rng = Rng.forCase(seed, index);
   const route = ROUTES[index % ROUTES.length]!;
-  const upstream = rng.pick(UPSTREAMS);
+  const upstream = rng.pick(route.upstreams ?? UPSTREAMS);
   const prefix = rng.pick(["", "", "/compat", `/${t.group}`, `/${t.group}/compat`]);
   const model = `fz-${upstream}`;
   // A copy: the valid bodies share objects with the conformance cases, which no mutation may touch.

@@ -1,11 +1,12 @@
 // An upstream that always answers well, in whichever of the four protocols it is asked in: a text
 // reply, or a call of the first tool it was offered, plain or streamed as asked; counts answer a
-// number. With it behind the proxy, every 5xx the fuzzer sees is the proxy's own.
+// number; embeddings a vector per input. With it behind the proxy, every 5xx the fuzzer sees is the proxy's own.
 import type { Server } from "bun";
 import { encodeSse, type SseEvent } from "../support/upstream.ts";
 import { type ClaudeStreamBlock, claudeEvents, claudeMessage, openaiChunks, openaiCompletion } from "../support/wire.ts";
 import { geminiChunks, geminiResponse } from "../support/wire-gemini.ts";
 import { ollamaChat, ollamaLines } from "../support/wire-ollama.ts";
+import { embeddingsReply } from "../support/wire-embed.ts";
 import type { Client } from "./routes.ts";
 
 export interface FuzzUpstream {
@@ -51,6 +52,17 @@ function reply(protocol: Client, body: any, stream: boolean): Response {
   }
 }
 
+/** An embeddings call's answer: one small vector per input, of the length asked where one was. */
+function embeddings(path: string, body: any): { protocol: "openai" | "gemini" | "ollama"; reply: unknown } | undefined {
+  const vectors = (n: number, dims: unknown) => Array.from({ length: n }, (_, i) => Array.from({ length: typeof dims === "number" ? dims : 4 }, (_, j) => (i + 1) / (j + 2)));
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : 1);
+  if (path === "/v1/embeddings") return { protocol: "openai", reply: embeddingsReply("openai", body?.model, vectors(count(body?.input), body?.dimensions), 7) };
+  if (path.endsWith(":batchEmbedContents"))
+    return { protocol: "gemini", reply: embeddingsReply("gemini", "", vectors(count(body?.requests), body?.requests?.[0]?.outputDimensionality), 0) };
+  if (path === "/api/embed") return { protocol: "ollama", reply: embeddingsReply("ollama", body?.model, vectors(count(body?.input), body?.dimensions), 7) };
+  return undefined;
+}
+
 export async function startFuzzUpstream(): Promise<FuzzUpstream> {
   const served: Record<Client, number> = { openai: 0, claude: 0, gemini: 0, ollama: 0 };
   const server: Server<undefined> = Bun.serve({
@@ -67,6 +79,8 @@ export async function startFuzzUpstream(): Promise<FuzzUpstream> {
       }
       if (path === "/v1/messages/count_tokens") return served.claude++, Response.json({ input_tokens: 17 });
       if (path.endsWith(":countTokens")) return served.gemini++, Response.json({ totalTokens: 17 });
+      const embedded = embeddings(path, body);
+      if (embedded) return served[embedded.protocol]++, Response.json(embedded.reply);
       if (path.endsWith("/chat/completions")) return served.openai++, reply("openai", body, body?.stream === true);
       if (path === "/v1/messages") return served.claude++, reply("claude", body, body?.stream === true);
       if (path.startsWith("/v1beta/models/")) return served.gemini++, reply("gemini", body, path.endsWith(":streamGenerateContent"));

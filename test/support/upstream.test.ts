@@ -103,10 +103,10 @@ describe("openai upstream", () => {
     const e = await openai.chat.completions.create({ model: "m", messages: userMsg }).catch((e) => e);
     expect(e).toBeInstanceOf(OpenAI.InternalServerError);
     expect(e.message).toContain("no scripted reply");
-    const r = await fetch(`${oa.url}/embeddings`, { method: "POST", body: "{}" });
+    const r = await fetch(`${oa.url}/audio/speech`, { method: "POST", body: "{}" });
     expect(r.status).toBe(404);
-    expect(await r.json()).toEqual({ error: { message: "Invalid URL (POST /v1/embeddings)", type: "invalid_request_error", param: null, code: null } });
-    expect(oa.received.map((x) => x.path)).toEqual(["/v1/chat/completions", "/v1/embeddings"]);
+    expect(await r.json()).toEqual({ error: { message: "Invalid URL (POST /v1/audio/speech)", type: "invalid_request_error", param: null, code: null } });
+    expect(oa.received.map((x) => x.path)).toEqual(["/v1/chat/completions", "/v1/audio/speech"]);
   });
 
   test("function replies see the request; cut streams error on the client", async () => {

@@ -28,14 +28,14 @@ export interface Upstream {
 }
 
 const ROUTES: Record<Protocol, string[]> = {
-  openai: ["POST /v1/chat/completions", "GET /v1/models"],
+  openai: ["POST /v1/chat/completions", "POST /v1/embeddings", "GET /v1/models"],
   claude: ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"],
   gemini: ["GET /v1beta/models"],
-  ollama: ["POST /api/chat", "POST /api/generate", "GET /api/tags", "POST /api/show", "GET /api/version"],
+  ollama: ["POST /api/chat", "POST /api/generate", "POST /api/embed", "POST /api/embeddings", "GET /api/tags", "POST /api/show", "GET /api/version"],
 };
 /** Routes with the model in the path */
 const PATTERNS: Partial<Record<Protocol, RegExp>> = {
-  gemini: /^POST \/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent|countTokens)$/,
+  gemini: /^POST \/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/,
 };
 /** google.rpc.Status names Gemini gives each HTTP status */
 const GEMINI_STATUSES: Record<number, string> = {

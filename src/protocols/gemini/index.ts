@@ -1,5 +1,9 @@
 // Gemini (generateContent): the model and the method are in the path, so its routes are patterns.
-import type { ProtocolDef, UpstreamTarget } from "../protocol.ts";
+import { EMBED_SPECS, type ProtocolDef, type UpstreamTarget } from "../protocol.ts";
+import embed_request_decode from "../../../mappings/gemini/embed.request.decode.yaml" with { type: "text" };
+import embed_request_encode from "../../../mappings/gemini/embed.request.encode.yaml" with { type: "text" };
+import embed_response_decode from "../../../mappings/gemini/embed.response.decode.yaml" with { type: "text" };
+import embed_response_encode from "../../../mappings/gemini/embed.response.encode.yaml" with { type: "text" };
 import { geminiFunctions } from "./functions.ts";
 import error_decode from "../../../mappings/gemini/error.decode.yaml" with { type: "text" };
 import error_encode from "../../../mappings/gemini/error.encode.yaml" with { type: "text" };
@@ -14,6 +18,10 @@ import stream_decode from "../../../mappings/gemini/stream.decode.yaml" with { t
 import stream_encode from "../../../mappings/gemini/stream.encode.yaml" with { type: "text" };
 
 const mappings = {
+  "embed.request.decode": embed_request_decode,
+  "embed.request.encode": embed_request_encode,
+  "embed.response.decode": embed_response_decode,
+  "embed.response.encode": embed_response_encode,
   "error.decode": error_decode,
   "error.encode": error_encode,
   "models.decode": models_decode,
@@ -44,6 +52,8 @@ export const gemini: ProtocolDef = {
       params: (m, url) => ({ model: decode(m[1]!), stream: true, frame: url.searchParams.get("alt") === "sse" ? "sse" : "json" }),
     },
     { method: "POST", path: call("countTokens"), endpoint: "count", params: (m) => ({ model: decode(m[1]!) }) },
+    { method: "POST", path: call("embedContent"), endpoint: "embed", params: (m) => ({ model: decode(m[1]!), single: true }) },
+    { method: "POST", path: call("batchEmbedContents"), endpoint: "embed", params: (m) => ({ model: decode(m[1]!) }) },
     { method: "GET", path: "/v1beta/models", endpoint: "models" },
     { method: "GET", path: "/v1/models", endpoint: "models" },
     { method: "GET", path: /^\/v1(?:beta)?\/models\/(.+)$/, endpoint: "model", params: (m) => ({ model: decode(m[1]!) }) },
@@ -51,6 +61,7 @@ export const gemini: ProtocolDef = {
   // Google's SDKs send their key as x-goog-api-key, or as ?key=.
   identifies: (h, url) => h.has("x-goog-api-key") || url.searchParams.has("key"),
   owns: (path) => path.startsWith("/v1beta/"),
+  specs: EMBED_SPECS,
   mappings,
   functions: geminiFunctions,
   upstream: {
@@ -58,6 +69,8 @@ export const gemini: ProtocolDef = {
     paths: {
       generate: (t) => `${model(t)}:${t.stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
       count: (t) => `${model(t)}:countTokens`,
+      // The batch call, so one call serves every input
+      embed: (t) => `${model(t)}:batchEmbedContents`,
     },
     catalog: (cursor) => `/v1beta/models?pageSize=1000${cursor === undefined ? "" : `&pageToken=${encodeURIComponent(cursor)}`}`,
   },
