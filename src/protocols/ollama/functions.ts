@@ -10,7 +10,7 @@ import { hoistSystem, mergeTurns, TurnDirection } from "../turns.ts";
  * conversation), so the same history always gets the same ids; each result takes the id of the
  * unanswered call it names (by id, else by name, else the oldest), in order.
  */
-export function ollamaPairTools(messages: Message[] | undefined): Message[] | undefined {
+function ollamaPairTools(messages: Message[] | undefined): Message[] | undefined {
   if (!Array.isArray(messages)) return messages;
   let n = 0;
   let open: ToolCallPart[] = [];
