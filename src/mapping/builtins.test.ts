@@ -1,7 +1,13 @@
 // The DSL's built-in functions, each as docs/mappings.md describes it, called as a mapping calls it.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { builtins } from "./builtins.ts";
 import { compileTemplate } from "./compile.ts";
+import { loadMappings } from "./load.ts";
+import { mappingFunctions } from "../protocols/functions.ts";
+import { formatError } from "../config/yaml-source.ts";
 
 /** Runs `{ call: name, from: $, args }` through the compiler, so args are checked and prepared as in a mapping. */
 function call(name: string, value: unknown, args?: unknown, ctx: Record<string, unknown> = {}) {
@@ -92,6 +98,34 @@ describe("ids and clocks", () => {
       "image/gif",
       "image/webp",
       "image/png",
+    ]);
+  });
+});
+
+describe("a wrong eq or args in a mapping file is an error at its file and line", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ccproxy-builtins-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("each problem named by file:line and field", () => {
+    mkdirSync(join(dir, "gemini"), { recursive: true });
+    const text = [
+      "models:",
+      "  each: $.models",
+      "  where: { eq: [$.kind] }",
+      "  as:",
+      "    name: { call: withPrefix, from: $.id, args: { prefx: models/ } }",
+      "    baseModelId: { call: sha256, from: $.id, args: { short: true } }",
+      "    displayName: { call: replace, from: $.id, args: { pattern: \"(\", with: _ } }",
+    ].join("\n");
+    writeFileSync(join(dir, "gemini", "models.encode.yaml"), text);
+    const r = loadMappings({ overrideDir: dir, functions: mappingFunctions });
+    expect(r.mappings).toBeUndefined();
+    expect(r.errors.map((e) => formatError(e).replace(dir + "/", ""))).toEqual([
+      "gemini/models.encode.yaml:3: models.where.eq: eq: Expected array length to be greater or equal to 2",
+      "gemini/models.encode.yaml:5: models.as.name.args.prefix: call: withPrefix: args: Expected required property",
+      "gemini/models.encode.yaml:5: models.as.name.args.prefx: call: withPrefix: args: unknown key in args (allowed: prefix)",
+      "gemini/models.encode.yaml:6: models.as.baseModelId.args: call: \"sha256\" takes no args",
+      "gemini/models.encode.yaml:7: models.as.displayName.args: call: replace: args: Invalid regular expression: missing )",
     ]);
   });
 });

@@ -126,7 +126,10 @@ class Generator {
   /** Problems of `value` against `schema`, each at its own field under `at`; false when there are any. */
   private check(schema: TSchema, value: unknown, at: Location, what: string, label: string): boolean {
     if (Value.Check(schema, value)) return true;
+    const seen = new Set<string>(); // a missing field is also of the wrong type: say it once
     for (const e of Value.Errors(schema, value)) {
+      if (seen.has(e.path)) continue;
+      seen.add(e.path);
       const field = e.path.split("/").filter(Boolean);
       const msg = e.type === 42 /* ObjectAdditionalProperties */
         ? `unknown key in ${what} (allowed: ${Object.keys((schema as any).properties).join(", ")})`
