@@ -353,6 +353,8 @@ describe("eq", () => {
     expect(run({ eq: ["$.x", 0] }, { x: "0" })).toBe(true);
     expect(run({ eq: ["$.x", true] }, { x: "true" })).toBe(true);
     expect(run({ eq: ["$.x", 0] }, { x: 0.5 })).toBe(false);
+    expect(run({ eq: [1, "$.x"] }, { x: "1" })).toBe(true);
+    expect(run({ eq: ["$.x", "$$5"] }, { x: "$5" })).toBe(true);
   });
 
   test("absent (and null), objects and lists equal nothing, themselves included", () => {
@@ -373,7 +375,7 @@ describe("eq", () => {
 
   test("compiles to an inline comparison, no spec walked per request", () => {
     const { compiled } = compileTemplate({ v: { eq: ["$.a", 0] } }, { functions });
-    expect(compiled!.source).toContain('K.eq(nn(s?.["a"]), 0)');
+    expect(compiled!.source).toContain('K.eqText(nn(s?.["a"]), "0")');
   });
 
   test("takes exactly two values", () => {

@@ -31,6 +31,9 @@ const RUNTIME = {
   // objects and lists equal nothing, since their text says nothing of their contents.
   eq: (a: unknown, b: unknown) =>
     a !== undefined && b !== undefined && (a === null || typeof a !== "object") && (b === null || typeof b !== "object") && String(a) === String(b),
+  /** `eq` with a constant's text: a string is compared as it is, without making text of it */
+  eqText: (a: unknown, text: string) =>
+    typeof a === "string" ? a === text : (typeof a === "number" || typeof a === "boolean") && String(a) === text,
   truthy: (v: unknown) =>
     v !== undefined && v !== null && v !== false && v !== "" && !(Array.isArray(v) && v.length === 0),
   // A filter that cannot be evaluated on an item (`@.a.b` where `a` is absent) does not match it, as
@@ -208,8 +211,14 @@ class Generator {
         return `${this.fn(`  let v;\n${tries.join("\n")}\n  return undefined;`)}(s, r, c)`;
       }
       case "eq": {
-        const [a, b] = (t.eq as unknown[]).map((it, i) => this.expr(it, [...at, "eq", i]));
-        return `K.eq(${a}, ${b})`;
+        const items = t.eq as unknown[];
+        const [a, b] = items.map((it, i) => this.expr(it, [...at, "eq", i]));
+        // Against a constant (the usual case), its text is made once, here.
+        const constant = items.findIndex((it) => ["number", "boolean"].includes(typeof it) || (typeof it === "string" && !isPath(it)));
+        if (constant < 0) return `K.eq(${a}, ${b})`;
+        const c = items[constant] as string | number | boolean;
+        const text = typeof c === "string" && c.startsWith("$$") ? c.slice(1) : String(c);
+        return `K.eqText(${constant === 0 ? b : a}, ${JSON.stringify(text)})`;
       }
       case "call": {
         const name = t.call as string;
