@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { Type } from "@sinclair/typebox";
 import { compileTemplate } from "./compile.ts";
-import type { MappingFunction } from "./functions.ts";
+import { NoArgs, withArgs, type MappingFunction } from "./functions.ts";
 
 const functions: Record<string, MappingFunction> = {
   upper: (v) => (typeof v === "string" ? v.toUpperCase() : undefined),
@@ -339,5 +340,91 @@ describe("JSONPath filters", () => {
     const input = { a: [{ role: "user" }, { role: "tool", meta: { id: 1 } }, { meta: { id: 2 } }] };
     expect(run({ v: "$.a[?(@.meta.id > 1)]" }, input)).toEqual({ v: [{ meta: { id: 2 } }] });
     expect(run({ v: { query: "$..[?(@.x.y)]" } }, { a: [null, { x: { y: 1 } }] })).toEqual({ v: [{ x: { y: 1 } }] });
+  });
+});
+
+describe("eq", () => {
+  test("true when the two values are equal, false otherwise", () => {
+    expect(run({ a: { eq: ["$.x", "none"] }, b: { eq: ["$.x", "low"] } }, { x: "none" })).toEqual({ a: true, b: false });
+    expect(run({ eq: ["$.x", "$.y"] }, { x: 3, y: 3 })).toBe(true);
+  });
+
+  test("compares as switch does, by the scalar's text: 0 and '0', true and 'true' are equal", () => {
+    expect(run({ eq: ["$.x", 0] }, { x: "0" })).toBe(true);
+    expect(run({ eq: ["$.x", true] }, { x: "true" })).toBe(true);
+    expect(run({ eq: ["$.x", 0] }, { x: 0.5 })).toBe(false);
+    expect(run({ eq: [1, "$.x"] }, { x: "1" })).toBe(true);
+    expect(run({ eq: ["$.x", "$$5"] }, { x: "$5" })).toBe(true);
+  });
+
+  test("absent (and null), objects and lists equal nothing, themselves included", () => {
+    expect(run({ eq: ["$.x", "$.y"] }, {})).toBe(false);
+    expect(run({ eq: ["$.x", "undefined"] }, {})).toBe(false);
+    expect(run({ eq: ["$.x", "$.x"] }, { x: { a: 1 } })).toBe(false);
+    expect(run({ eq: ["$.x", "[object Object]"] }, { x: { toString: 1 } })).toBe(false);
+    expect(run({ eq: ["$.x", ""] }, { x: [] })).toBe(false);
+  });
+
+  test("as a condition of when, unless and where", () => {
+    const t = { unless: { eq: ["$.budget", 0] }, value: { enabled: true }, else: { enabled: false } };
+    expect(run(t, { budget: 0 })).toEqual({ enabled: false });
+    expect(run(t, { budget: 1024 })).toEqual({ enabled: true });
+    expect(run(t, {})).toEqual({ enabled: true });
+    expect(run({ each: "$", where: { eq: ["$.type", "text"] }, as: "$.text" }, [{ type: "text", text: "a" }, { type: "image" }])).toEqual(["a"]);
+  });
+
+  test("compiles to an inline comparison, no spec walked per request", () => {
+    const { compiled } = compileTemplate({ v: { eq: ["$.a", 0] } }, { functions });
+    expect(compiled!.source).toContain('K.eqText(nn(s?.["a"]), "0")');
+  });
+
+  test("takes exactly two values", () => {
+    expect(problems({ v: { eq: ["$.a"] } })).toEqual([{ path: ["top", "v", "eq"], message: "eq: Expected array length to be greater or equal to 2" }]);
+    expect(problems({ v: { eq: ["$.a", 1, 2] } })).toEqual([{ path: ["top", "v", "eq"], message: "eq: Expected array length to be less or equal to 2" }]);
+    expect(problems({ v: { eq: "$.a" } })).toEqual([{ path: ["top", "v", "eq"], message: "eq: Expected array" }]);
+    expect(problems({ v: { eq: ["$.a", 1], to: 2 } })).toEqual([{ path: ["top", "v", "to"], message: 'eq: unknown key in "eq" (allowed: eq)' }]);
+  });
+
+  test("a field named like it (ex, e) is not taken for a misspelling", () => {
+    expect(run({ out: { ex: "$.a" } }, { a: 1 })).toEqual({ out: { ex: 1 } });
+  });
+});
+
+describe("a function's args are checked when the mapping compiles", () => {
+  const checked: Record<string, MappingFunction> = {
+    plain: withArgs(NoArgs, (v) => v),
+    prefixed: withArgs(Type.Object({ prefix: Type.String() }, { additionalProperties: false }), (v, _c, a) => a.prefix + v),
+    maybe: withArgs(Type.Optional(Type.Object({ n: Type.Number() })), (_v, _c, a) => a?.n ?? 0),
+    pattern: withArgs(Type.String(), (v, _c, re: RegExp) => re.test(v), (p: string) => new RegExp(p)),
+    scalar: withArgs(Type.Union([Type.String(), Type.Number()], { description: "a string or number" }), (_v, _c, a) => a),
+  };
+  const compile = (t: unknown) => compileTemplate(t, { functions: checked, at: ["top"] });
+
+  test("good args run; optional ones may be left out", () => {
+    expect(compile({ call: "prefixed", from: "$.id", args: { prefix: "models/" } }).compiled!.run({ id: "x" }, {})).toBe("models/x");
+    expect(compile({ call: "maybe" }).compiled!.run({}, {})).toBe(0);
+    expect(compile({ call: "maybe", args: { n: 2 } }).compiled!.run({}, {})).toBe(2);
+  });
+
+  test("args to a function that takes none, missing args, a wrong or unknown key: errors at their field", () => {
+    expect(compile({ a: { call: "plain", args: { x: 1 } } }).problems).toEqual([{ path: ["top", "a", "args"], message: 'call: "plain" takes no args' }]);
+    expect(compile({ a: { call: "prefixed" } }).problems).toEqual([{ path: ["top", "a", "call"], message: 'call: "prefixed" needs args' }]);
+    expect(compile({ a: { call: "prefixed", args: { prefix: 1 } } }).problems).toEqual([
+      { path: ["top", "a", "args", "prefix"], message: "call: prefixed: args: Expected string" },
+    ]);
+    expect(compile({ a: { call: "prefixed", args: { prefix: "p", prefx: "q" } } }).problems).toEqual([
+      { path: ["top", "a", "args", "prefx"], message: "call: prefixed: args: unknown key in args (allowed: prefix)" },
+    ]);
+    expect(compile({ a: { call: "scalar", args: [1] } }).problems).toEqual([
+      { path: ["top", "a", "args"], message: "call: scalar: args: expected a string or number" },
+    ]);
+  });
+
+  test("args are prepared once, at compile time; what cannot be prepared is an error there", () => {
+    const { compiled } = compile({ call: "pattern", args: "^a" });
+    expect([compiled!.run("abc", {}), compiled!.run("cba", {})]).toEqual([true, false]);
+    expect(compile({ a: { call: "pattern", args: "(" } }).problems).toEqual([
+      { path: ["top", "a", "args"], message: "call: pattern: args: Invalid regular expression: missing )" },
+    ]);
   });
 });

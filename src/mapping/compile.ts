@@ -2,6 +2,7 @@
 // built once with `new Function`. Values reach the generated code through a scope object (`K`),
 // never pasted into the code text; named functions are bound to locals once, at compile time.
 import { JSONPath } from "jsonpath-plus";
+import { KindGuard, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { Directives, DIRECTIVE_KEYS } from "./schema.ts";
 import { isPath, parseSimplePath, pathCode } from "./path.ts";
@@ -26,6 +27,13 @@ const RUNTIME = {
   // A value as a switch case or table key. String() of an object calls the object's own `toString`,
   // which a client's JSON may set to anything (`{"toString":1}` throws): an object or array is no key.
   key: (v: unknown) => (v !== null && typeof v === "object" ? Object.prototype.toString.call(v) : String(v)),
+  // `eq` compares as `switch` and `table` do, by the scalar's text (0 and "0" are equal); absent,
+  // objects and lists equal nothing, since their text says nothing of their contents.
+  eq: (a: unknown, b: unknown) =>
+    a !== undefined && b !== undefined && (a === null || typeof a !== "object") && (b === null || typeof b !== "object") && String(a) === String(b),
+  /** `eq` with a constant's text: a string is compared as it is, without making text of it */
+  eqText: (a: unknown, text: string) =>
+    typeof a === "string" ? a === text : (typeof a === "number" || typeof a === "boolean") && String(a) === text,
   truthy: (v: unknown) =>
     v !== undefined && v !== null && v !== false && v !== "" && !(Array.isArray(v) && v.length === 0),
   // A filter that cannot be evaluated on an item (`@.a.b` where `a` is absent) does not match it, as
@@ -118,18 +126,50 @@ class Generator {
     return `${this.fn(`  const o = {}; let v, n = 0;\n${lines.join("\n")}\n  return ${ret};`)}(s, r, c)`;
   }
 
-  private directive(key: string, t: Record<string, unknown>, at: Location): string {
-    const schema = Directives[key]!;
-    if (!Value.Check(schema, t)) {
-      for (const e of Value.Errors(schema, t)) {
-        const field = e.path.split("/").filter(Boolean);
-        const msg = e.type === 42 /* ObjectAdditionalProperties */
-          ? `unknown key in "${key}" (allowed: ${Object.keys((schema as any).properties).join(", ")})`
-          : `${e.message}`;
-        this.problems.push({ path: [...at, ...field], message: `${key}: ${msg}` });
-      }
-      return "undefined";
+  /** Problems of `value` against `schema`, each at its own field under `at`; false when there are any. */
+  private check(schema: TSchema, value: unknown, at: Location, what: string, label: string): boolean {
+    if (Value.Check(schema, value)) return true;
+    const seen = new Set<string>(); // a missing field is also of the wrong type: say it once
+    for (const e of Value.Errors(schema, value)) {
+      if (seen.has(e.path)) continue;
+      seen.add(e.path);
+      const field = e.path.split("/").filter(Boolean);
+      const msg = e.type === 42 /* ObjectAdditionalProperties */
+        ? `unknown key in ${what} (allowed: ${Object.keys((schema as any).properties).join(", ")})`
+        : field.length || !schema.description ? e.message : `expected ${schema.description}`;
+      this.problems.push({ path: [...at, ...field], message: `${label}: ${msg}` });
     }
+    return false;
+  }
+
+  /** The code for a call's `args:`: checked against what the function takes, prepared once, passed as a constant. */
+  private callArgs(name: string, fn: MappingFunction, t: Record<string, unknown>, at: Location): string | undefined {
+    const given = "args" in t;
+    if (fn.args) {
+      if (KindGuard.IsUndefined(fn.args) && given) {
+        this.problems.push({ path: [...at, "args"], message: `call: "${name}" takes no args` });
+        return undefined;
+      }
+      if (!given && !KindGuard.IsOptional(fn.args) && !KindGuard.IsUndefined(fn.args)) {
+        this.problems.push({ path: [...at, "call"], message: `call: "${name}" needs args` });
+        return undefined;
+      }
+      if (given && !this.check(fn.args, t.args, [...at, "args"], "args", `call: ${name}: args`)) return undefined;
+    }
+    if (!given) return "";
+    if (!fn.prepare) return `, ${this.constant(t.args)}`;
+    try {
+      // Prepared values (a RegExp) are not frozen: a global RegExp keeps state between matches.
+      this.constants.push(fn.prepare(t.args));
+      return `, K.c[${this.constants.length - 1}]`;
+    } catch (e) {
+      this.problems.push({ path: [...at, "args"], message: `call: ${name}: args: ${(e as Error).message}` });
+      return undefined;
+    }
+  }
+
+  private directive(key: string, t: Record<string, unknown>, at: Location): string {
+    if (!this.check(Directives[key]!, t, at, `"${key}"`, key)) return "undefined";
     const sub = (k: string) => this.expr(t[k], [...at, k]);
     switch (key) {
       case "const":
@@ -170,15 +210,26 @@ class Generator {
         const tries = (t.first as unknown[]).map((it, i) => `  v = ${this.expr(it, [...at, "first", i])}; if (v !== undefined) return v;`);
         return `${this.fn(`  let v;\n${tries.join("\n")}\n  return undefined;`)}(s, r, c)`;
       }
+      case "eq": {
+        const items = t.eq as unknown[];
+        const [a, b] = items.map((it, i) => this.expr(it, [...at, "eq", i]));
+        // Against a constant (the usual case), its text is made once, here.
+        const constant = items.findIndex((it) => ["number", "boolean"].includes(typeof it) || (typeof it === "string" && !isPath(it)));
+        if (constant < 0) return `K.eq(${a}, ${b})`;
+        const c = items[constant] as string | number | boolean;
+        const text = typeof c === "string" && c.startsWith("$$") ? c.slice(1) : String(c);
+        return `K.eqText(${constant === 0 ? b : a}, ${JSON.stringify(text)})`;
+      }
       case "call": {
         const name = t.call as string;
         if (!Object.hasOwn(this.functions, name)) {
           this.problems.push({ path: [...at, "call"], message: `unknown function "${name}" (known: ${Object.keys(this.functions).sort().join(", ")})` });
           return "undefined";
         }
+        const args = this.callArgs(name, this.functions[name]!, t, at);
+        if (args === undefined) return "undefined";
         this.usedFunctions.add(name);
         const from = "from" in t ? sub("from") : "nn(s)";
-        const args = "args" in t ? `, ${this.constant(t.args)}` : "";
         return `F_${name}(${from}, c${args})`;
       }
       case "use": {

@@ -17,6 +17,8 @@ export const Directives: Record<string, TSchema> = {
   ),
   concat: Type.Object({ concat: Type.Array(T) }, { additionalProperties: false }),
   first: Type.Object({ first: Type.Array(T, { minItems: 1 }) }, { additionalProperties: false }),
+  /** true when the two values are equal (see RUNTIME.eq in compile.ts), else false */
+  eq: Type.Object({ eq: Type.Array(T, { minItems: 2, maxItems: 2 }) }, { additionalProperties: false }),
   call: Type.Object({ call: Name, from: Type.Optional(T), args: Type.Optional(T) }, { additionalProperties: false }),
   use: Type.Object({ use: Name, from: Type.Optional(T) }, { additionalProperties: false }),
   query: Type.Object({ query: Type.String({ pattern: "^\\$" }), from: Type.Optional(T) }, { additionalProperties: false }),

@@ -11,12 +11,13 @@ const COMPANIONS: Record<string, string[]> = Object.fromEntries(
 
 /**
  * One edit away, except that a short directive is not taken for a longer word (`user`, `calls`,
- * `reach` are likely fields, not misspellings of `use`, `call`, `each`).
+ * `reach` are likely fields, not misspellings of `use`, `call`, `each`), and a two-letter one (`eq`)
+ * is not looked for at all: too many field names (`ex`, `e`, `en`) are one edit from it.
  */
 function nearDirective(key: string): string | undefined {
   // Lengths more than one apart are more than one edit apart: most keys never reach the distance itself.
   return DIRECTIVE_KEYS.find(
-    (d) => d !== key && Math.abs(d.length - key.length) <= 1 && editDistance(key.toLowerCase(), d) <= 1 && (d.length > 4 || key.length <= d.length),
+    (d) => d !== key && d.length > 2 && Math.abs(d.length - key.length) <= 1 && editDistance(key.toLowerCase(), d) <= 1 && (d.length > 4 || key.length <= d.length),
   );
 }
 

@@ -1,11 +1,11 @@
 // The registry of protocols: the one list the config's protocol names, the route table, the mappings
 // to load and the functions mappings may call are all derived from. A new protocol is a folder
 // (src/protocols/<p>/index.ts and its mappings) registered here, or at run time with registerProtocol.
-import { transforms, type MappingFunction } from "../mapping/functions.ts";
+import type { MappingFunction } from "../mapping/functions.ts";
+import { builtins } from "../mapping/builtins.ts";
 import { loadMappings, type LoadResult, type ProtocolMappingSource } from "../mapping/load.ts";
 import { INSTRUCTION_FILE } from "../compat/instruction.ts";
 import type { ProtocolDef } from "./protocol.ts";
-import { turnFunctions } from "./turns.ts";
 import { openai } from "./openai/index.ts";
 import { claude } from "./claude/index.ts";
 import { gemini } from "./gemini/index.ts";
@@ -52,9 +52,14 @@ export function protocolOf(name: string): ProtocolDef {
   return def;
 }
 
-/** Every function a mapping may call by name: the generic transforms and each protocol's own. */
+/** Every function a mapping may call by name: the DSL's built-ins and each protocol's escape hatches. */
 export function mappingFunctions(): Record<string, MappingFunction> {
-  return (functions ??= Object.assign({}, transforms, turnFunctions, ...protocols().map((p) => p.functions ?? {})));
+  return (functions ??= Object.assign({}, builtins, ...protocols().map((p) => p.functions ?? {})));
+}
+
+/** Each protocol's escape hatches, by protocol. */
+export function protocolFunctions(): Record<string, Readonly<Record<string, MappingFunction>>> {
+  return Object.fromEntries(protocols().map((p) => [p.name, p.functions ?? {}]));
 }
 
 /** What the mapping loader reads per protocol: its kinds and its built-in texts. */

@@ -1,6 +1,13 @@
-// Turn-shaping functions on unified messages that several protocols' mappings call by name.
+// Turn shaping on unified messages that several protocols' turn functions share.
+import { Type } from "@sinclair/typebox";
 import type { Message, Part, TextPart, ToolCallPart, ToolResultPart } from "../unified/index.ts";
 import type { MappingFunction } from "../mapping/functions.ts";
+
+/**
+ * The `args:` of a protocol's turn function: `decode` makes the protocol's messages unified turns,
+ * `encode` makes unified turns the ones the protocol accepts.
+ */
+export const TurnDirection = Type.Union([Type.Literal("decode"), Type.Literal("encode")], { description: "decode or encode" });
 
 /** Leading system messages become the system prompt; later ones stay where they are. */
 export const hoistSystem: MappingFunction = (v: { messages?: Message[] }) => {
@@ -83,5 +90,3 @@ const resultText = (p: ToolResultPart) => p.content.map((c) => (c.type === "text
 export function withoutEmptyText(content: Part[]): Part[] {
   return content.some((p) => p.type === "text" && !p.text) ? content.filter((p) => p.type !== "text" || p.text) : content;
 }
-
-export const turnFunctions = { hoistSystem, mergeTurns };

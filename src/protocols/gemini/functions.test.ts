@@ -1,7 +1,8 @@
 // Gemini's escape hatches on unified messages: ids made and paired, turns shaped for Gemini.
 import { describe, expect, test } from "bun:test";
-import type { Message } from "../../unified/index.ts";
-import { geminiCamel, geminiIds, geminiResponse, geminiResultContent, geminiTurns } from "./functions.ts";
+import type { Message, Request } from "../../unified/index.ts";
+import { geminiIds, geminiResponse, geminiResultContent, geminiTurns } from "./functions.ts";
+import { loadProtocolMappings } from "../index.ts";
 
 const call = (name: string, id = "") => ({ type: "tool_call" as const, id, name, input: {} });
 const result = (name: string | undefined, text: string, id = "") => ({ type: "tool_result" as const, id, name, content: [{ type: "text" as const, text }] });
@@ -57,14 +58,17 @@ describe("function results", () => {
 });
 
 test("snake_case keys become camelCase, except inside arguments, results and schemas", () => {
+  const decode = loadProtocolMappings().mappings!.gemini.spec["request.decode"];
   const body = {
     system_instruction: { parts: [{ text: "s" }] },
     contents: [{ role: "user", parts: [{ inline_data: { mime_type: "image/png", data: "AA" } }, { function_call: { name: "f", args: { snake_key: 1 } } }] }],
     tools: [{ function_declarations: [{ name: "f", parameters: { type: "object", properties: { my_field: { type: "string" } } } }] }],
   };
-  expect(geminiCamel(body, {})).toEqual({
-    systemInstruction: { parts: [{ text: "s" }] },
-    contents: [{ role: "user", parts: [{ inlineData: { mimeType: "image/png", data: "AA" } }, { functionCall: { name: "f", args: { snake_key: 1 } } }] }],
-    tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "object", properties: { my_field: { type: "string" } } } }] }],
-  });
+  const req = decode.run(body, { route: { model: "m" } }) as Request;
+  expect(req.system).toEqual([{ type: "text", text: "s" }]);
+  expect(req.messages[0]!.content).toEqual([
+    { type: "image", mediaType: "image/png", data: "AA" },
+    { type: "tool_call", id: "call_0_0", name: "f", input: { snake_key: 1 } },
+  ]);
+  expect(req.tools).toEqual([{ name: "f", parameters: { type: "object", properties: { my_field: { type: "string" } } } }]);
 });

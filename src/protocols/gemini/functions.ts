@@ -1,8 +1,8 @@
 // Gemini's escape hatches: call ids it does not have, results paired by name, turns that must
-// alternate user/model, key spellings, and function results that must be JSON objects.
+// alternate user/model, function results that must be JSON objects, and tool schemas in its subset.
 import type { Message, Part, TextPart, ToolCallPart, ToolResultPart } from "../../unified/index.ts";
-import { randomId, type MappingFunction } from "../../mapping/functions.ts";
-import { mergeTurns, withoutEmptyText } from "../turns.ts";
+import { NoArgs, randomId, withArgs, type MappingFunction } from "../../mapping/functions.ts";
+import { mergeTurns, TurnDirection, withoutEmptyText } from "../turns.ts";
 import { geminiSchema, jsonSchemaFromGemini } from "./schema.ts";
 
 /**
@@ -32,12 +32,20 @@ export const geminiIds: MappingFunction = (messages: Message[] | undefined) => {
 };
 
 /**
- * Unified messages → the turns Gemini accepts: mid-conversation system text becomes user text,
- * each result names its function (found by the call's id), thinking stays out (its signature
- * belongs to whichever vendor wrote it; Gemini keeps what it needs on the call parts), empty text
- * goes, same-role turns merge with results first, and an empty turn is dropped.
+ * Gemini's turn rules. `decode`: calls and results given the ids Gemini may leave out (geminiIds).
+ * `encode`: unified messages → the turns Gemini accepts (encodeTurns).
  */
-export const geminiTurns: MappingFunction = (messages: Message[] | undefined) => {
+export const geminiTurns = withArgs(TurnDirection, (messages: Message[] | undefined, _ctx, direction?: "decode" | "encode") =>
+  direction === "decode" ? geminiIds(messages, {}) : encodeTurns(messages),
+);
+
+/**
+ * Mid-conversation system text becomes user text, each result names its function (found by the
+ * call's id), thinking stays out (its signature belongs to whichever vendor wrote it; Gemini keeps
+ * what it needs on the call parts), empty text goes, same-role turns merge with results first,
+ * and an empty turn is dropped.
+ */
+function encodeTurns(messages: Message[] | undefined) {
   if (!Array.isArray(messages)) return messages;
   const names = new Map<string, string>();
   const shaped = messages.map((m) => ({
@@ -54,7 +62,7 @@ export const geminiTurns: MappingFunction = (messages: Message[] | undefined) =>
     }),
   }));
   return (mergeTurns(shaped, {}) as Message[]).filter((m) => m.content.length);
-};
+}
 
 /**
  * A tool result → Gemini's `functionResponse.response`, which must be a JSON object: an object
@@ -62,7 +70,7 @@ export const geminiTurns: MappingFunction = (messages: Message[] | undefined) =>
  * the Gemini docs name for a function's output and its error.
  * @see https://ai.google.dev/api/caching#FunctionResponse
  */
-export const geminiResponse: MappingFunction = (p: ToolResultPart) => {
+export const geminiResponse = withArgs(NoArgs, (p: ToolResultPart) => {
   const text = (p?.content ?? []).filter((c): c is TextPart => c.type === "text").map((c) => c.text).join("\n");
   if (!p?.isError) {
     try {
@@ -73,48 +81,28 @@ export const geminiResponse: MappingFunction = (p: ToolResultPart) => {
     }
   }
   return p?.isError ? { error: text } : { output: text };
-};
+});
 
 /** `functionResponse.response` → unified result content: `{output}` / `{error}` unwrapped, anything else as JSON text. */
-export const geminiResultContent: MappingFunction = (response: unknown) => {
+export const geminiResultContent = withArgs(NoArgs, (response: unknown) => {
   const r = response && typeof response === "object" && !Array.isArray(response) ? (response as Record<string, unknown>) : {};
   const keys = Object.keys(r);
   const only = keys.length === 1 ? keys[0] : undefined;
   if ((only === "output" || only === "error") && typeof r[only] === "string")
     return { content: r[only] ? [{ type: "text", text: r[only] }] : [], isError: only === "error" || undefined };
   return { content: [{ type: "text", text: JSON.stringify(response ?? {}) }] };
-};
-
-/** Keys whose values are user data (arguments, results, schemas), never spelled over. */
-const VERBATIM = new Set(["args", "response", "parameters", "parametersJsonSchema", "responseSchema", "responseJsonSchema"]);
-
-/** The REST API takes snake_case too (`system_instruction`, `inline_data`); decode reads camelCase only. */
-export const geminiCamel: MappingFunction = function camel(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map((x) => camel(x));
-  if (!v || typeof v !== "object") return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    const key = k.includes("_") ? k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) : k;
-    out[key] = VERBATIM.has(key) ? x : camel(x);
-  }
-  return out;
-};
-
-/** The `models/` prefix of Gemini model resource names. */
-export const geminiModelName: MappingFunction = (id: unknown) => (typeof id === "string" ? `models/${id}` : id);
-/** A catalog's `models/x` name → the `x` a request names */
-export const geminiModelId: MappingFunction = (name: unknown) => (typeof name === "string" ? name.replace(/^models\//, "") : undefined);
+});
 
 /**
  * The id of a call a Gemini upstream sent (a part with `functionCall`): its own id if it gave one,
  * else a fresh one that carries the part's thoughtSignature (as base64url), so the signature comes
  * back with the call through clients whose protocol has no place for it (OpenAI, Claude).
  */
-export const geminiCallId: MappingFunction = (part: { functionCall?: { id?: string }; thoughtSignature?: string }) => {
+export const geminiCallId = withArgs(NoArgs, (part: { functionCall?: { id?: string }; thoughtSignature?: string }) => {
   if (part?.functionCall?.id) return part.functionCall.id;
   const sig = part?.thoughtSignature;
   return `call_${randomId()}${sig ? `_s_${Buffer.from(sig).toString("base64url")}` : ""}`;
-};
+});
 
 /** The signature a call's id carries (see geminiCallId), or the one it came with. */
 export function callSignature(p: ToolCallPart): string | undefined {
@@ -123,7 +111,4 @@ export function callSignature(p: ToolCallPart): string | undefined {
   return m ? Buffer.from(m[1]!, "base64url").toString() : undefined;
 }
 
-export const geminiFunctions = {
-  geminiIds, geminiTurns, geminiResponse, geminiResultContent, geminiCamel, geminiModelName, geminiModelId, geminiSchema, geminiCallId,
-  jsonSchemaFromGemini,
-};
+export const geminiFunctions = { geminiTurns, geminiCallId, geminiResponse, geminiResultContent, geminiSchema, jsonSchemaFromGemini };

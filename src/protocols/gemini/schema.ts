@@ -1,7 +1,7 @@
 // Tool schemas for Gemini: its function declarations take an OpenAPI-3.0 subset, and a keyword
 // outside it fails the whole request ("Invalid JSON payload received. Unknown name …").
 // @see https://ai.google.dev/api/caching#Schema
-import { Unconvertible, type MappingFunction } from "../../mapping/functions.ts";
+import { NoArgs, Unconvertible, withArgs } from "../../mapping/functions.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -51,7 +51,7 @@ interface Walk {
  * its own definition (through `$ref`s and `allOf` alone) and a schema too large to inline are
  * refused with a `Unconvertible` naming the schema.
  */
-export const geminiSchema: MappingFunction = (schema: unknown, ctx) => {
+export const geminiSchema = withArgs(NoArgs, (schema: unknown, ctx) => {
   if (!isObject(schema)) return undefined;
   const budget = ((ctx ?? {}).geminiSchemas ??= { nodes: 0, done: new Map() }) as Budget;
   if (budget.done.has(schema)) return budget.done.get(schema);
@@ -60,7 +60,7 @@ export const geminiSchema: MappingFunction = (schema: unknown, ctx) => {
   const result = out.type === "object" && !Object.keys(asObject(out.properties)).length ? undefined : out;
   budget.done.set(schema, result);
   return result;
-};
+});
 
 function clean(s: Schema, w: Walk, depth: number): Schema {
   spend(w);
@@ -166,7 +166,7 @@ function asObject(v: unknown): Schema {
  * plain JSON Schema other protocols take: types lower-cased, `nullable` as a "null" type,
  * Gemini-only keywords dropped.
  */
-export const jsonSchemaFromGemini: MappingFunction = (schema: unknown) => (isObject(schema) ? toJsonSchema(schema) : schema);
+export const jsonSchemaFromGemini = withArgs(NoArgs, (schema: unknown) => (isObject(schema) ? toJsonSchema(schema) : schema));
 
 function toJsonSchema(s: Schema): Schema {
   const out: Schema = {};

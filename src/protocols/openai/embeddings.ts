@@ -1,6 +1,6 @@
 // OpenAI's embeddings list: each vector with its index, as floats or packed as base64, which the
 // DSL cannot express (an item's position, bytes of float32).
-import type { MappingFunction } from "../../mapping/functions.ts";
+import { NoArgs, withArgs } from "../../mapping/functions.ts";
 
 /**
  * `encoding_format: base64` is the vector as little-endian float32 bytes, base64-encoded: what the
@@ -14,9 +14,9 @@ export function float32Base64(vector: readonly number[]): string {
 }
 
 /** `{vectors, encoding}` → OpenAI's `data`: `{object: "embedding", index, embedding}` in the vectors' order. */
-export const openaiEmbeddings: MappingFunction = (v: { vectors?: number[][]; encoding?: string }) => {
+export const openaiEmbeddings = withArgs(NoArgs, (v: { vectors?: number[][]; encoding?: string }) => {
   const base64 = v?.encoding === "base64";
   return (v?.vectors ?? []).map((vector, index) => ({ object: "embedding", index, embedding: base64 ? float32Base64(vector) : vector }));
-};
+});
 
 export const openaiEmbeddingFunctions = { openaiEmbeddings };

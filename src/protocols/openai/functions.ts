@@ -1,16 +1,24 @@
-// OpenAI's escape hatch: its message list has tool results as separate messages.
+// OpenAI's escape hatch: its message list has system prompts and tool results as messages of their own.
 import type { Message, Part, Request, ToolResultPart } from "../../unified/index.ts";
-import type { MappingFunction } from "../../mapping/functions.ts";
-import { mergeTurns, pairToolResults } from "../turns.ts";
+import { withArgs } from "../../mapping/functions.ts";
+import { hoistSystem, mergeTurns, pairToolResults, TurnDirection } from "../turns.ts";
 
 type OpenAITurn = Message | { role: "tool"; id: string; content: Part[] };
 
 /**
- * Unified request → the ordered turns OpenAI expects: the system prompt first, then each user
- * turn's tool results as one `tool` message per call (before the rest of that turn), every call
- * answered and every result answering a call.
+ * OpenAI's turn rules. `decode`: decoded messages → the unified request's `system` (the leading
+ * system and developer messages) and `messages` (tool messages joined to the user turn after them).
+ * `encode`: unified request → the ordered turns OpenAI expects.
  */
-export const openaiTurns: MappingFunction = (req: Request) => {
+export const openaiTurns = withArgs(TurnDirection, (v: unknown, _ctx, direction?: "decode" | "encode") =>
+  direction === "decode" ? hoistSystem({ messages: mergeTurns(v, {}) }, {}) : encodeTurns(v as Request),
+);
+
+/**
+ * The system prompt first, then each user turn's tool results as one `tool` message per call
+ * (before the rest of that turn), every call answered and every result answering a call.
+ */
+function encodeTurns(req: Request): OpenAITurn[] {
   const out: OpenAITurn[] = [];
   if (req.system?.length) out.push({ role: "system", content: req.system });
   for (const m of pairToolResults(mergeTurns(req.messages ?? [], {}) as Message[])) {
@@ -25,7 +33,7 @@ export const openaiTurns: MappingFunction = (req: Request) => {
     if (rest.length) out.push({ role: "user", content: rest });
   }
   return out;
-};
+}
 
 /** OpenAI tool messages carry text only; an error flag becomes words the model can read. */
 function resultContent(p: ToolResultPart): Part[] {
