@@ -1,6 +1,7 @@
-// Config reload on SIGHUP and when the config file changes: a good new config replaces the engine
-// for new requests (those in flight finish on the old one); a bad one is refused with its
-// file:line errors and the old one keeps serving.
+// Config reload on SIGHUP, when the config file changes and when a file in the mappings folder
+// changes: a good new config and set of mappings replace the engine's for new requests (those in
+// flight finish on the old ones); a bad one is refused with its file:line errors and the old one
+// keeps serving.
 import { watchFile } from "node:fs";
 import type { Engine } from "../convert/engine.ts";
 import { Router } from "../router/index.ts";
@@ -10,14 +11,17 @@ import { load, printErrors } from "./start.ts";
 import { isLoopback } from "../config/resolve.ts";
 import { secretsOf, type Secrets } from "../config/secrets.ts";
 import type { ConsoleLines } from "./lines.ts";
-
-const POLL_MS = 250;
+import { POLL_MS, watchFolder } from "./folder-watch.ts";
 
 export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined, secrets: Secrets, lines?: ConsoleLines): void {
+  const folder = watchFolder(engine.config.mappings, () => reload("mappings folder changed"));
   const reload = (why: string) => {
     let loaded: ReturnType<typeof load>;
+    const loadedFrom = folder.loading();
     try {
       loaded = load(args);
+      // The folder this load read, served or refused: fixing a refused one's files reloads too.
+      loadedFrom(loaded.mappingsDir);
     } catch (e) {
       // A reload never takes the proxy down: whatever a new file does to the loader, the old config serves on.
       loaded = { errors: [{ file: configPath ?? "config", line: 0, field: "", message: `cannot load: ${(e as Error).message}` }] };

@@ -12,6 +12,8 @@ export interface Loaded {
   config?: ResolvedConfig;
   mappings?: MappingResult;
   configPath?: string;
+  /** The mappings folder named, even by a config that was refused */
+  mappingsDir?: string;
   errors: SourceError[];
 }
 
@@ -30,7 +32,7 @@ export function load(args: ParsedArgs, env: Record<string, string | undefined> =
   const mappings = loadProtocolMappings(dir);
   const instruction = loadInstruction(dir);
   const errors = [...cfg.errors, ...mappings.errors, ...instruction.errors];
-  return { config: cfg.config, mappings, configPath: cfg.path, errors };
+  return { config: cfg.config, mappings, configPath: cfg.path, mappingsDir: dir, errors };
 }
 
 /** Where to listen, as far as the command line and the environment say: --host/--port, else $CCPROXY_HOST/$CCPROXY_PORT (the config comes below both). */

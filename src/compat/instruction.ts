@@ -2,8 +2,9 @@
 // built in, or replaced from the config's mappings folder), checked at start-up, rendered per request.
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { errorAt, parseYaml, type SourceError } from "../config/yaml-source.ts";
-import { readSpec } from "../mapping/load.ts";
+import type { SourceError } from "../config/yaml-source.ts";
+import { readMapping } from "../mapping/load.ts";
+import { errorIn } from "../mapping/override.ts";
 import INSTRUCTION_TEXT from "../../mappings/compat/instruction.yaml" with { type: "text" };
 
 export const INSTRUCTION_FILE = "compat/instruction";
@@ -48,13 +49,12 @@ const loaded = new Map<string, Instruction>();
  * `instructionFor` gives, so a config reload picks up an edited file.
  */
 export function loadInstruction(overrideDir?: string): { instruction?: Instruction; errors: SourceError[] } {
-  const found = readSpec(INSTRUCTION_FILE, overrideDir, INSTRUCTION_TEXT);
-  if (!found) return { errors: [{ file: `mappings/${INSTRUCTION_FILE}.yaml`, line: 1, field: "", message: "mapping file missing" }] };
-  const parsed = parseYaml(found.file, found.text);
+  const parsed = readMapping(INSTRUCTION_FILE, overrideDir, INSTRUCTION_TEXT);
+  if (!parsed) return { errors: [{ file: `mappings/${INSTRUCTION_FILE}.yaml`, line: 1, field: "", message: "mapping file missing" }] };
   if (!parsed.source) return { errors: parsed.errors };
   const source = parsed.source;
   const errors = [...Value.Errors(InstructionSpec, source.value)].map((e) =>
-    errorAt(source, e.path.split("/").filter(Boolean), e.message),
+    errorIn(source, e.path.split("/").filter(Boolean), e.message),
   );
   if (errors.length) return { errors };
   const value = source.value as Instruction;
@@ -63,7 +63,7 @@ export function loadInstruction(overrideDir?: string): { instruction?: Instructi
     const text = path.reduce((o: any, k) => o[k], value) as string;
     for (const [, name] of text.matchAll(PLACEHOLDER))
       if (!allowed.includes(name!))
-        errors.push(errorAt(source, path, `unknown placeholder {{${name}}} (allowed: ${allowed.map((a) => `{{${a}}}`).join(", ")})`));
+        errors.push(errorIn(source, path, `unknown placeholder {{${name}}} (allowed: ${allowed.map((a) => `{{${a}}}`).join(", ")})`));
   }
   if (errors.length) return { errors };
   loaded.set(overrideDir ?? "", value);

@@ -192,3 +192,26 @@ describe("check catches mapping mistakes that used to load silently", () => {
     expect(r.messages[0]).toMatch(/^openai\/request\.encode\.yaml:\d+: x_user: bad path .*Invalid left-hand side in assignment$/);
   });
 });
+
+describe("an `override: keys` file replaces single keys of the built-in one", () => {
+  test("a top-level key, and a path through a list, keep the rest built in and in place", () => {
+    const r = loadWith({ "openai/response.encode": "override: keys\nobject: chat.completion.x\nchoices.0.logprobs: { const: [] }\n" });
+    expect(r.messages).toEqual([]);
+    const run = (m: typeof builtin) =>
+      m.mappings!.openai.spec["response.encode"].run({ id: "r", model: "m", content: [], stopReason: "end", usage: {} }, { model: "m", id: "r", created: 1 }) as object;
+    const body = run(r);
+    expect(Object.keys(body)).toEqual(Object.keys(run(builtin)));
+    expect(body).toMatchObject({ object: "chat.completion.x", choices: [{ logprobs: [], finish_reason: "stop" }] });
+  });
+
+  test('a key that holds dots itself ("...") is found as it is', () => {
+    const r = loadWith({ "openai/request.encode": 'override: keys\n"...": { const: { x_via: ccproxy } }\n' });
+    expect(r.messages).toEqual([]);
+    expect(r.mappings!.openai.spec["request.encode"].run(REQUEST, { model: "gpt-x" })).toMatchObject({ x_via: "ccproxy", max_tokens: 10 });
+  });
+
+  test("a defs file's own syntax error is reported, without the unknown defs it causes", () => {
+    const r = loadWith({ "openai/parts.defs": "decodeFinish: [\n  bad" });
+    expect(r.messages).toEqual(["openai/parts.defs.yaml:2: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
+  });
+});

@@ -3,12 +3,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { Value } from "@sinclair/typebox/value";
-import { parseYaml, errorAt, type SourceError, type YamlSource } from "../config/yaml-source.ts";
+import { parseYaml, type SourceError, type YamlSource } from "../config/yaml-source.ts";
 import { compileTemplate, type CompiledTemplate } from "./compile.ts";
 import { ObjectSpec, StreamSpec, REQUIRE_TYPES } from "./schema.ts";
 import { compileRequire, fieldProblem, type RequireCheck } from "./require.ts";
 import type { MappingFunction } from "./functions.ts";
 import { nearest } from "./near.ts";
+import { applyOverride, errorIn, isOverride, type SpecSource } from "./override.ts";
 
 /** A protocol's name, as the registry (src/protocols/) knows it */
 export type ProtocolName = string;
@@ -97,9 +98,23 @@ function parseSpec(found: SpecText): ReturnType<typeof parseYaml> {
   };
 }
 
-function schemaErrors(source: YamlSource, schema: typeof ObjectSpec | typeof StreamSpec): SourceError[] {
+/**
+ * A mapping read, parsed and, for a user's `override: keys` file, laid over the built-in one of the
+ * same name; errors point at the file (and line) each part of the result came from.
+ */
+export function readMapping(name: string, overrideDir: string | undefined, builtinText: string | undefined): { source?: SpecSource; errors: SourceError[] } | undefined {
+  const found = readSpec(name, overrideDir, builtinText);
+  if (!found) return undefined;
+  const parsed = parseSpec(found);
+  if (found.builtin || !parsed.source || !isOverride(parsed.source.value)) return parsed;
+  if (builtinText === undefined) return parsed; // nothing built in to lay it over: the file stands whole
+  const builtin = parseSpec(readSpec(name, undefined, builtinText)!);
+  return builtin.source ? applyOverride(parsed.source, builtin.source) : builtin;
+}
+
+function schemaErrors(source: SpecSource, schema: typeof ObjectSpec | typeof StreamSpec): SourceError[] {
   return [...Value.Errors(schema, source.value)].map((e) =>
-    errorAt(source, e.path.split("/").filter(Boolean), e.message),
+    errorIn(source, e.path.split("/").filter(Boolean), e.message),
   );
 }
 
@@ -109,34 +124,35 @@ interface Ctx {
   overrideDir?: string;
   functions: Record<string, MappingFunction>;
   /** Def files parsed once per load, however many specs include them */
-  defFiles: Map<string, ReturnType<typeof parseYaml> | undefined>;
+  defFiles: Map<string, ReturnType<typeof readMapping>>;
 }
 
 function parseInclude(name: string, ctx: Ctx) {
-  if (!ctx.defFiles.has(name)) {
-    const found = readSpec(name, ctx.overrideDir, ctx.builtin[name.slice(ctx.protocol.length + 1)]);
-    ctx.defFiles.set(name, found && parseSpec(found));
-  }
+  if (!ctx.defFiles.has(name)) ctx.defFiles.set(name, readMapping(name, ctx.overrideDir, ctx.builtin[name.slice(ctx.protocol.length + 1)]));
   return ctx.defFiles.get(name);
 }
 
 const INCLUDE_NAME = /^[a-z][a-z0-9-]*$/;
 
 /** Defs of the file plus those of the files it includes; each def remembers its source for errors. */
-function gatherDefs(source: YamlSource, ctx: Ctx, errors: SourceError[]) {
+function gatherDefs(source: SpecSource, ctx: Ctx, errors: SourceError[]) {
   const value = source.value as { defs?: Record<string, unknown>; include?: string[] };
   const defs: Record<string, unknown> = {};
-  const origin: Record<string, YamlSource> = {};
+  const origin: Record<string, SpecSource> = {};
+  let broken = false;
   for (const [i, name] of (Array.isArray(value.include) ? value.include : []).entries()) {
     if (typeof name !== "string" || !INCLUDE_NAME.test(name)) continue; // the schema check reports it
     const parsed = parseInclude(`${ctx.protocol}/${name}.defs`, ctx);
     if (!parsed) {
-      errors.push(errorAt(source, ["include", i], `no defs file "${ctx.protocol}/${name}.defs.yaml"`));
+      errors.push(errorIn(source, ["include", i], `no defs file "${ctx.protocol}/${name}.defs.yaml"`));
       continue;
     }
-    if (!parsed.source) continue; // its syntax errors are reported once, below
+    if (!parsed.source) {
+      broken = true; // its own errors are reported once, at the end; the unknown defs they cause are not
+      continue;
+    }
     if (!isMap(parsed.source.value)) {
-      errors.push(errorAt(parsed.source, [], "a defs file is a map of name: template"));
+      errors.push(errorIn(parsed.source, [], "a defs file is a map of name: template"));
       continue;
     }
     for (const [k, v] of Object.entries(parsed.source.value as Record<string, unknown>)) {
@@ -145,36 +161,37 @@ function gatherDefs(source: YamlSource, ctx: Ctx, errors: SourceError[]) {
     }
   }
   for (const [k, v] of Object.entries(value.defs ?? {})) (defs[k] = v), (origin[k] = source);
-  return { defs, origin };
+  return { defs, origin, broken };
 }
 
-function compileSpec(source: YamlSource, ctx: Ctx, template: unknown, at: string[]) {
+function compileSpec(source: SpecSource, ctx: Ctx, template: unknown, at: string[]) {
   const errors: SourceError[] = [];
-  const { defs, origin } = gatherDefs(source, ctx, errors);
+  const { defs, origin, broken } = gatherDefs(source, ctx, errors);
+  if (broken) return { compiled: undefined, errors };
   const { compiled, problems } = compileTemplate(template, { functions: ctx.functions, defs, at });
   for (const p of problems) {
     // A problem inside an included def is reported in the file that defines it.
     const inDef = p.path[0] === "defs" ? origin[p.path[1] as string] : undefined;
-    errors.push(inDef && inDef !== source ? errorAt(inDef, p.path.slice(1), p.message) : errorAt(source, p.path, p.message));
+    errors.push(inDef && inDef !== source ? errorIn(inDef, p.path.slice(1), p.message) : errorIn(source, p.path, p.message));
   }
   return { compiled, errors };
 }
 
-function compileObjectSpec(source: YamlSource, ctx: Ctx) {
+function compileObjectSpec(source: SpecSource, ctx: Ctx) {
   const errors = schemaErrors(source, ObjectSpec);
   const { defs: _d, include: _i, require, ...template } = source.value as Record<string, unknown>;
   const r = compileSpec(source, ctx, template, []);
   errors.push(...r.errors);
   for (const [field, type] of Object.entries((require ?? {}) as Record<string, string>)) {
     if (!(REQUIRE_TYPES as readonly string[]).includes(type.replace(/\?$/, "")))
-      errors.push(errorAt(source, ["require", field], `unknown type "${type}" (one of ${REQUIRE_TYPES.join(", ")})`));
+      errors.push(errorIn(source, ["require", field], `unknown type "${type}" (one of ${REQUIRE_TYPES.join(", ")})`));
     const bad = fieldProblem(field);
-    if (bad) errors.push(errorAt(source, ["require", field], bad));
+    if (bad) errors.push(errorIn(source, ["require", field], bad));
   }
   return { compiled: r.compiled, require: require as Record<string, string> | undefined, errors };
 }
 
-function compileStreamSpec(source: YamlSource, ctx: Ctx) {
+function compileStreamSpec(source: SpecSource, ctx: Ctx) {
   const errors = schemaErrors(source, StreamSpec);
   const spec = source.value as { frame: StreamMapping["frame"]; done?: string; events: unknown };
   const r = compileSpec(source, ctx, spec.events, ["events"]);
@@ -239,16 +256,15 @@ export function loadMappings(opts: LoadOptions): LoadResult {
     const requireOf: Record<string, RequireCheck> = {};
     for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS, ...kinds]) {
       const name = `${protocol}/${kind}`;
-      const found = readSpec(name, opts.overrideDir, builtin[kind]);
-      if (!found) {
+      const parsed = readMapping(name, opts.overrideDir, builtin[kind]);
+      if (!parsed) {
         errors.push({ file: `mappings/${name}.yaml`, line: 1, field: "", message: "mapping file missing" });
         continue;
       }
-      const parsed = parseSpec(found);
       errors.push(...parsed.errors);
       if (!parsed.source) continue;
       if (!isMap(parsed.source.value)) {
-        errors.push(errorAt(parsed.source, [], "a mapping file is a map of field: template"));
+        errors.push(errorIn(parsed.source, [], "a mapping file is a map of field: template"));
         continue;
       }
       if (isStreamKind(kind)) {
@@ -269,6 +285,8 @@ export function loadMappings(opts: LoadOptions): LoadResult {
       requireOf,
     };
   }
+  // A defs file's own problems (its syntax, an override key it lacks) are reported here, once.
+  for (const parsed of defFiles.values()) errors.push(...(parsed?.errors ?? []));
   // A problem in an included defs file is found once per file that includes it; report it once.
   const unique = [...new Map(errors.map((e) => [`${e.file}:${e.line}:${e.field}:${e.message}`, e])).values()];
   return { mappings: unique.length ? undefined : (out as MappingSet), errors: unique, sources };
