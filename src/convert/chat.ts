@@ -2,14 +2,11 @@
 // encode (unified → upstream) → fetch → decode (upstream → unified) → encode (unified → client).
 import type { MappingContext } from "../mapping/functions.ts";
 import type { Request } from "../unified/index.ts";
-import { parseRetryAfter } from "../router/health.ts";
-import { originOf } from "../router/connect.ts";
-import { AttemptWaits } from "./waits.ts";
-import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
-import { isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
+import { attemptWaits, send } from "./send.ts";
+import { upstreamCall } from "../protocols/upstream.ts";
+import { unifiedError } from "./errors.ts";
 import type { ReadResult } from "./stream.ts";
 import { streamed, whole, type ChatAttempt } from "./respond.ts";
-import { ERROR_BODY_MAX, readCapped } from "./body.ts";
 import { encodeRequest } from "./encode.ts";
 import { estimateInputTokens } from "./estimate.ts";
 import { compatPlan } from "../compat/index.ts";
@@ -74,24 +71,10 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
   const payload = JSON.stringify(encoded.body);
   trace?.attempt(where, pair.keyLabel, target.url, target.headers, payload);
 
-  const waits = new AttemptWaits(call, pair.provider.limits.firstByteTimeoutMs, originOf(pair.provider.baseUrl), pair.provider.limits.connectTimeoutMs);
+  const waits = attemptWaits(a);
   try {
-    let res: globalThis.Response;
-    try {
-      res = await upstreamFetch(target, payload, waits.signal);
-    } catch (e) {
-      return { error: waits.failure(e, where), retry: true };
-    }
-    waits.answered();
-    const redirected = redirectError(res, where);
-    if (redirected) return { error: redirected, retry: true, status: res.status };
-    if (!res.ok) {
-      const text = (await readCapped(res, ERROR_BODY_MAX).catch(() => "")) ?? "";
-      trace?.upstreamBody(text);
-      const error = upstreamError(engine.mappings, pair.provider.protocol, res.status, text, where);
-      const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;
-      return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
-    }
+    const res = await send(a, target, payload, waits);
+    if (!(res instanceof Response)) return res;
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
     if (!req.stream || isJson) return await whole(a, res, !!req.stream);
     const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;

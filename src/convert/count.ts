@@ -2,18 +2,16 @@
 // where its protocol can count, otherwise counted here with a real tokenizer (o200k), never
 // characters ÷ 4, in a worker thread and within a time budget (counter.ts, count-text.ts).
 import type { Request, UnifiedError } from "../unified/index.ts";
-import { isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
-import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
-import { originOf } from "../router/connect.ts";
-import { parseRetryAfter } from "../router/health.ts";
+import { unifiedError } from "./errors.ts";
+import { upstreamCall } from "../protocols/upstream.ts";
 import type { ProtocolName } from "../mapping/load.ts";
-import { AttemptWaits } from "./waits.ts";
+import { attemptWaits, send } from "./send.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
 import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import { countInWorker, warmCounter } from "./counter.ts";
 import { IMAGE_TOKENS } from "./estimate.ts";
-import { ERROR_BODY_MAX, readCapped } from "./body.ts";
+import { readCapped } from "./body.ts";
 import { protocolOf } from "../protocols/index.ts";
 import { clientError, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome } from "./engine.ts";
 
@@ -82,9 +80,10 @@ export async function count(engine: Engine, call: Call, asked: CountRequest, ans
   const { req } = asked;
   const plan = engine.router.plan(call.models, req.model);
   if (!plan?.attempts.length) return unknownModel(engine, call, req.model);
-  const sent = countedRequest(call, asked.req, plan.route, engine, plan.attempts[0]!);
-  const counting = plan.attempts.filter((p) => p.provider.protocol === call.client);
-  if (plan.attempts[0]!.provider.protocol === call.client) {
+  const first = plan.attempts[0]!;
+  const sent = countedRequest(call, req, plan.route, engine, first);
+  if (first.provider.protocol === call.client) {
+    const counting = plan.attempts.filter((p) => p.provider.protocol === call.client);
     const out = await failover(engine, call, { attempts: counting }, (a) => {
       const payload = asked.payload(sent, a);
       return "error" in payload ? Promise.resolve({ error: payload.error, retry: false }) : askToCount(a, payload.body);
@@ -109,25 +108,14 @@ async function askToCount(a: Attempt, payload: unknown): Promise<Outcome> {
   const { pair, where, call } = a;
   const target = upstreamCall(pair.provider, "count", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model });
   if (!target) return { error: unifiedError(404, `${where}: its protocol has no count endpoint`), retry: false, status: 404 };
-  const waits = new AttemptWaits(call, Math.min(COUNT_TIMEOUT_MS, pair.provider.limits.firstByteTimeoutMs), originOf(pair.provider.baseUrl), pair.provider.limits.connectTimeoutMs);
+  const waits = attemptWaits(a, COUNT_TIMEOUT_MS);
   try {
-    let res: globalThis.Response;
-    try {
-      res = await upstreamFetch(target, JSON.stringify(payload), waits.signal);
-    } catch (e) {
-      return { error: waits.failure(e, where), retry: true };
-    }
-    waits.answered();
-    const redirected = redirectError(res, where);
-    if (redirected) return { error: redirected, retry: true, status: res.status };
-    const text = await readCapped(res, res.ok ? COUNT_BODY_MAX : ERROR_BODY_MAX).catch(() => undefined);
-    if (res.ok) {
-      const counted = text === undefined ? undefined : parseJson(text);
-      if (counted === undefined) return { error: unifiedError(502, `${where}: upstream answered a count that is not JSON`), retry: true };
-      return Response.json(counted);
-    }
-    const error = upstreamError(a.engine.mappings, pair.provider.protocol, res.status, text ?? "", where);
-    return { error, retry: isRetryable(res.status) || res.status === 401 || res.status === 403, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
+    const res = await send(a, target, JSON.stringify(payload), waits);
+    if (!(res instanceof Response)) return res;
+    const text = await readCapped(res, COUNT_BODY_MAX).catch(() => undefined);
+    const counted = text === undefined ? undefined : parseJson(text);
+    if (counted === undefined) return { error: unifiedError(502, `${where}: upstream answered a count that is not JSON`), retry: true };
+    return Response.json(counted);
   } finally {
     waits.end();
   }

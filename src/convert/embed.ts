@@ -4,16 +4,14 @@
 import type { MappingContext } from "../mapping/functions.ts";
 import type { MappingSet, ProtocolName } from "../mapping/load.ts";
 import { MAX_EMBED_INPUTS, type EmbedRequest, type EmbedResponse, type UnifiedError } from "../unified/index.ts";
-import { parseRetryAfter } from "../router/health.ts";
-import { originOf } from "../router/connect.ts";
 import type { Trace } from "../log/index.ts";
-import { upstreamCall, upstreamFetch } from "../protocols/upstream.ts";
+import { upstreamCall } from "../protocols/upstream.ts";
 import { protocolOf } from "../protocols/index.ts";
 import { beginTrace, clientError, failedAll, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome, type RouteParams } from "./engine.ts";
-import { isRetryable, redirectError, unifiedError, upstreamError } from "./errors.ts";
-import { ERROR_BODY_MAX, readCapped } from "./body.ts";
+import { unifiedError } from "./errors.ts";
+import { readCapped } from "./body.ts";
 import { filteredText } from "./egress.ts";
-import { AttemptWaits } from "./waits.ts";
+import { attemptWaits, send } from "./send.ts";
 
 /** Whether a protocol's servers have an embeddings endpoint (its registry entry names one; Claude's does not) and its mappings convert for it. */
 export function hasEmbeddings(mappings: MappingSet, protocol: string): boolean {
@@ -82,24 +80,10 @@ export async function tryEmbed(a: Attempt, e: EmbedCall): Promise<Outcome> {
   const target = upstreamCall(pair.provider, "embed", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model })!; // route() tried only pairs that have it
   trace?.attempt(where, pair.keyLabel, target.url, target.headers, payload);
 
-  const waits = new AttemptWaits(call, pair.provider.limits.firstByteTimeoutMs, originOf(pair.provider.baseUrl), pair.provider.limits.connectTimeoutMs);
+  const waits = attemptWaits(a);
   try {
-    let res: globalThis.Response;
-    try {
-      res = await upstreamFetch(target, payload, waits.signal);
-    } catch (err) {
-      return { error: waits.failure(err, where), retry: true };
-    }
-    waits.answered();
-    const redirected = redirectError(res, where);
-    if (redirected) return { error: redirected, retry: true, status: res.status };
-    if (!res.ok) {
-      const text = (await readCapped(res, ERROR_BODY_MAX).catch(() => "")) ?? "";
-      trace?.upstreamBody(text);
-      const error = upstreamError(engine.mappings, protocol, res.status, text, where);
-      const retry = isRetryable(res.status) || res.status === 401 || res.status === 403;
-      return { error, retry, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) };
-    }
+    const res = await send(a, target, payload, waits);
+    if (!(res instanceof Response)) return res;
     const decoded = await readVectors(engine, res, protocol, e, where);
     if ("error" in decoded) return decoded;
     trace?.upstreamBody(decoded.json);
