@@ -139,6 +139,7 @@ const OLLAMA_ERROR = '{"error":';
 function errorBodyFor(p: Protocol, message: string): unknown {
   switch (p) {
     case "openai":
+    case "responses":
       return { error: { message, type: "invalid_request_error", param: null, code: null } };
     case "claude":
       return { type: "error", error: { type: "invalid_request_error", message } };
