@@ -12,7 +12,7 @@ const KEY = "responses-key";
 let proxy: Proxy;
 let claude: Upstream;
 /** A Responses upstream that answers with what the test sets, and keeps what it was sent. */
-let native: Server;
+let native: Server<undefined>;
 let nativeReply: () => Response;
 const nativeSeen: { body: any; headers: Headers }[] = [];
 
