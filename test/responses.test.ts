@@ -255,6 +255,14 @@ describe("what the proxy refuses, in OpenAI's error shape", () => {
     expect(claude.received.length).toBe(before);
   });
 
+  test("stored-response routes are a 404 that says none are stored", async () => {
+    for (const [method, path] of [["GET", "/v1/responses/resp_1"], ["DELETE", "/v1/responses/resp_1"], ["POST", "/v1/responses/resp_1/cancel"], ["GET", "/responses/resp_1/input_items"]]) {
+      const r = await fetch(`${proxy.url}${path}`, { method, headers: { authorization: `Bearer ${KEY}` } });
+      expect({ path, status: r.status }).toEqual({ path, status: 404 });
+      expect(((await r.json()) as any).error.message).toContain("stores no responses");
+    }
+  });
+
   test("a WebSocket upgrade is refused at once, so a client falls back to HTTP", async () => {
     const r = await fetch(`${proxy.url}/v1/responses`, {
       headers: { authorization: `Bearer ${KEY}`, upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "openai-beta": "responses_websockets=2026-02-06" },
