@@ -142,6 +142,7 @@ const ERROR_FIRST: Record<string, Reply> = {
   openai: { sse: [{ data: { error: { message: "The server is overloaded", type: "server_error" } } }] },
   gemini: { sse: [{ data: { error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } } }] },
   ollama: { ndjson: [{ error: "server busy, please try again" }] },
+  responses: { sse: [{ data: { type: "error", code: "server_error", message: "The server is overloaded", param: null, sequence_number: 0 } }] },
 };
 
 /** Whatever the client saw, checked for any provider key. */

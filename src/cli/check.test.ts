@@ -39,7 +39,7 @@ test("a config error does not hide the mapping errors: both are listed", () => {
   const r = check(`mappings: ${dir}\nproviders:\n  p: { protocol: nonsense, baseUrl: https://x.example }\n`);
   expect(r.code).toBe(1);
   expect(r.err.split("\n")).toEqual([
-    "ccproxy.yaml:3: providers.p.protocol: must be one of openai, claude, gemini, ollama",
+    "ccproxy.yaml:3: providers.p.protocol: must be one of openai, claude, gemini, ollama, responses",
     `${dir}/openai/request.encod.yaml: no built-in mapping has this name, so it is never read; did you mean openai/request.encode.yaml?`,
     "2 problems found",
     "",

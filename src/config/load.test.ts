@@ -114,7 +114,7 @@ providers:
     baseUrl: https://api.deepseek.com
     protocol: opena
 `);
-    expect(r.messages).toEqual(["6: providers.deepseek.protocol: must be one of openai, claude, gemini, ollama"]);
+    expect(r.messages).toEqual(["6: providers.deepseek.protocol: must be one of openai, claude, gemini, ollama, responses"]);
     expect(r.errors[0]!.file).toBe(r.file);
   });
 

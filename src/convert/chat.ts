@@ -10,6 +10,7 @@ import { streamed, whole, type ChatAttempt } from "./respond.ts";
 import { encodeRequest } from "./encode.ts";
 import { estimateInputTokens } from "./estimate.ts";
 import { compatPlan } from "../compat/index.ts";
+import { protocolOf } from "../protocols/index.ts";
 import { beginTrace, clientError, serveModel, specKind, type Call, type Engine, type Outcome } from "./engine.ts";
 
 /** Decodes the client's request; answers with the client's error shape when it is not acceptable. */
@@ -59,12 +60,15 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
   const upstream = engine.mappings[pair.provider.protocol];
   if (!upstream)
     return { error: unifiedError(501, `provider "${pair.provider.name}" speaks ${pair.provider.protocol}, which this build does not convert yet`), retry: true };
-  const encoded = encodeRequest(
-    upstream.spec["request.encode"],
-    { ...(compat ? compat.request(req) : req), model: pair.model, sampling: capTokens(req.sampling, pair.provider.maxTokens) },
-    ctx,
-    { protocol: call.client, body: call.body },
-  );
+  const passThrough = !compat && call.client === pair.provider.protocol && !!protocolOf(call.client).passThrough;
+  const encoded = passThrough
+    ? { body: { ...(call.body as object), model: pair.model } }
+    : encodeRequest(
+        upstream.spec["request.encode"],
+        { ...(compat ? compat.request(req) : req), model: pair.model, sampling: capTokens(req.sampling, pair.provider.maxTokens) },
+        ctx,
+        { protocol: call.client, body: call.body },
+      );
   if ("error" in encoded) return { error: encoded.error, retry: false }; // the request's fault: no other pair is cooled or tried
   const target = upstreamCall(pair.provider, "generate", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model, stream: !!req.stream });
   if (!target) return { error: unifiedError(501, `provider "${pair.provider.name}" speaks ${pair.provider.protocol}, whose servers have no chat endpoint`), retry: true };
@@ -76,7 +80,7 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
     const res = await send(a, target, payload, waits);
     if (!(res instanceof Response)) return res;
     const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-    if (!req.stream || isJson) return await whole(a, res, !!req.stream);
+    if (!req.stream || isJson) return await whole(a, res, !!req.stream, passThrough);
     const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     let first: ReadResult;
     try {
@@ -86,7 +90,7 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
     }
     if (first.done) return { error: unifiedError(502, `${where}: upstream closed the stream before sending anything`), retry: true };
     // The body's size stands in for the input count in a stream that must state one before the upstream has.
-    return streamed({ ...a, ctx: { ...ctx, inputEstimate: estimateInputTokens(payload.length, req) } }, reader, first.value);
+    return streamed({ ...a, ctx: { ...ctx, inputEstimate: estimateInputTokens(payload.length, req) } }, reader, first.value, passThrough);
   } finally {
     waits.end();
   }

@@ -24,7 +24,8 @@ export interface ChatAttempt extends Attempt {
 
 const CONTENT_TYPES = { sse: "text/event-stream; charset=utf-8", ndjson: "application/x-ndjson", json: "application/json" };
 
-export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: boolean): Promise<Outcome> {
+/** `passThrough`: the upstream speaks the client's protocol; its body goes back as it came, the model renamed. */
+export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: boolean, passThrough = false): Promise<Outcome> {
   const { engine, call, ctx, where, compat, trace } = a;
   const protocol = a.pair.provider.protocol;
   // Bounded like a client's body: the same limit, and nothing read past it.
@@ -51,6 +52,11 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
   const unified = settleStopReason(compat ? compat.response(decoded) : decoded);
   trace?.usage(unified.usage);
   const client = engine.mappings[call.client];
+  if (passThrough && !asStream) {
+    (json as { model?: unknown }).model = ctx.model;
+    trace?.clientBody(json);
+    return filteredText(JSON.stringify(json), CONTENT_TYPES.json, call.redact);
+  }
   if (!asStream) {
     const out = client.spec[specKind(call, "response.encode")]!.run(unified, ctx);
     trace?.clientBody(out);
@@ -60,7 +66,7 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
   const enc = clientStream(engine, call);
   const writer = frameWriter(enc.frame);
   let text = "";
-  for (const e of responseEvents(unified)) {
+  for (const e of responseEvents(unified, enc.whole)) {
     const frames = enc.events.run(e, ctx) as Frame | Frame[] | undefined;
     for (const f of Array.isArray(frames) ? frames : frames ? [frames] : []) text += writer.write(f);
   }
@@ -75,7 +81,7 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
  * saw a byte; so does one whose first chunk says nothing but an error (Claude's overloaded_error as
  * its first event, a 200 that is no answer).
  */
-export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uint8Array>, first: Uint8Array): Outcome {
+export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uint8Array>, first: Uint8Array, passThrough = false): Outcome {
   const { engine, call, ctx, compat, trace, pair } = a;
   const encode = clientStream(engine, call);
   // The first chunk is converted before anything is committed: its events wait in `early` until the
@@ -101,6 +107,7 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
     ctx: streamContext(ctx),
     idleTimeoutMs: pair.provider.limits.idleTimeoutMs,
     first,
+    passThrough,
     rewrite: compat?.events(),
     redact: call.redact,
     observe,

@@ -2,7 +2,7 @@
 // the strict unified grammar out (start → blocks with start/deltas/stop, keyed by index → stop).
 // State lives in the closure of one request.
 import { statusForKind } from "./errors.ts";
-import type { DecodedEvent, StopReason, StreamEvent, Usage, UnifiedError } from "../unified/index.ts";
+import type { BlockStop, DecodedEvent, StopReason, StreamEvent, Usage, UnifiedError } from "../unified/index.ts";
 import { randomId } from "../mapping/functions.ts";
 
 interface Tool {
@@ -22,6 +22,8 @@ interface OpenBlock {
   index: number;
   tool?: Tool;
   signature?: string;
+  /** The text so far, kept only for a whole encoding */
+  text?: string;
 }
 
 export interface Normalizer {
@@ -33,7 +35,12 @@ export interface Normalizer {
   readonly sawStop: boolean;
 }
 
-export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { model: string }): Normalizer {
+/**
+ * `whole`: the client's encoding restates the answer at its end (the Responses API's final response
+ * object), so block stops carry their text and the stop (or error) every finished block.
+ */
+export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { model: string; whole?: boolean }): Normalizer {
+  const blocks: BlockStop[] | undefined = fallback.whole ? [] : undefined;
   let started = false;
   let done = false;
   let nextIndex = 0;
@@ -58,13 +65,25 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
     if (!open) return;
     const o = open;
     open = undefined;
+    let e: BlockStop;
     if (o.tool) {
       o.tool.closed = true;
-      emit({
+      e = {
         type: "block_stop", index: o.index, kind: "tool_call", id: o.tool.id, name: o.tool.name,
         toolIndex: o.tool.toolIndex, input: parseArgs(o.tool.json), signature: o.tool.signature,
-      });
-    } else emit({ type: "block_stop", index: o.index, kind: o.kind, signature: o.signature });
+      };
+      if (blocks) e.text = o.tool.json; // the arguments as the model wrote them
+    } else {
+      e = { type: "block_stop", index: o.index, kind: o.kind, signature: o.signature };
+      if (o.text !== undefined) e.text = o.text;
+    }
+    blocks?.push(e);
+    emit(e);
+  }
+
+  /** A fragment of a call's arguments; a whole encoding also hears whose (a free-form tool's go out whole). */
+  function toolDelta(t: Tool, json: string): StreamEvent {
+    return blocks ? { type: "tool_delta", index: t.index!, toolIndex: t.toolIndex!, json, name: t.name } : { type: "tool_delta", index: t.index!, toolIndex: t.toolIndex!, json };
   }
 
   function openTool(t: Tool) {
@@ -75,7 +94,7 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
     open = { kind: "tool_call", index: t.index, tool: t };
     interleaved = false;
     emit({ type: "block_start", index: t.index, kind: "tool_call", id: t.id, name: t.name, toolIndex: t.toolIndex });
-    if (t.json) emit({ type: "tool_delta", index: t.index, toolIndex: t.toolIndex, json: t.json });
+    if (t.json) emit(toolDelta(t, t.json));
   }
 
   /** Closes the open block, then plays every call that waited behind it. */
@@ -90,7 +109,7 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
   function openBlock(kind: "text" | "thinking", redacted?: string) {
     settle();
     const index = nextIndex++;
-    open = { kind, index };
+    open = { kind, index, text: blocks && !redacted ? "" : undefined };
     emit({ type: "block_start", index, kind, redacted });
   }
 
@@ -119,7 +138,7 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
     if (open?.tool === t) {
       t.json += e.json;
       if (pending.length) interleaved = true;
-      emit({ type: "tool_delta", index: t.index!, toolIndex: t.toolIndex!, json: e.json });
+      emit(toolDelta(t, e.json));
     } else if (!t.closed) {
       t.json += e.json;
       // The first waiting call speaks again: the open one is finished (calls come one after another).
@@ -130,7 +149,7 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
     } else {
       // A fragment for a call already closed: keep the data, on its own index.
       t.json += e.json;
-      emit({ type: "tool_delta", index: t.index!, toolIndex: t.toolIndex!, json: e.json });
+      emit(toolDelta(t, e.json));
     }
   }
 
@@ -142,6 +161,7 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
     }
     if (e.text) {
       if (open?.kind !== "thinking") openBlock("thinking");
+      if (blocks) open!.text += e.text;
       emit({ type: "thinking_delta", index: open!.index, text: e.text });
     }
     if (e.signature) {
@@ -171,6 +191,7 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
         case "text":
           if (!e.text) return;
           if (open?.kind !== "text") openBlock("text");
+          if (blocks) open!.text += e.text;
           return emit({ type: "text_delta", index: open!.index, text: e.text });
         case "thinking":
           return thinking(e);
@@ -200,12 +221,13 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
       done = true;
       let r = reason ?? "end";
       if (sawTool && r === "end") r = "tool_use"; // protocols that stop with "stop" even after calls
-      emit({ type: "stop", reason: r, stopSequence, usage });
+      emit(blocks ? { type: "stop", reason: r, stopSequence, usage, blocks } : { type: "stop", reason: r, stopSequence, usage });
     },
     fail(error) {
       if (done) return;
       done = true;
-      emit({ type: "error", ...error });
+      if (blocks) close();
+      emit(blocks ? { type: "error", ...error, blocks } : { type: "error", ...error });
     },
   };
 }

@@ -15,6 +15,12 @@ export interface StreamOptions {
   ctx: MappingContext;
   /** Longest wait for the next upstream chunk before the stream is failed */
   idleTimeoutMs: number;
+  /**
+   * The upstream speaks the client's protocol: its frames go to the client as they came (a lifecycle
+   * event's `response.model` renamed to the client's), still decoded for the log and the router; only
+   * a failure the proxy finds (a cut, a stall) is encoded.
+   */
+  passThrough?: boolean;
   /** Sees every unified event (usage, errors) for logging; must not throw */
   observe?: (e: StreamEvent) => void;
   /** Bytes already read from upstream before streaming began (the first chunk) */
@@ -51,14 +57,16 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
   let out = "";
   let sawDone = false;
 
+  let relaying = false; // a passed-through frame is being decoded: what it says has gone out already
   const normalizer = createNormalizer((e) => {
     o.observe?.(e);
+    if (o.passThrough && (relaying || e.type !== "error")) return;
     const frames = o.encode.events.run(e, o.ctx) as Frame | Frame[] | undefined;
     if (Array.isArray(frames)) for (const f of frames) out += writer.write(f);
     else if (frames) out += writer.write(frames);
     if (e.type === "stop" && o.encode.done) out += writer.write({ data: o.encode.done });
     if (e.type === "stop" || e.type === "error") out += writer.end();
-  }, { model: o.ctx.model ?? "" });
+  }, { model: o.ctx.model ?? "", whole: o.encode.whole });
 
   function decodeFrames(frames: { event?: string; data: string }[]) {
     for (const f of frames) {
@@ -74,9 +82,11 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
         normalizer.fail({ kind: "api_error", status: 502, message: `upstream sent a malformed stream event: ${clipForRedaction(f.data, 200)}` });
         return;
       }
+      if (o.passThrough) out += writer.write({ event: f.event, data: renamed(data, f.data, o.ctx.model) }), (relaying = true);
       const events = o.decode.events.run(data, o.ctx) as DecodedEvent | DecodedEvent[] | undefined;
       if (Array.isArray(events)) for (const e of events) push(e);
       else if (events) push(events);
+      relaying = false;
     }
   }
 
@@ -155,6 +165,14 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
       closed?.();
     },
   });
+}
+
+/** A passed-through frame's text, its response object's model named as the client named it. */
+function renamed(data: unknown, text: string, model: string | undefined): string {
+  const r = (data as { response?: { model?: unknown } } | null)?.response;
+  if (!model || !r || typeof r !== "object" || r.model === undefined || r.model === model) return text;
+  r.model = model;
+  return JSON.stringify(data);
 }
 
 class IdleTimeout extends Error {}

@@ -75,6 +75,10 @@ export const builtins: Record<string, MappingFunction> = {
     Type.Union([Type.String(), Type.Number(), Type.Boolean()], { description: "a string, number or boolean" }),
     (v, _c, x: unknown) => Array.isArray(v) && v.includes(x),
   ),
+  /** Whether the list given first holds the value given second: `from: [list, value]`, both read from the input. */
+  contains: none((v) => Array.isArray(v) && Array.isArray(v[0]) && v[1] !== undefined && v[0].includes(v[1])),
+  /** A list of lists as one list (one level); single items stay items; absent when there is no list. */
+  flatten: none((v) => (Array.isArray(v) ? v.flat(1) : undefined)),
 
   // --- numbers and booleans
   /** The sum of the numbers in a list; absent when none is a number. */
@@ -92,6 +96,12 @@ export const builtins: Record<string, MappingFunction> = {
   not: none((v) => (v === undefined ? undefined : !v)),
 
   // --- text
+  /** The strings and numbers of a list joined by `separator` (default ""); absent when the list holds anything else. */
+  join: withArgs(
+    Type.Optional(Type.Object({ separator: Type.String() }, { additionalProperties: false })),
+    (v, _c, args?: { separator?: string }) =>
+      Array.isArray(v) && v.every((x) => typeof x === "string" || typeof x === "number") ? v.join(args?.separator ?? "") : undefined,
+  ),
   /** A string prefixed; anything else is absent. */
   withPrefix: withArgs(Prefix, (v, _c, a: { prefix: string }) => (typeof v === "string" ? a.prefix + v : undefined)),
   /** A string without the prefix, if it starts with it; anything else is absent. */
@@ -153,6 +163,8 @@ export const builtins: Record<string, MappingFunction> = {
   ),
   /** A fresh id, `prefix` and a random part, on every call. */
   newId: withArgs(Prefix, (_v, _c, a: { prefix: string }) => `${a.prefix}${randomId()}`),
+  /** 0, 1, 2, …: one more on every call within one request (a stream's event numbers). */
+  counter: none((_v, ctx: MappingContext) => (ctx.counter = ((ctx.counter as number | undefined) ?? -1) + 1)),
   /** Seconds since the epoch, once per request. */
   createdAt: none((_v, ctx) => (ctx.created ??= Math.floor(Date.now() / 1000))),
   /** The time now, RFC 3339. */

@@ -40,6 +40,8 @@ export type StreamSpecName = (typeof STREAM_SPECS)[number];
 export interface StreamMapping {
   frame: "sse" | "ndjson" | "json";
   done?: string;
+  /** Block stops carry their text and the stop every block (an encoding that restates the answer) */
+  whole?: boolean;
   events: CompiledTemplate;
 }
 
@@ -179,7 +181,7 @@ function compileSpec(source: SpecSource, ctx: Ctx, template: unknown, at: string
 
 function compileObjectSpec(source: SpecSource, ctx: Ctx) {
   const errors = schemaErrors(source, ObjectSpec);
-  const { defs: _d, include: _i, require, ...template } = source.value as Record<string, unknown>;
+  const { defs: _d, include: _i, require, refuse, ...template } = source.value as Record<string, unknown>;
   const r = compileSpec(source, ctx, template, []);
   errors.push(...r.errors);
   for (const [field, type] of Object.entries((require ?? {}) as Record<string, string>)) {
@@ -188,15 +190,20 @@ function compileObjectSpec(source: SpecSource, ctx: Ctx) {
     const bad = fieldProblem(field);
     if (bad) errors.push(errorIn(source, ["require", field], bad));
   }
-  return { compiled: r.compiled, require: require as Record<string, string> | undefined, errors };
+  return {
+    compiled: r.compiled,
+    require: require as Record<string, string> | undefined,
+    refuse: refuse as Record<string, string> | undefined,
+    errors,
+  };
 }
 
 function compileStreamSpec(source: SpecSource, ctx: Ctx) {
   const errors = schemaErrors(source, StreamSpec);
-  const spec = source.value as { frame: StreamMapping["frame"]; done?: string; events: unknown };
+  const spec = source.value as { frame: StreamMapping["frame"]; done?: string; whole?: boolean; events: unknown };
   const r = compileSpec(source, ctx, spec.events, ["events"]);
   errors.push(...r.errors);
-  return { mapping: r.compiled && { frame: spec.frame, done: spec.done, events: r.compiled }, errors };
+  return { mapping: r.compiled && { frame: spec.frame, done: spec.done, whole: spec.whole, events: r.compiled }, errors };
 }
 
 export interface LoadResult {
@@ -275,7 +282,7 @@ export function loadMappings(opts: LoadOptions): LoadResult {
         const r = compileObjectSpec(parsed.source, ctx);
         errors.push(...r.errors);
         if (r.compiled) (spec[kind as ObjectSpecName] = r.compiled), (sources[name] = r.compiled.source);
-        if (kind.endsWith(".decode")) requireOf[kind] = compileRequire(r.require ?? {});
+        if (kind.endsWith(".decode")) requireOf[kind] = compileRequire(r.require ?? {}, r.refuse);
       }
     }
     out[protocol] = {

@@ -57,7 +57,8 @@ function parseField(field: string): Step[] {
  * item that is not an object is refused by name (`messages[2]`). Upstream replies are checked the
  * same way (response.decode's `require:`), so a body of another protocol is known for what it is.
  */
-export function compileRequire(fields: Record<string, string>): RequireCheck {
+export function compileRequire(fields: Record<string, string>, refuse: Record<string, string> = {}): RequireCheck {
+  const refused = Object.entries(refuse);
   const checks = Object.entries(fields).map(([field, given]) => {
     const optional = given.endsWith("?");
     const type = optional ? given.slice(0, -1) : given;
@@ -70,6 +71,8 @@ export function compileRequire(fields: Record<string, string>): RequireCheck {
       const param = fieldName(deep.reverse());
       return { param, message: `${param}: nested deeper than ${MAX_DEPTH} levels` };
     }
+    for (const [field, why] of refused)
+      if (body[field] !== undefined && body[field] !== null) return { param: field, message: `${field}: ${why}` };
     for (const c of checks) {
       const problem = checkFrom(body, c, 0, []);
       if (problem) return problem;

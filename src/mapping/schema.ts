@@ -43,7 +43,12 @@ const Common = {
 };
 
 /** request / response / error / models specs: the template is the file itself. */
-export const ObjectSpec = Type.Object({ ...Common, require: Type.Optional(Type.Record(Type.String(), Type.String())) });
+export const ObjectSpec = Type.Object({
+  ...Common,
+  require: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** Top-level fields a body must not carry, each with the reason its 400 gives (a feature not served) */
+  refuse: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
 
 export const Frame = Type.Union([Type.Literal("sse"), Type.Literal("ndjson"), Type.Literal("json")]);
 
@@ -54,6 +59,8 @@ export const StreamSpec = Type.Object(
     frame: Frame,
     /** The data line that ends an SSE stream (OpenAI `[DONE]`) */
     done: Type.Optional(Type.String()),
+    /** The encoding restates whole blocks: each block_stop carries its text, the stop every block */
+    whole: Type.Optional(Type.Boolean()),
     events: T,
   },
   { additionalProperties: false },

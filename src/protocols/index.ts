@@ -10,6 +10,7 @@ import { openai } from "./openai/index.ts";
 import { claude } from "./claude/index.ts";
 import { gemini } from "./gemini/index.ts";
 import { ollama } from "./ollama/index.ts";
+import { responses } from "./responses/index.ts";
 
 const registered = new Map<string, ProtocolDef>();
 let functions: Record<string, MappingFunction> | undefined;
@@ -35,7 +36,7 @@ export function registerProtocol(def: ProtocolDef): () => void {
 /** Changes with every registration: what is derived from the registry is remade when it moves. */
 export const registryVersion = () => version;
 
-for (const def of [openai, claude, gemini, ollama]) registerProtocol(def);
+for (const def of [openai, claude, gemini, ollama, responses]) registerProtocol(def);
 
 export function protocols(): ProtocolDef[] {
   return [...registered.values()];

@@ -64,6 +64,12 @@ export interface ProtocolDef {
   /** Its built-in mappings, `kind` → YAML text (defs files as `<name>.defs`), embedded in the executable */
   mappings: Readonly<Record<string, string>>;
   functions?: Readonly<Record<string, MappingFunction>>;
+  /**
+   * A request to an upstream of the same protocol goes as the client sent it, with only the model
+   * renamed, and its answer comes back as the upstream sent it (the model named as the client
+   * named it): nothing the unified form has no place for is lost.
+   */
+  passThrough?: boolean;
   upstream: {
     /** Headers that carry a key */
     auth(headers: Record<string, string>, key: string): void;

@@ -39,27 +39,41 @@ const Block = {
   redacted: Type.Optional(Type.String()),
 };
 
+export const BlockStop = Type.Object({
+  type: Type.Literal("block_stop"),
+  ...Block,
+  /** Whole arguments of a finished tool call, for protocols that send calls whole. */
+  input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  signature: Type.Optional(Type.String()),
+  /** The block's whole text (text and thinking), for an encoding that restates it (`whole: true`) */
+  text: Type.Optional(Type.String()),
+});
+export type BlockStop = Static<typeof BlockStop>;
+
 export const StreamEvent = Type.Union([
   Type.Object({ type: Type.Literal("start"), id: Type.String(), model: Type.String(), usage: Usage }),
   Type.Object({ type: Type.Literal("block_start"), ...Block }),
   Type.Object({ type: Type.Literal("text_delta"), index: Type.Number(), text: Type.String() }),
   Type.Object({ type: Type.Literal("thinking_delta"), index: Type.Number(), text: Type.String() }),
   Type.Object({ type: Type.Literal("signature_delta"), index: Type.Number(), signature: Type.String() }),
-  Type.Object({ type: Type.Literal("tool_delta"), index: Type.Number(), toolIndex: Type.Number(), json: Type.String() }),
   Type.Object({
-    type: Type.Literal("block_stop"),
-    ...Block,
-    /** Whole arguments of a finished tool call, for protocols that send calls whole. */
-    input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    signature: Type.Optional(Type.String()),
+    type: Type.Literal("tool_delta"),
+    index: Type.Number(),
+    toolIndex: Type.Number(),
+    json: Type.String(),
+    /** The call's tool, for an encoding that restates whole blocks */
+    name: Type.Optional(Type.String()),
   }),
+  BlockStop,
   Type.Object({
     type: Type.Literal("stop"),
     reason: StopReason,
     stopSequence: Type.Optional(Type.String()),
     usage: Usage,
+    /** Every finished block, in order, for an encoding that restates the whole answer at its end (`whole: true`) */
+    blocks: Type.Optional(Type.Array(BlockStop)),
   }),
-  Type.Object({ type: Type.Literal("error"), ...UnifiedError.properties }),
+  Type.Object({ type: Type.Literal("error"), ...UnifiedError.properties, blocks: Type.Optional(Type.Array(BlockStop)) }),
 ]);
 export type StreamEvent = Static<typeof StreamEvent>;
 

@@ -12,11 +12,13 @@ import type { ClientDriver, Conversation, Observed, Protocol, Seen, UpstreamDriv
 const KEY = "conformance-key";
 const MODEL = "up-model";
 /** Protocols whose tool calls carry ids, so an id survives from upstream to client unchanged. */
-const WITH_IDS: ReadonlySet<Protocol> = new Set(["openai", "claude"]);
+const WITH_IDS: ReadonlySet<Protocol> = new Set(["openai", "claude", "responses"]);
 /** Protocols whose thinking carries a signature the client must get back unchanged. */
-const SIGNED: ReadonlySet<Protocol> = new Set(["claude", "gemini"]);
+const SIGNED: ReadonlySet<Protocol> = new Set(["claude", "gemini", "responses"]);
 /** Protocols with no tool choice at all (Ollama): a client's choice cannot be sent, nor an upstream's seen. */
 const NO_TOOL_CHOICE: ReadonlySet<Protocol> = new Set(["ollama"]);
+/** Sampling fields a protocol has no place for (the Responses API takes no stop sequences): a client cannot send them, nor an upstream see them. */
+const NO_SAMPLING: Partial<Record<Protocol, string[]>> = { responses: ["stop"] };
 
 const running = new Map<Protocol, Upstream>();
 let proxy: Proxy;
@@ -88,7 +90,9 @@ function checkUpstream(s: Seen, c: Conversation, up: UpstreamDriver, client: Cli
   });
   expect(s.tools).toEqual(c.tools ?? []);
   if (!NO_TOOL_CHOICE.has(up.protocol) && !NO_TOOL_CHOICE.has(client.protocol)) expect(s.toolChoice).toEqual(c.toolChoice);
-  for (const [field, value] of Object.entries(c.sampling ?? {})) expect(s.sampling[field as keyof Seen["sampling"]]).toEqual(value);
+  const unsent = [...(NO_SAMPLING[client.protocol] ?? []), ...(NO_SAMPLING[up.protocol] ?? [])];
+  for (const [field, value] of Object.entries(c.sampling ?? {}))
+    if (!unsent.includes(field)) expect(s.sampling[field as keyof Seen["sampling"]]).toEqual(value);
 }
 
 for (const client of clients)
@@ -139,6 +143,7 @@ const OLLAMA_ERROR = '{"error":';
 function errorBodyFor(p: Protocol, message: string): unknown {
   switch (p) {
     case "openai":
+    case "responses":
       return { error: { message, type: "invalid_request_error", param: null, code: null } };
     case "claude":
       return { type: "error", error: { type: "invalid_request_error", message } };

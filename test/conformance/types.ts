@@ -4,7 +4,7 @@
 // received are compared in these neutral terms.
 import type { Received, Reply, Upstream } from "../support/upstream.ts";
 
-export type Protocol = "openai" | "claude" | "gemini" | "ollama";
+export type Protocol = "openai" | "claude" | "gemini" | "ollama" | "responses";
 export type Stop = "end" | "max_tokens" | "tool_use" | "stop_sequence" | "content_filter";
 
 export interface ToolDef {

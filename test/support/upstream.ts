@@ -1,8 +1,13 @@
-// Scripted fake upstream (OpenAI or Claude) for proxy tests: records every request and
-// answers each with the next queued reply, encoded in that protocol's exact wire format.
+// Scripted fake upstream (OpenAI, Claude, Gemini, Ollama, OpenAI Responses) for proxy tests: records
+// every request and answers each with the next queued reply, encoded in that protocol's exact wire format.
 import type { Server } from "bun";
 
 export type Protocol = "openai" | "claude" | "gemini" | "ollama";
+/**
+ * What the scripted upstream speaks: every Protocol, and the OpenAI Responses API, which the tests
+ * iterating every Protocol do not cover yet.
+ */
+export type UpstreamProtocol = Protocol | "responses";
 export interface Received {
   method: string;
   path: string;
@@ -21,20 +26,21 @@ export type Reply =
   | { error: number; body?: unknown; headers?: Record<string, string> };
 export type ScriptItem = Reply | ((req: Received) => Reply | Promise<Reply>);
 export interface Upstream {
-  url: string; // provider baseUrl: openai "http://127.0.0.1:PORT/v1", claude "http://127.0.0.1:PORT"
+  url: string; // provider baseUrl: openai and responses "http://127.0.0.1:PORT/v1", others "http://127.0.0.1:PORT"
   received: Received[];
   script(...replies: ScriptItem[]): void;
   close(): Promise<void>;
 }
 
-const ROUTES: Record<Protocol, string[]> = {
+const ROUTES: Record<UpstreamProtocol, string[]> = {
   openai: ["POST /v1/chat/completions", "POST /v1/embeddings", "GET /v1/models"],
+  responses: ["POST /v1/responses"],
   claude: ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"],
   gemini: ["GET /v1beta/models"],
   ollama: ["POST /api/chat", "POST /api/generate", "POST /api/embed", "POST /api/embeddings", "GET /api/tags", "POST /api/show", "GET /api/version"],
 };
 /** Routes with the model in the path */
-const PATTERNS: Partial<Record<Protocol, RegExp>> = {
+const PATTERNS: Partial<Record<UpstreamProtocol, RegExp>> = {
   gemini: /^POST \/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/,
 };
 /** google.rpc.Status names Gemini gives each HTTP status */
@@ -72,7 +78,7 @@ let requestSeq = 0;
 const requestId = () => `req_test${String(++requestSeq).padStart(6, "0")}`;
 
 /** The exact error body a real upstream sends for `status`. */
-export function errorBody(protocol: Protocol, status: number, message?: string): unknown {
+export function errorBody(protocol: UpstreamProtocol, status: number, message?: string): unknown {
   if (protocol === "gemini") {
     const name = GEMINI_STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
     return { error: { code: status, message: message ?? `Upstream error ${status}`, status: name } };
@@ -83,16 +89,16 @@ export function errorBody(protocol: Protocol, status: number, message?: string):
   }
   // Ollama: the message only (docs/api/errors.mdx).
   if (protocol === "ollama") return { error: message ?? (status === 404 ? "model not found" : `upstream error ${status}`) };
-  // OpenAI: 429 is type "requests" (rate limit), 5xx "server_error", other 4xx "invalid_request_error".
+  // OpenAI (chat and Responses): 429 is type "requests" (rate limit), 5xx "server_error", other 4xx "invalid_request_error".
   const type = status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error";
   return { error: { message: message ?? `Upstream error ${status}`, type, param: null, code: null } };
 }
 
-/** One SSE event in wire form; Claude names the event after data.type when `event` is omitted. */
-export function encodeSse(protocol: Protocol, ev: SseEvent): string {
+/** One SSE event in wire form; Claude and Responses name the event after data.type when `event` is omitted. */
+export function encodeSse(protocol: UpstreamProtocol, ev: SseEvent): string {
   const data = typeof ev.data === "string" ? ev.data : JSON.stringify(ev.data);
   let name = ev.event;
-  if (name === undefined && protocol === "claude" && ev.data && typeof ev.data === "object") {
+  if (name === undefined && (protocol === "claude" || protocol === "responses") && ev.data && typeof ev.data === "object") {
     const t = (ev.data as { type?: unknown }).type;
     if (typeof t === "string") name = t;
   }
@@ -127,7 +133,7 @@ function chunkedBody(chunks: (string | Uint8Array)[], delayMs = 0, cut = false):
   });
 }
 
-function render(protocol: Protocol, reply: Reply): Response {
+function render(protocol: UpstreamProtocol, reply: Reply): Response {
   const claudeHeaders: Record<string, string> = protocol === "claude" ? { "request-id": requestId() } : {};
   if ("json" in reply) {
     return Response.json(reply.json, { status: reply.status ?? 200, headers: { ...claudeHeaders, ...reply.headers } });
@@ -169,7 +175,7 @@ async function readBody(req: Request): Promise<any> {
   }
 }
 
-export async function startUpstream(protocol: Protocol): Promise<Upstream> {
+export async function startUpstream(protocol: UpstreamProtocol): Promise<Upstream> {
   const received: Received[] = [];
   const queue: ScriptItem[] = [];
   const routes = new Set(ROUTES[protocol]);
@@ -193,7 +199,7 @@ export async function startUpstream(protocol: Protocol): Promise<Upstream> {
       received.push(rec);
       request.signal.addEventListener("abort", () => (rec.aborted = true), { once: true });
       if (!routes.has(`${rec.method} ${rec.path}`) && !PATTERNS[protocol]?.test(`${rec.method} ${rec.path}`)) {
-        const msg = protocol === "openai" ? `Invalid URL (${rec.method} ${rec.path})` : protocol === "ollama" ? "404 page not found" : "Not Found";
+        const msg = protocol === "openai" || protocol === "responses" ? `Invalid URL (${rec.method} ${rec.path})` : protocol === "ollama" ? "404 page not found" : "Not Found";
         return render(protocol, { error: 404, body: errorBody(protocol, 404, msg) });
       }
       const next = queue.shift();
@@ -207,7 +213,7 @@ export async function startUpstream(protocol: Protocol): Promise<Upstream> {
 
   const base = `http://127.0.0.1:${server.port}`;
   return {
-    url: protocol === "openai" ? `${base}/v1` : base,
+    url: protocol === "openai" || protocol === "responses" ? `${base}/v1` : base,
     received,
     script: (...replies) => void queue.push(...replies),
     close: async () => {

@@ -4,5 +4,6 @@ import { upstream as openai } from "./openai.ts";
 import { upstream as claude } from "./claude.ts";
 import { upstream as gemini } from "./gemini.ts";
 import { upstream as ollama } from "./ollama.ts";
+import { upstream as responses } from "./responses.ts";
 
-export const upstreams: UpstreamDriver[] = [openai, claude, gemini, ollama];
+export const upstreams: UpstreamDriver[] = [openai, claude, gemini, ollama, responses];
