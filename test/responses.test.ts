@@ -233,6 +233,36 @@ describe("what the proxy refuses, in OpenAI's error shape", () => {
     expect(((await r.json()) as any).error.message).toContain("input");
   });
 
+  test("malformed fields are a 400 naming each, before any upstream is called", async () => {
+    const before = claude.received.length;
+    const cases: [unknown, string][] = [
+      [{ model: "c/claude-x", input: "hi", instructions: ["a"] }, "instructions"],
+      [{ model: "c/claude-x", input: [{ role: "user", content: 5 }] }, "input[0].content"],
+      [{ model: "c/claude-x", input: [{ role: "user", content: [{ text: "no type" }] }] }, "input[0].content[0].type"],
+      [{ model: "c/claude-x", input: [{ type: "function_call_output", call_id: 5, output: "x" }] }, "input[0].call_id"],
+      [{ model: "c/claude-x", input: [{ content: "no role, no type" }] }, "input[0].type"],
+      [{ model: "c/claude-x", input: "hi", tools: "x" }, "tools"],
+      [{ model: "c/claude-x", input: "hi", tools: [{ name: "f" }] }, "tools[0].type"],
+      [{ model: "c/claude-x", input: "hi", max_output_tokens: "10" }, "max_output_tokens"],
+    ];
+    for (const [body, field] of cases) {
+      const r = await post(body);
+      expect({ field, status: r.status }).toEqual({ field, status: 400 });
+      const e = ((await r.json()) as any).error;
+      expect(e.type).toBe("invalid_request_error");
+      expect(e.message).toContain(field);
+    }
+    expect(claude.received.length).toBe(before);
+  });
+
+  test("stored-response routes are a 404 that says none are stored", async () => {
+    for (const [method, path] of [["GET", "/v1/responses/resp_1"], ["DELETE", "/v1/responses/resp_1"], ["POST", "/v1/responses/resp_1/cancel"], ["GET", "/responses/resp_1/input_items"]]) {
+      const r = await fetch(`${proxy.url}${path}`, { method, headers: { authorization: `Bearer ${KEY}` } });
+      expect({ path, status: r.status }).toEqual({ path, status: 404 });
+      expect(((await r.json()) as any).error.message).toContain("stores no responses");
+    }
+  });
+
   test("a WebSocket upgrade is refused at once, so a client falls back to HTTP", async () => {
     const r = await fetch(`${proxy.url}/v1/responses`, {
       headers: { authorization: `Bearer ${KEY}`, upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "openai-beta": "responses_websockets=2026-02-06" },

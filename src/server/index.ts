@@ -21,10 +21,10 @@ interface Scope {
 }
 
 /**
- * Embeddings, in each protocol's spelling: not served yet, and said so plainly rather than as an
- * unknown path or the wrong method. A 404, not a 501: SDKs retry 5xx answers, and asking again will not help.
+ * The Responses API's stored-response routes (retrieve, delete, cancel, input items): the proxy
+ * stores no responses, and says so rather than "no route". A 404, not a 501: SDKs retry 5xx answers.
  */
-const EMBEDDINGS = /^(?:\/v1\/embeddings|\/embeddings|\/api\/embed|\/api\/embeddings|\/v1(?:beta)?\/models\/.+:(?:embedContent|batchEmbedContents))$/;
+const STORED_RESPONSES = /^(?:\/v1)?\/responses\/./;
 
 /** The root scope and each group's, made once per config. */
 function scopesOf(config: ResolvedConfig) {
@@ -161,8 +161,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return Response.json(adminStatus(engine));
   }
   if (malformed) return refuse(400, "the path is not valid percent-encoding", "path");
-  // Only paths no chat route takes are looked at (a Gemini `:embedContent` reads as a GET of a model).
-  if ((!route || route.method === "GET") && EMBEDDINGS.test(path)) return refuse(404, `embeddings are not served by this proxy yet (${req.method} ${url.pathname})`);
+  if (!route && STORED_RESPONSES.test(path))
+    return refuse(404, `${req.method} ${url.pathname}: this proxy stores no responses, so none can be retrieved, cancelled or listed; it serves POST /v1/responses, each request with its whole conversation`);
   if (!route) return refuse(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   if (!allowed(scope.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");
