@@ -43,7 +43,7 @@ export function tempDirs(prefix: string) {
  * For one describe block: a scripted upstream, a proxy in front of it serving every model as
  * `model` there, and the CLI's temporary HOME and working directory, set up and removed around it.
  */
-export function cliThroughProxy(cli: Cli, driver: UpstreamDriver, o: { key: string; model: string; dirPrefix: string }) {
+export function cliThroughProxy(cli: Pick<Cli, "setup">, driver: UpstreamDriver, o: { key: string; model: string; dirPrefix: string }) {
   const env = { dirs: tempDirs(o.dirPrefix) } as { up: Upstream; proxy: Proxy; dirs: ReturnType<typeof tempDirs> };
   beforeAll(async () => {
     env.up = await driver.start();
