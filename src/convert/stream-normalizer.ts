@@ -63,22 +63,26 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
 
   function close() {
     if (!open) return;
-    const o = open;
+    const e = stopOf(open);
     open = undefined;
-    let e: BlockStop;
+    blocks?.push(e);
+    emit(e);
+  }
+
+  /** The stop of a block, with all it holds so far. */
+  function stopOf(o: OpenBlock): BlockStop {
     if (o.tool) {
       o.tool.closed = true;
-      e = {
+      const e: BlockStop = {
         type: "block_stop", index: o.index, kind: "tool_call", id: o.tool.id, name: o.tool.name,
         toolIndex: o.tool.toolIndex, input: parseArgs(o.tool.json), signature: o.tool.signature,
       };
       if (blocks) e.text = o.tool.json; // the arguments as the model wrote them
-    } else {
-      e = { type: "block_stop", index: o.index, kind: o.kind, signature: o.signature };
-      if (o.text !== undefined) e.text = o.text;
+      return e;
     }
-    blocks?.push(e);
-    emit(e);
+    const e: BlockStop = { type: "block_stop", index: o.index, kind: o.kind, signature: o.signature };
+    if (o.text !== undefined) e.text = o.text;
+    return e;
   }
 
   /** A fragment of a call's arguments; a whole encoding also hears whose (a free-form tool's go out whole). */
@@ -226,7 +230,11 @@ export function createNormalizer(emit: (e: StreamEvent) => void, fallback: { mod
     fail(error) {
       if (done) return;
       done = true;
-      if (blocks) close();
+      // The block the failure cut short is no finished block: a whole encoding restates it as
+      // incomplete, and never closes it as done (Codex keeps a done item in its history, even when
+      // it retries the request).
+      if (blocks && open) blocks.push({ ...stopOf(open), incomplete: true });
+      open = undefined;
       emit(blocks ? { type: "error", ...error, blocks } : { type: "error", ...error });
     },
   };

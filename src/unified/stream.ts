@@ -47,6 +47,8 @@ export const BlockStop = Type.Object({
   signature: Type.Optional(Type.String()),
   /** The block's whole text (text and thinking), for an encoding that restates it (`whole: true`) */
   text: Type.Optional(Type.String()),
+  /** Among an error's blocks: the one the failure cut short, never stopped on the stream */
+  incomplete: Type.Optional(Type.Boolean()),
 });
 export type BlockStop = Static<typeof BlockStop>;
 

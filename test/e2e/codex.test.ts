@@ -165,5 +165,19 @@ describe("the Codex CLI through ccproxy's Responses endpoint", () => {
         expect(existsSync(file)).toBe(false);
         expect(run.stdout + run.stderr).not.toContain(`sk-${driver.protocol}-upstream`);
       }, 90_000);
+
+      test("a retried stream sends the same history again: what the broken one said is not kept", async () => {
+        const file = join(env.dirs.work, "hello-retry.txt");
+        let calls = 0;
+        const { run, seen } = await codex({ model: "gpt-5.5", streamRetries: 1 }, (s) =>
+          calls++ === 0 ? driver.cutStream(["Half an", " answer"]) : driver.reply(scriptedAnswer(s, file, CONTENT), s.stream),
+        );
+        if (run.code !== 0) console.error(run.stdout, run.stderr);
+        expect(run.code).toBe(0);
+        expect(readFileSync(file, "utf8")).toBe(CONTENT);
+        expect(seen.length).toBe(3);
+        expect(seen[1]!.turns).toEqual(seen[0]!.turns);
+        expect(JSON.stringify(seen[2]!.turns)).not.toContain("Half an");
+      }, 90_000);
     });
 });

@@ -34,12 +34,14 @@ export interface CodexConfig {
   model: string;
   /** Let Codex try the Responses WebSocket first (custom providers default to HTTP only) */
   websockets?: boolean;
+  /** How often Codex sends a request again after its stream broke (0 unless given) */
+  streamRetries?: number;
 }
 
 /**
  * Writes `$HOME/.codex/config.toml`: a custom provider for the proxy's `/v1` (Codex POSTs to
- * `{base_url}/responses` with `Authorization: Bearer $CCPROXY_API_KEY`), no retries so a failure
- * shows at once, and the two start-up fetches that leave the machine turned off: the curated
+ * `{base_url}/responses` with `Authorization: Bearer $CCPROXY_API_KEY`), no retries unless asked, so a
+ * failure shows at once, and the two start-up fetches that leave the machine turned off: the curated
  * plugin sync (github.com, api.github.com, chatgpt.com) and OpenTelemetry metrics (ab.chatgpt.com).
  */
 export function writeCodexConfig(home: string, c: CodexConfig): void {
@@ -52,7 +54,7 @@ base_url = "${c.proxyUrl}/v1"
 env_key = "${KEY_VAR}"
 wire_api = "responses"
 request_max_retries = 0
-stream_max_retries = 0
+stream_max_retries = ${c.streamRetries ?? 0}
 supports_websockets = ${c.websockets === true}
 
 [features]
