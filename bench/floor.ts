@@ -1,6 +1,7 @@
 // The floor: the smallest hand-written Bun converter for exactly the bench's requests — Claude
-// client → OpenAI upstream, OpenAI → OpenAI (pass-through) and OpenAI client → Claude upstream
-// (models named gpt-*), plain and streamed. No mappings, no router: what any proxy must at least cost.
+// client → OpenAI upstream, OpenAI → OpenAI (pass-through), OpenAI client → Claude upstream
+// (models named gpt-*) and Responses API client → OpenAI upstream, plain and streamed. No mappings,
+// no router: what any proxy must at least cost.
 // Usage: bun bench/floor.ts PORT UPSTREAM_URL
 const port = Number(process.argv[2] ?? 0);
 const upstream = process.argv[3] ?? "http://127.0.0.1:11400";
@@ -134,6 +135,64 @@ async function openaiToClaude(req: any): Promise<Response> {
   });
 }
 
+let responses = 0;
+
+/** A Responses request of message items and function tools → chat completions; the answer as one
+ *  message item, streamed as the Responses event grammar (numbered, the text restated when done). */
+async function responsesToOpenAI(req: any): Promise<Response> {
+  const body = {
+    model: req.model,
+    messages: [
+      ...(req.instructions ? [{ role: "system", content: req.instructions }] : []),
+      ...req.input.map((m: Msg) => ({ role: m.role === "developer" ? "system" : m.role, content: text(m.content) })),
+    ],
+    max_tokens: req.max_output_tokens,
+    tools: req.tools?.map((t: any) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } })),
+    tool_choice: req.tool_choice,
+    parallel_tool_calls: req.parallel_tool_calls,
+    stream: !!req.stream,
+    ...(req.stream ? { stream_options: { include_usage: true } } : {}),
+  };
+  const res = await post("/v1/chat/completions", JSON.stringify(body), { authorization: "Bearer sk-floor" });
+  const n = ++responses;
+  const created_at = Math.floor(Date.now() / 1000);
+  const response = (status: string, output: object[], u: any) => ({
+    id: `resp_${n}`, object: "response", created_at, status, model: req.model, output,
+    usage: u ? { input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens, total_tokens: u.total_tokens } : null,
+  });
+  const part = (text: string) => ({ type: "output_text", text, annotations: [] });
+  const message = (status: string, text?: string) => ({ id: `msg_${n}`, type: "message", status, role: "assistant", content: text === undefined ? [] : [part(text)] });
+  if (!req.stream) {
+    const o = (await res.json()) as any;
+    return Response.json(response("completed", [message("completed", o.choices[0].message.content ?? "")], o.usage));
+  }
+  let seq = 0;
+  let all = "";
+  const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const at = { item_id: `msg_${n}`, output_index: 0, content_index: 0 };
+  return sseMap(res, (data) => {
+    if (data === "[DONE]") return "";
+    const o = JSON.parse(data);
+    let out = "";
+    if (seq === 0)
+      out += ev("response.created", { response: response("in_progress", [], null) }) +
+        ev("response.in_progress", { response: response("in_progress", [], null) }) +
+        ev("response.output_item.added", { output_index: 0, item: message("in_progress") }) +
+        ev("response.content_part.added", { ...at, part: part("") });
+    const delta = o.choices?.[0]?.delta?.content;
+    if (delta) {
+      all += delta;
+      out += ev("response.output_text.delta", { ...at, delta });
+    }
+    if (o.usage)
+      out += ev("response.output_text.done", { ...at, text: all }) +
+        ev("response.content_part.done", { ...at, part: part(all) }) +
+        ev("response.output_item.done", { output_index: 0, item: message("completed", all) }) +
+        ev("response.completed", { response: response("completed", [message("completed", all)], o.usage) });
+    return out;
+  });
+}
+
 async function passThrough(raw: string, stream: boolean): Promise<Response> {
   const res = await post("/v1/chat/completions", raw, { authorization: "Bearer sk-floor" });
   return new Response(res.body, { status: res.status, headers: stream ? SSE : JSON_HEADERS });
@@ -149,6 +208,7 @@ const server = Bun.serve({
     const raw = await r.text();
     const req = JSON.parse(raw);
     if (path === "/v1/messages") return claudeToOpenAI(req);
+    if (path === "/v1/responses") return responsesToOpenAI(req);
     if (path === "/v1/chat/completions") return req.model.startsWith("gpt-") ? openaiToClaude(req) : passThrough(raw, !!req.stream);
     return new Response("not found", { status: 404 });
   },

@@ -1,6 +1,8 @@
 // One streamed call, timed per chunk: time to the first text delta, each delta's transit time
 // (client arrival − emulator send stamp) and the gaps between deltas as the client sees them.
-import { clock, STAMP } from "./payloads.ts";
+// A stream that is not the caller's protocol, lacks its final event or came from the wrong upstream
+// throws, so a wrong answer cannot be timed as a right one.
+import { clock, STAMP, STREAM_SHAPE } from "./payloads.ts";
 import type { Call } from "./targets.ts";
 
 export interface StreamTiming {
@@ -22,6 +24,8 @@ export async function timeStream(c: Call, limitMs = 30_000): Promise<StreamTimin
   const reader = res.body!.getReader();
   const dec = new TextDecoder();
   const out: StreamTiming = { ttftMs: NaN, transitMs: [], gapMs: [], chunks: 0 };
+  const shape = STREAM_SHAPE[c.protocol];
+  let ended = false;
   let rest = "";
   let last = NaN;
   for (;;) {
@@ -31,6 +35,8 @@ export async function timeStream(c: Call, limitMs = 30_000): Promise<StreamTimin
     const events = (rest + dec.decode(r.value, { stream: true })).split(/\r?\n\r?\n/);
     rest = events.pop()!;
     for (const e of events) {
+      if (e.includes(shape.end)) ended = true;
+      if (!e.includes(shape.delta)) continue;
       STAMP.lastIndex = 0;
       const m = STAMP.exec(e);
       if (!m) continue;
@@ -43,5 +49,9 @@ export async function timeStream(c: Call, limitMs = 30_000): Promise<StreamTimin
       last = now;
     }
   }
+  if (rest.includes(shape.end)) ended = true; // a last event without its blank line
+  if (!out.chunks) throw new Error(`${c.url}: no ${c.protocol} text delta in the stream`);
+  if (!ended) throw new Error(`${c.url}: the ${c.protocol} stream ended without ${shape.end}`);
+  if (out.upstream !== c.upstream) throw new Error(`${c.url}: the stream came from ${out.upstream ?? "no known upstream"}, not ${c.upstream}`);
   return out;
 }

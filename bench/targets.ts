@@ -4,7 +4,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { BINARY, CACHE, peerEntry } from "./setup.ts";
-import { claudeRequest, clientOf, markers, openaiRequest, upstreamOf, type Direction, type Mode } from "./payloads.ts";
+import {
+  claudeRequest, clientOf, markers, openaiRequest, responsesChatRequest, responsesRequest, upstreamOf,
+  type ClientProtocol, type Direction, type Mode, type Upstream,
+} from "./payloads.ts";
 import type { Spec } from "./procs.ts";
 
 export type TargetName = "direct" | "floor" | "ccproxy" | "ccr" | "portkey";
@@ -25,10 +28,18 @@ export interface Call {
   /** substrings every correct plain reply holds */
   markers: string[];
   /** the protocol the caller reads */
-  protocol: "openai" | "claude";
+  protocol: ClientProtocol;
+  /** the emulator's protocol the reply must come from (its text names it) */
+  upstream: Upstream;
 }
 
-const PREFIX: Record<Direction, string> = { "claude→openai": "claude-bench-", "openai→openai": "oai-bench-", "openai→claude": "gpt-bench-" };
+const PREFIX: Record<Direction, string> = {
+  "claude→openai": "claude-bench-",
+  "openai→openai": "oai-bench-",
+  "openai→claude": "gpt-bench-",
+  "responses→openai": "codex-bench-",
+};
+const CLIENT_PATH: Record<ClientProtocol, string> = { openai: "/v1/chat/completions", claude: "/v1/messages", responses: "/v1/responses" };
 
 /** Which targets take part in a direction: the peers only in the conversion they are compared on. */
 export function targetsFor(d: Direction, peers: boolean): TargetName[] {
@@ -44,7 +55,19 @@ export const FETCH_LIMIT = { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" };
 const AUTH = {
   openai: { authorization: "Bearer sk-bench" },
   claude: { "x-api-key": "sk-bench", "anthropic-version": "2023-06-01" },
+  responses: { authorization: "Bearer sk-bench" },
 };
+
+const REQUEST: Record<ClientProtocol, (model: string, stream: boolean) => object> = {
+  openai: openaiRequest,
+  claude: claudeRequest,
+  responses: responsesRequest,
+};
+
+/** What the proxy itself sends upstream for the direction's request. A Responses client's request
+ *  carries more than the other clients' (two tools, tool choice), so its chat request is its own. */
+const directRequest = (d: Direction, model: string, stream: boolean) =>
+  clientOf(d) === "responses" ? responsesChatRequest(model, stream) : REQUEST[upstreamOf(d)](model, stream);
 
 /** `stream` defaults to the mode's own: fast is answered whole, paced and hold as streams. */
 export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stream = mode !== "fast"): Call {
@@ -54,11 +77,12 @@ export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stre
     // What the proxy itself sends: the upstream protocol's request, to the emulator.
     const up = upstreamOf(d);
     return {
-      url: `http://127.0.0.1:${ports.emulator}${up === "openai" ? "/v1/chat/completions" : "/v1/messages"}`,
+      url: `http://127.0.0.1:${ports.emulator}${CLIENT_PATH[up]}`,
       headers: { ...json, ...AUTH[up] },
-      body: JSON.stringify(up === "openai" ? openaiRequest(model, stream) : claudeRequest(model, stream)),
-      markers: [up === "openai" ? '"chat.completion"' : '"type":"message"', `EMU-${up}`],
+      body: JSON.stringify(directRequest(d, model, stream)),
+      markers: markers(up, up),
       protocol: up,
+      upstream: up,
     };
   }
   const client = clientOf(d);
@@ -69,11 +93,12 @@ export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stre
   if (t === "portkey")
     headers = { ...headers, "x-portkey-provider": "anthropic", "x-portkey-custom-host": `http://127.0.0.1:${ports.emulator}/v1` };
   return {
-    url: base + (client === "claude" ? "/v1/messages" : "/v1/chat/completions"),
+    url: base + CLIENT_PATH[client],
     headers,
-    body: JSON.stringify(client === "claude" ? claudeRequest(name, stream) : openaiRequest(name, stream)),
-    markers: markers(d),
+    body: JSON.stringify(REQUEST[client](name, stream)),
+    markers: markers(client, upstreamOf(d)),
     protocol: client,
+    upstream: upstreamOf(d),
   };
 }
 
@@ -92,6 +117,7 @@ export function specs(ports: Ports): Record<Exclude<TargetName, "direct"> | "emu
         "claude-*": { targets: ["emuo/*"] },
         "oai-*": { targets: ["emuo/*"] },
         "gpt-*": { targets: ["emuc/*"] },
+        "codex-*": { targets: ["emuo/*"] },
       },
     }),
   );

@@ -219,14 +219,75 @@ describe("the stream's grammar", () => {
   });
 });
 
+describe("earlier answers named instead of resent", () => {
+  test("previous_response_id: each request reaches the upstream with the whole conversation, plain and streamed", async () => {
+    claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Hello Ada." }] }) });
+    const first = await sdk().responses.create({ model: "c/claude-x", instructions: "Be brief.", input: "My name is Ada." });
+    claude.script({ sse: claudeEvents({ blocks: [{ type: "tool_use", id: "toolu_p", name: "f", jsonPieces: ['{"a":1}'] }] }) });
+    const second = await sdk().responses.stream({ model: "c/claude-x", previous_response_id: first.id, input: [{ role: "user", content: "Call f." }], tools: [{ type: "function", name: "f", parameters: { type: "object", properties: {} }, strict: false }] }).finalResponse();
+    expect(second.previous_response_id ?? null).toBe(null);
+    expect(claude.received.at(-1)!.body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "My name is Ada." }] },
+      { role: "assistant", content: [{ type: "text", text: "Hello Ada." }] },
+      { role: "user", content: [{ type: "text", text: "Call f." }] },
+    ]);
+    // Instructions are the request's own, as the API has it: the first request's do not carry over.
+    expect(claude.received.at(-1)!.body.system).toBeUndefined();
+
+    claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Your name is Ada." }] }) });
+    await sdk().responses.create({
+      model: "c/claude-x",
+      previous_response_id: second.id,
+      input: [{ type: "function_call_output", call_id: "toolu_p", output: "done" }, { role: "user", content: "My name?" }],
+    });
+    const messages = claude.received.at(-1)!.body.messages;
+    expect(messages.map((m: any) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user"]);
+    expect(messages[3].content).toEqual([{ type: "tool_use", id: "toolu_p", name: "f", input: { a: 1 } }]);
+    expect(messages[4].content[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_p" });
+  });
+
+  test("an item_reference to an earlier answer's item is that item", async () => {
+    claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_r", name: "f", input: {} }] }) });
+    const first = await sdk().responses.create({ model: "c/claude-x", input: "Check.", tools: [{ type: "function", name: "f", parameters: { type: "object", properties: {} }, strict: false }] });
+    const [text, call] = first.output as any[];
+    claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Done." }] }) });
+    await sdk().responses.create({
+      model: "c/claude-x",
+      input: [{ role: "user", content: "Check." }, { type: "item_reference", id: text.id }, call, { type: "function_call_output", call_id: "toolu_r", output: "ok" }],
+    });
+    expect(claude.received.at(-1)!.body.messages[1]).toEqual({
+      role: "assistant",
+      content: [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_r", name: "f", input: {} }],
+    });
+  });
+
+  test("an answer asked with store: false is not kept", async () => {
+    claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Hi." }] }) });
+    const first = await sdk().responses.create({ model: "c/claude-x", input: "Hi.", store: false });
+    const r = await post({ model: "c/claude-x", input: "Again.", previous_response_id: first.id });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as any).error.param).toBe("previous_response_id");
+  });
+
+  test("a previous_response_id the proxy does not keep goes on to a Responses upstream, which keeps its own", async () => {
+    nativeReply = () => Response.json({ id: "resp_up2", object: "response", status: "completed", model: "m", output: [], usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } });
+    const r = await post({ model: "my-model", input: "next", previous_response_id: "resp_upstream_own" });
+    expect(r.status).toBe(200);
+    expect(nativeSeen.at(-1)!.body.previous_response_id).toBe("resp_upstream_own");
+  });
+});
+
 describe("what the proxy refuses, in OpenAI's error shape", () => {
-  test("previous_response_id is a 400 that says to send the whole conversation", async () => {
+  test("a previous_response_id the proxy does not keep is a 400 that says to send the whole conversation", async () => {
+    const before = claude.received.length;
     const r = await post({ model: "c/claude-x", input: "hi", previous_response_id: "resp_old" });
     expect(r.status).toBe(400);
     const body = (await r.json()) as any;
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.param).toBe("previous_response_id");
+    expect(body.error.message).toContain('"resp_old" is not known here');
     expect(body.error.message).toContain("send the whole conversation in `input`");
+    expect(claude.received.length).toBe(before);
   });
 
   test("a missing input is a 400 naming it", async () => {
@@ -257,11 +318,11 @@ describe("what the proxy refuses, in OpenAI's error shape", () => {
     expect(claude.received.length).toBe(before);
   });
 
-  test("stored-response routes are a 404 that says none are stored", async () => {
+  test("stored-response routes are a 404 that says what is kept, and for what", async () => {
     for (const [method, path] of [["GET", "/v1/responses/resp_1"], ["DELETE", "/v1/responses/resp_1"], ["POST", "/v1/responses/resp_1/cancel"], ["GET", "/responses/resp_1/input_items"]]) {
       const r = await fetch(`${proxy.url}${path}`, { method, headers: { authorization: `Bearer ${KEY}` } });
       expect({ path, status: r.status }).toEqual({ path, status: 404 });
-      expect(((await r.json()) as any).error.message).toContain("stores no responses");
+      expect(((await r.json()) as any).error.message).toContain("none can be retrieved, cancelled or listed");
     }
   });
 

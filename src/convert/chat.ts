@@ -33,6 +33,11 @@ export async function generate(engine: Engine, call: Call): Promise<Response> {
 }
 
 async function chat(engine: Engine, call: Call, trace: ReturnType<typeof beginTrace>): Promise<Response> {
+  const recall = protocolOf(call.client).recall;
+  if (recall && engine.kept) {
+    const r = recall.expand(call.body, engine.kept);
+    if (r.body !== call.body || r.unresolved) call = { ...call, body: r.body, sent: call.body, unresolved: r.unresolved };
+  }
   const decoded = decodeRequest(engine, call);
   if (decoded instanceof Response) return decoded;
   const { req, ctx } = decoded;
@@ -61,6 +66,8 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
   if (!upstream)
     return { error: unifiedError(501, `provider "${pair.provider.name}" speaks ${pair.provider.protocol}, which this build does not convert yet`), retry: true };
   const passThrough = !compat && call.client === pair.provider.protocol && !!protocolOf(call.client).passThrough;
+  // An earlier answer the body names and the proxy does not keep: only an upstream of the client's own protocol may know it.
+  if (call.unresolved && !passThrough) return { error: unifiedError(400, call.unresolved.message, call.unresolved.param), retry: false };
   const encoded = passThrough
     ? { body: { ...(call.body as object), model: pair.model } }
     : encodeRequest(

@@ -9,6 +9,7 @@ import type { Pair, Plan, Router } from "../router/index.ts";
 import { inTurn, type Defer, type Failure, type StreamEnd } from "../router/failover.ts";
 import type { RequestLog, Trace } from "../log/index.ts";
 import type { Catalogs } from "./catalogs.ts";
+import type { Kept } from "./kept.ts";
 import type { StreamWatch } from "./stream.ts";
 import { errorResponse, unifiedError } from "./errors.ts";
 import { unknownModelMessage } from "./models.ts";
@@ -21,6 +22,8 @@ export interface Engine {
   log?: RequestLog;
   /** The upstreams' own model lists, which model lists draw on; kept across reloads */
   catalogs?: Catalogs;
+  /** Answers the proxy converted that a client may name later (a protocol's `recall`); kept across reloads */
+  kept?: Kept<unknown>;
 }
 
 /** One client request, as every endpoint's handler receives it. */
@@ -48,6 +51,10 @@ export interface Call {
   streams?: StreamWatch;
   /** Spec kinds the route swaps for its protocol's own (Ollama's /api/generate: generate.decode for request.decode) */
   specs?: Readonly<Record<string, string>>;
+  /** The body as the client sent it, when `body` has earlier answers filled in (its protocol's `recall`) */
+  sent?: unknown;
+  /** What the body names that is not kept here: the client's 400, unless the upstream speaks its protocol */
+  unresolved?: { param: string; message: string };
 }
 
 /** The spec kind a call uses for `kind`: its route's own, or the common one. */

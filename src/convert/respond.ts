@@ -59,6 +59,7 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
   }
   if (!asStream) {
     const out = client.spec[specKind(call, "response.encode")]!.run(unified, ctx);
+    keep(a, out);
     trace?.clientBody(out);
     return filteredText(JSON.stringify(out), CONTENT_TYPES.json, call.redact);
   }
@@ -68,7 +69,9 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
   let text = "";
   for (const e of responseEvents(unified, enc.whole)) {
     const frames = enc.events.run(e, ctx) as Frame | Frame[] | undefined;
-    for (const f of Array.isArray(frames) ? frames : frames ? [frames] : []) text += writer.write(f);
+    const list = Array.isArray(frames) ? frames : frames ? [frames] : [];
+    for (const f of list) text += writer.write(f);
+    if (e.type === "stop") keep(a, list);
   }
   if (enc.done) text += writer.write({ data: enc.done });
   text += writer.end();
@@ -105,6 +108,7 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
     decode: engine.mappings[pair.provider.protocol].stream["stream.decode"],
     encode,
     ctx: streamContext(ctx),
+    final: passThrough ? undefined : (frames) => keep(a, frames),
     idleTimeoutMs: pair.provider.limits.idleTimeoutMs,
     first,
     passThrough,
@@ -131,6 +135,13 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
   hooks?.upstream?.(first);
   for (const e of seen) observe(e);
   return filteredStream(body, { headers: { "content-type": CONTENT_TYPES[encode.frame], "cache-control": "no-cache" } });
+}
+
+/** Keeps an answer the client got, where its protocol lets a later request name it (the Responses API's previous_response_id). */
+function keep(a: ChatAttempt, answer: unknown) {
+  const { engine, call } = a;
+  const recall = protocolOf(call.client).recall;
+  if (recall && engine.kept) recall.keep(call.sent ?? call.body, answer, engine.kept);
 }
 
 /**

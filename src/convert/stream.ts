@@ -21,6 +21,8 @@ export interface StreamOptions {
    * a failure the proxy finds (a cut, a stall) is encoded.
    */
   passThrough?: boolean;
+  /** Hears the frames the stream's last event became, when it ended complete (the answer as its client got it) */
+  final?: (frames: Frame[]) => void;
   /** Sees every unified event (usage, errors) for logging; must not throw */
   observe?: (e: StreamEvent) => void;
   /** Bytes already read from upstream before streaming began (the first chunk) */
@@ -64,6 +66,7 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
     const frames = o.encode.events.run(e, o.ctx) as Frame | Frame[] | undefined;
     if (Array.isArray(frames)) for (const f of frames) out += writer.write(f);
     else if (frames) out += writer.write(frames);
+    if (e.type === "stop" && o.final) o.final(Array.isArray(frames) ? frames : frames ? [frames] : []);
     if (e.type === "stop" && o.encode.done) out += writer.write({ data: o.encode.done });
     if (e.type === "stop" || e.type === "error") out += writer.end();
   }, { model: o.ctx.model ?? "", whole: o.encode.whole });

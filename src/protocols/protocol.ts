@@ -70,6 +70,16 @@ export interface ProtocolDef {
    * named it): nothing the unified form has no place for is lost.
    */
   passThrough?: boolean;
+  /**
+   * Earlier answers a client may name instead of resending them (the Responses API's
+   * previous_response_id): `expand` fills them in from what the proxy kept, before decoding, and
+   * says what it could not (a 400, unless the upstream speaks the protocol and keeps its own);
+   * `keep` keeps an answer the proxy converted (a response object, or a stream's last frames).
+   */
+  recall?: {
+    expand(body: unknown, kept: KeptAnswers): { body: unknown; unresolved?: { param: string; message: string } };
+    keep(body: unknown, answer: unknown, kept: KeptAnswers): void;
+  };
   upstream: {
     /** Headers that carry a key */
     auth(headers: Record<string, string>, key: string): void;
@@ -82,6 +92,14 @@ export interface ProtocolDef {
     /** A page of the model list: `cursor` is the page after the first */
     catalog: (cursor?: string) => string;
   };
+}
+
+/** Where a protocol's `recall` keeps answers: bounded by count, bytes and age (the engine's, src/convert/kept.ts). */
+export interface KeptAnswers {
+  readonly limits: { maxEntries: number; maxBytes: number; ttlMs: number };
+  /** Keeps `value` under `key` and each alias; `bytes` is its size as the bound counts it */
+  set(key: string, value: unknown, bytes: number, aliases?: string[]): void;
+  get(key: string): unknown;
 }
 
 export type UpstreamEndpoint = "generate" | "count" | "embed" | "show";

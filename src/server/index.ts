@@ -4,6 +4,7 @@ import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import type { Engine, Call } from "../convert/engine.ts";
 import { warmCounting } from "../convert/count.ts";
 import { Catalogs } from "../convert/catalogs.ts";
+import { Kept } from "../convert/kept.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
 import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, presentedKey } from "./auth.ts";
 import { egress } from "../convert/egress.ts";
@@ -21,8 +22,9 @@ interface Scope {
 }
 
 /**
- * The Responses API's stored-response routes (retrieve, delete, cancel, input items): the proxy
- * stores no responses, and says so rather than "no route". A 404, not a 501: SDKs retry 5xx answers.
+ * The Responses API's stored-response routes (retrieve, delete, cancel, input items): the proxy keeps
+ * its answers only for a later request to name, and says so rather than "no route". A 404, not a
+ * 501: SDKs retry 5xx answers.
  */
 const STORED_RESPONSES = /^(?:\/v1)?\/responses\/./;
 
@@ -70,6 +72,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
   const conns = o.connections ?? new Connections();
   let scopes = scopesOf(live.config);
   live.catalogs ??= new Catalogs(secrets.redact);
+  live.kept ??= new Kept();
 
   return Bun.serve({
     hostname: listen.host,
@@ -86,7 +89,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     },
     async fetch(req, server) {
       onRequest?.();
-      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log, catalogs: live.catalogs };
+      const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log, catalogs: live.catalogs, kept: live.kept };
       if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config));
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
@@ -162,7 +165,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   }
   if (malformed) return refuse(400, "the path is not valid percent-encoding", "path");
   if (!route && STORED_RESPONSES.test(path))
-    return refuse(404, `${req.method} ${url.pathname}: this proxy stores no responses, so none can be retrieved, cancelled or listed; it serves POST /v1/responses, each request with its whole conversation`);
+    return refuse(404, `${req.method} ${url.pathname}: this proxy keeps its answers only for a later request to name as previous_response_id; none can be retrieved, cancelled or listed`);
   if (!route) return refuse(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   if (!allowed(scope.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");

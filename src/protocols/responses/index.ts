@@ -2,6 +2,7 @@
 // models speak. Input items and output items instead of messages; a stream of typed, numbered
 // events that restates the whole response at its end. Its error bodies and model lists are OpenAI's.
 import type { ProtocolDef } from "../protocol.ts";
+import { responsesRecall } from "./recall.ts";
 import error_decode from "../../../mappings/openai/error.decode.yaml" with { type: "text" };
 import error_encode from "../../../mappings/openai/error.encode.yaml" with { type: "text" };
 import models_decode from "../../../mappings/openai/models.decode.yaml" with { type: "text" };
@@ -35,6 +36,7 @@ export const responses: ProtocolDef = {
   name: "responses",
   article: "an OpenAI Responses",
   passThrough: true,
+  recall: responsesRecall,
   routes: [
     { method: "POST", path: "/v1/responses", endpoint: "generate" },
     { method: "POST", path: "/responses", endpoint: "generate" },
