@@ -261,6 +261,33 @@ describe("earlier answers named instead of resent", () => {
     });
   });
 
+  test("one client never reaches another's kept answers: another access key, another group", async () => {
+    const other = await startProxy({
+      accessKeys: ["key-a", "key-b"],
+      groups: { team: { accessKeys: ["key-t"], models: { "*": { targets: ["c/claude-x"] } } } },
+      providers: { c: { protocol: "claude", baseUrl: claude.url, keys: ["sk-ant-secret"] } },
+      models: { "*": { targets: ["c/claude-x"] } },
+    });
+    try {
+      const as = (key: string, prefix = "") => new OpenAI({ apiKey: key, baseURL: `${other.url}${prefix}/v1`, maxRetries: 0 });
+      claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Kept." }] }) });
+      const first = await as("key-a").responses.create({ model: "m", input: "Keep this." });
+      claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Again." }] }) });
+      await as("key-a").responses.create({ model: "m", input: "Next.", previous_response_id: first.id });
+      expect(claude.received.at(-1)!.body.messages.length).toBe(3);
+      const before = claude.received.length;
+      for (const [key, prefix] of [["key-b", ""], ["key-t", "/team"]] as const) {
+        const e = await as(key, prefix).responses.create({ model: "m", input: "Next.", previous_response_id: first.id }).then(() => undefined, (x) => x);
+        expect({ key, status: e?.status }).toEqual({ key, status: 400 });
+        const ref = await as(key, prefix).responses.create({ model: "m", input: [{ type: "item_reference", id: (first.output[0] as any).id }, { role: "user", content: "Next." }] }).then(() => undefined, (x) => x);
+        expect({ key, ref: ref === undefined }).toEqual({ key, ref: false });
+      }
+      expect(claude.received.length).toBe(before);
+    } finally {
+      await other.close();
+    }
+  });
+
   test("an answer asked with store: false is not kept", async () => {
     claude.script({ json: claudeMessage({ content: [{ type: "text", text: "Hi." }] }) });
     const first = await sdk().responses.create({ model: "c/claude-x", input: "Hi.", store: false });

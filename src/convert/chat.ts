@@ -35,7 +35,7 @@ export async function generate(engine: Engine, call: Call): Promise<Response> {
 async function chat(engine: Engine, call: Call, trace: ReturnType<typeof beginTrace>): Promise<Response> {
   const recall = protocolOf(call.client).recall;
   if (recall && engine.kept) {
-    const r = recall.expand(call.body, engine.kept);
+    const r = recall.expand(call.body, engine.kept.within(call.owner ?? ""));
     if (r.body !== call.body || r.unresolved) call = { ...call, body: r.body, sent: call.body, unresolved: r.unresolved };
   }
   const decoded = decodeRequest(engine, call);

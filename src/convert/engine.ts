@@ -51,6 +51,11 @@ export interface Call {
   streams?: StreamWatch;
   /** Spec kinds the route swaps for its protocol's own (Ollama's /api/generate: generate.decode for request.decode) */
   specs?: Readonly<Record<string, string>>;
+  /**
+   * Whose answers this call may name (its protocol's `recall`): the scope (root or group) and the
+   * access key presented. One client never reaches another's kept answers, even knowing their ids.
+   */
+  owner?: string;
   /** The body as the client sent it, when `body` has earlier answers filled in (its protocol's `recall`) */
   sent?: unknown;
   /** What the body names that is not kept here: the client's 400, unless the upstream speaks its protocol */

@@ -40,3 +40,12 @@ test("aliases find their entry, and go with it", () => {
   k.set("resp_2", "R2b", 1); // set again: the old aliases go
   expect(k.get("msg_2")).toBeUndefined();
 });
+
+test("each owner sees only what it kept, aliases included", () => {
+  const k = new Kept<string>();
+  const a = k.within("root\u0000key-a");
+  const b = k.within("root\u0000key-b");
+  a.set("resp_1", "A", 1, ["msg_1"]);
+  expect([a.get("resp_1"), a.get("msg_1")]).toEqual(["A", "A"]);
+  expect([b.get("resp_1"), b.get("msg_1"), k.get("resp_1")]).toEqual([undefined, undefined, undefined]);
+});

@@ -58,6 +58,16 @@ export class Kept<V> implements KeptAnswers {
     return e.value;
   }
 
+  /** The same keep as one owner sees it: the keys (and aliases) they set are found by them alone. */
+  within(owner: string): KeptAnswers {
+    const mine = (k: string) => `${owner}\u0000${k}`;
+    return {
+      limits: this.limits,
+      set: (key, value, bytes, aliases = []) => this.set(mine(key), value as V, bytes, aliases.map(mine)),
+      get: (key) => this.get(mine(key)),
+    };
+  }
+
   private delete(key: string): void {
     const e = this.entries.get(key);
     if (!e) return;

@@ -141,7 +141,7 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
 function keep(a: ChatAttempt, answer: unknown) {
   const { engine, call } = a;
   const recall = protocolOf(call.client).recall;
-  if (recall && engine.kept) recall.keep(call.sent ?? call.body, answer, engine.kept);
+  if (recall && engine.kept) recall.keep(call.sent ?? call.body, answer, engine.kept.within(call.owner ?? ""));
 }
 
 /**

@@ -168,7 +168,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return refuse(404, `${req.method} ${url.pathname}: this proxy keeps its answers only for a later request to name as previous_response_id; none can be retrieved, cancelled or listed`);
   if (!route) return refuse(404, `no route ${req.method} ${url.pathname}`);
   if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
-  if (!allowed(scope.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");
+  const presented = presentedKey(req, url);
+  if (!allowed(scope.keys, presented)) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");
 
   warmCounting(engine.config, client);
 
@@ -204,6 +205,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
       },
       path,
       group: group && head,
+      owner: `${group ? head : ""}\u0000${presented ?? ""}`,
       toolCompat: compat ? "compat" : undefined,
       specs: route.specs,
       redact: around.redact,

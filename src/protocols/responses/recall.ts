@@ -30,19 +30,18 @@ export const responsesRecall = {
     const previous = body.previous_response_id;
     const own = Array.isArray(body.input) ? body.input : undefined;
     const resolved = own?.some(isReference) ? own.flatMap((item) => (isReference(item) ? (itemById(item.id, kept) ?? [item]) : [item])) : own;
-    if (typeof previous !== "string") return resolved === own ? { body } : { body: { ...body, input: resolved } };
+    const unknown = (param: string, what: string) => ({
+      param,
+      message: `${param}: ${what} is not known here; this proxy keeps ${howLong(kept.limits)} (not those with store: false), so send the whole conversation in \`input\``,
+    });
+    const stray = resolved?.findIndex(isReference) ?? -1;
+    const strayRef = stray < 0 ? undefined : unknown(`input[${own!.indexOf(resolved![stray])}]`, `item "${(resolved![stray] as { id: string }).id.slice(0, 100)}"`);
+    if (typeof previous !== "string") return resolved === own ? { body } : { body: { ...body, input: resolved }, unresolved: strayRef };
     const history = chain(previous, kept);
-    if (!history)
-      return {
-        body: resolved === own ? body : { ...body, input: resolved },
-        unresolved: {
-          param: "previous_response_id",
-          message: `previous_response_id: "${previous.slice(0, 100)}" is not known here; this proxy keeps ${howLong(kept.limits)} (not those with store: false), so send the whole conversation in \`input\``,
-        },
-      };
+    if (!history) return { body: resolved === own ? body : { ...body, input: resolved }, unresolved: unknown("previous_response_id", `"${previous.slice(0, 100)}"`) };
     const { previous_response_id: _, ...rest } = body;
     const input = typeof body.input === "string" ? [{ role: "user", content: body.input }] : (resolved ?? []);
-    return { body: { ...rest, input: [...history, ...input] } };
+    return { body: { ...rest, input: [...history, ...input] }, unresolved: strayRef };
   },
 
   /** Keeps an answer the client got (a response object, or a stream's last frames), unless the request said store: false. */
