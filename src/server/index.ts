@@ -256,5 +256,8 @@ function adminStatus(engine: Engine) {
     config: engine.config.file ?? "built-in default",
     providers: Object.values(engine.config.providers).map((p) => ({ name: p.name, protocol: p.protocol, baseUrl: p.shownUrl, keys: p.keys.length })),
     pairs: engine.router.status(),
+    ...(engine.config.redis && {
+      sharing: { redis: engine.config.redis.shownUrl, prefix: engine.config.redis.prefix, connected: engine.router.share?.connected ?? false },
+    }),
   };
 }
