@@ -71,6 +71,21 @@ describe("objects and lists", () => {
     expect([call("nonEmpty", ""), call("nonEmpty", []), call("nonEmpty", {}), call("nonEmpty", "x")]).toEqual([undefined, undefined, undefined, "x"]);
     expect([call("toArray", "a"), call("toArray", ["a"]), call("toArray", undefined)]).toEqual([["a"], ["a"], undefined]);
   });
+
+  test("eachWith adds the given fields to each object of a list; find picks the first object with a field's value", () => {
+    const tools = [{ name: "sleep" }, "not an object", { name: "now", namespace: "old" }];
+    expect(call("eachWith", [tools, { namespace: "clock" }])).toEqual([
+      { name: "sleep", namespace: "clock" },
+      { name: "now", namespace: "clock" },
+    ]);
+    expect(call("eachWith", [tools, undefined])).toEqual([{ name: "sleep" }, { name: "now", namespace: "old" }]);
+    expect(call("eachWith", [undefined, { namespace: "clock" }])).toBeUndefined();
+    const named = [{ tool: "clock__sleep", name: "sleep" }, { tool: "clock__now", name: "now" }, { tool: "clock__now", name: "later" }];
+    expect(call("find", [named, "clock__now"], { by: "tool" })).toEqual({ tool: "clock__now", name: "now" });
+    expect(call("find", [named, "exec"], { by: "tool" })).toBeUndefined();
+    expect(call("find", [named, undefined], { by: "tool" })).toBeUndefined();
+    expect(call("find", [undefined, "exec"], { by: "tool" })).toBeUndefined();
+  });
 });
 
 describe("ids and clocks", () => {

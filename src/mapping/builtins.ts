@@ -79,6 +79,16 @@ export const builtins: Record<string, MappingFunction> = {
   contains: none((v) => Array.isArray(v) && Array.isArray(v[0]) && v[1] !== undefined && v[0].includes(v[1])),
   /** A list of lists as one list (one level); single items stay items; absent when there is no list. */
   flatten: none((v) => (Array.isArray(v) ? v.flat(1) : undefined)),
+  /** Each object of the list given first with the fields of the object given second added: `from: [list, fields]`. */
+  eachWith: none((v) => {
+    if (!Array.isArray(v) || !Array.isArray(v[0])) return undefined;
+    const fields = isObject(v[1]) ? v[1] : {};
+    return v[0].filter(isObject).map((item) => ({ ...item, ...fields }));
+  }),
+  /** The first object of the list given first whose field `by` equals the value given second: `from: [list, value]`. */
+  find: withArgs(Type.Object({ by: Type.String() }, { additionalProperties: false }), (v, _c, a: { by: string }) =>
+    Array.isArray(v) && Array.isArray(v[0]) && v[1] !== undefined ? v[0].find((item) => isObject(item) && item[a.by] === v[1]) : undefined,
+  ),
 
   // --- numbers and booleans
   /** The sum of the numbers in a list; absent when none is a number. */

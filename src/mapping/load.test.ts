@@ -6,7 +6,8 @@ import { builtinMappings } from "../protocols/index.ts";
 import INSTRUCTION_TEXT from "../../mappings/compat/instruction.yaml" with { type: "text" };
 /** What the executable embeds: each protocol's mappings, and tool compatibility's instruction */
 const BUILTIN_MAPPINGS: Record<string, string> = { ...builtinMappings(), "compat/instruction": INSTRUCTION_TEXT };
-import { loadProtocolMappings } from "../protocols/index.ts";
+import { loadProtocolMappings, mappingFunctions } from "../protocols/index.ts";
+import { loadMappings } from "./load.ts";
 import { formatError } from "../config/yaml-source.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ccproxy-mappings-"));
@@ -33,6 +34,17 @@ const REQUEST = {
 };
 
 describe("built-in mappings", () => {
+  test("a built-in text Bun reads but the yaml library refuses (a duplicate key) gets its errors reported, not a crash", () => {
+    const openaiTexts = Object.fromEntries(
+      Object.entries(builtinMappings()).filter(([k]) => k.startsWith("openai/")).map(([k, v]) => [k.slice("openai/".length), v]),
+    );
+    const r = loadMappings({
+      protocols: [{ name: "dup", kinds: [], builtin: { ...openaiTexts, "request.encode": "model: $.model\nmodel: { use: nowhere }\n" } }],
+      functions: mappingFunctions(),
+    });
+    expect(r.errors.map(formatError)).toEqual(['mappings/dup/request.encode.yaml:1: model.use: unknown def "nowhere" (defined: none)']);
+  });
+
   test("load with no errors", () => {
     expect(builtin.errors.map(formatError)).toEqual([]);
     expect(builtin.mappings).toBeDefined();

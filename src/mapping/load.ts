@@ -84,7 +84,8 @@ function parseSpec(found: SpecText): ReturnType<typeof parseYaml> {
     return parseYaml(found.file, found.text);
   }
   let full: YamlSource | undefined;
-  const positions = () => (full ??= parseYaml(found.file, found.text).source!);
+  // A text Bun reads but the yaml library refuses (a duplicate key: Bun keeps the last) has no positions: its errors go to line 1.
+  const positions = () => (full ??= parseYaml(found.file, found.text).source ?? parseYaml(found.file, "{}").source!);
   return {
     errors: [],
     source: {

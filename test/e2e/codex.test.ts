@@ -59,7 +59,7 @@ describe("the Codex CLI through ccproxy's Responses endpoint", () => {
       // For gpt-5.5 Codex sends its catalog's tools (apply_patch as a free-form grammar tool,
       // tool_search, web_search); a name it has no metadata for gets the fallback set (a
       // multi_agent_v1 namespace, web_search, no apply_patch). Its other catalog models are code-mode
-      // only (tools in an additional_tools input item), which is not what this test is about.
+      // only (tools in an additional_tools input item): see the exec test below.
       for (const model of ["gpt-5.5", "claude-sonnet-4-5"])
         test(`runs ${SHELL_TOOL} and reports the final text (model ${model})`, async () => {
           const file = join(env.dirs.work, `hello-${model}.txt`);
@@ -135,6 +135,53 @@ describe("the Codex CLI through ccproxy's Responses endpoint", () => {
           expect(results.length).toBe(1);
           expect(results[0]!.id).toBe(call!.id!);
           expect(results[0]!.output).toContain(`Success. Updated the following files:\nA ${name}`);
+        }, 90_000);
+
+      // With no model set Codex uses its default, gpt-6.2-sol, which is code-mode only: no `tools`,
+      // but an additional_tools input item of namespaces, whose JavaScript `exec` (in `functions`)
+      // reaches Codex's own tools as `tools.*`. The upstream gets it as functions__exec, taking one
+      // string, and its call goes back as a custom_tool_call named exec in the functions namespace.
+      if (driver.protocol !== "responses")
+        test("runs JavaScript in exec, its code-mode tool, with no model set", async () => {
+          const file = join(env.dirs.work, "hello-exec.txt");
+          const js = `const r = await tools.${SHELL_TOOL}({ cmd: ${JSON.stringify(shellCommand(file, CONTENT))} });\ntext(r.output);`;
+          const args = JSON.stringify({ input: js });
+          const { run, events, seen } = await codex({}, (s) =>
+            driver.reply(
+              s.turns.at(-1)?.toolResults.length
+                ? { text: [FINAL], stop: "end", usage: USAGE }
+                : { toolCalls: [{ id: "toolu_e2e_exec", name: "functions__exec", args: [args.slice(0, 25), args.slice(25)] }], stop: "tool_use", usage: USAGE },
+              s.stream,
+            ),
+          );
+          if (run.code !== 0) console.error(run.stdout, run.stderr);
+          expect(run.code).toBe(0);
+          expect(readFileSync(file, "utf8")).toBe(CONTENT);
+          // Codex shows the command the script ran, and the final text.
+          const [exec] = completed(events, "command_execution");
+          expect(exec).toMatchObject({ exit_code: 0, status: "completed", aggregated_output: CONTENT });
+          expect(completed(events, "agent_message").at(-1)?.text).toBe(FINAL);
+
+          expect(seen.length).toBe(2);
+          expect(seen[0]!.model).toBe("scripted-model");
+          // Every tool comes from the additional_tools item, each under its namespace.
+          const names = seen[0]!.tools.map((t) => t.name);
+          expect(names).toContain("functions__exec");
+          expect(names).toContain("functions__wait");
+          expect(names).toContain("clock__sleep");
+          expect(names.filter((n) => !/^[a-z_]+__[a-z_]+$/.test(n))).toEqual([]);
+          expect(names).not.toContain(SHELL_TOOL);
+          const tool = seen[0]!.tools.find((t) => t.name === "functions__exec");
+          expect(tool?.parameters).toMatchObject({ type: "object", properties: { input: { type: "string" } }, required: ["input"] });
+          // The call goes back under the name the upstream gave it, its result (what the script wrote) paired with it.
+          const call = seen[1]!.turns.flatMap((t) => t.toolCalls).find((c) => c.name === "functions__exec");
+          expect(call?.input).toEqual({ input: js });
+          const results = seen[1]!.turns.at(-1)!.toolResults;
+          expect(results.length).toBe(1);
+          expect(results[0]!.id).toBe(call!.id!);
+          expect(results[0]!.output).toStartWith("Script completed");
+          expect(results[0]!.output).toContain(CONTENT);
+          expect(sentinel.attempts).toEqual([]);
         }, 90_000);
 
       test("falls back to HTTP when its WebSocket is refused", async () => {

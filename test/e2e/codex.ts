@@ -31,7 +31,8 @@ export const KEY_VAR = "CCPROXY_API_KEY";
 
 export interface CodexConfig {
   proxyUrl: string;
-  model: string;
+  /** Left out, Codex uses its default model (gpt-6.2-sol in 0.171, a code-mode model) */
+  model?: string;
   /** Let Codex try the Responses WebSocket first (custom providers default to HTTP only) */
   websockets?: boolean;
   /** How often Codex sends a request again after its stream broke (0 unless given) */
@@ -45,8 +46,7 @@ export interface CodexConfig {
  * plugin sync (github.com, api.github.com, chatgpt.com) and OpenTelemetry metrics (ab.chatgpt.com).
  */
 export function writeCodexConfig(home: string, c: CodexConfig): void {
-  const toml = `model = "${c.model}"
-model_provider = "ccproxy"
+  const toml = `${c.model === undefined ? "" : `model = "${c.model}"\n`}model_provider = "ccproxy"
 
 [model_providers.ccproxy]
 name = "ccproxy"
