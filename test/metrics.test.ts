@@ -243,8 +243,8 @@ describe("GET /metrics after a known set of requests", () => {
     expect(sampleValue(m, "ccproxy_requests_total", { client: "openai", model: "other", status: "404" })).toBe(2);
   });
 
-  test("behind the access key when keys are set", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong-key" }] as Record<string, string>[]) {
+  test("behind the root access key when keys are set (a group's key does not open it)", async () => {
+    for (const headers of [{}, { authorization: "Bearer wrong-key" }, { authorization: `Bearer ${TEAM}` }] as Record<string, string>[]) {
       const r = await fetch(`${proxy.url}/metrics`, { headers });
       expect(r.status).toBe(401);
       expect(await r.text()).not.toContain("ccproxy_");
