@@ -13,7 +13,7 @@ let url = "";
 let stderr = "";
 let stdout = "";
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 5000) {
+async function until(cond: () => boolean | Promise<boolean>, ms = 15_000) {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out; stdout: ${stdout} stderr: ${stderr}`);

@@ -43,6 +43,7 @@ export function bannerLines(f: BannerFacts): string[] {
   ];
   for (const g of groups) lines.push(`group ${g.name} (/${g.name}/…, ${g.accessKeys.length ? `${g.accessKeys.length} key(s) of its own` : "the root's keys"}):`, ...routeLines(g.models, "  "));
   lines.push(f.logOn ? `log: ${c.logging.path}${c.logging.bodies ? " (with bodies)" : ""}` : "log: off");
+  if (c.redis) lines.push(`pair health: shared with other replicas through ${c.redis.shownUrl} (prefix ${c.redis.prefix})`);
   lines.push(`request lines: ${f.consoleLevel === "off" ? "off" : f.consoleLevel === "errors" ? "errors only" : "every request"}; status page: ${f.address}/`);
   return lines;
 }

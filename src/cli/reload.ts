@@ -12,8 +12,9 @@ import { isLoopback } from "../config/resolve.ts";
 import { secretsOf, type Secrets } from "../config/secrets.ts";
 import type { ConsoleLines } from "./lines.ts";
 import { POLL_MS, watchFolder } from "./folder-watch.ts";
+import type { Sharing } from "../router/share.ts";
 
-export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined, secrets: Secrets, lines?: ConsoleLines): void {
+export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: string | undefined, secrets: Secrets, lines?: ConsoleLines, sharing?: Sharing): void {
   const folder = watchFolder(engine.config.mappings, () => reload("mappings folder changed"));
   const reload = (why: string) => {
     let loaded: ReturnType<typeof load>;
@@ -41,7 +42,9 @@ export function reloadOnChange(args: ParsedArgs, engine: Engine, configPath: str
     if (was.host !== now.host || was.port !== now.port)
       console.error(`ccproxy: listen ${now.host}:${now.port} takes effect on restart; still listening on ${was.host}:${was.port}`);
     secrets.add(secretsOf(loaded.config));
-    Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router: engine.router.handOver(new Router(loaded.config)) });
+    const router = engine.router.handOver(new Router(loaded.config));
+    sharing?.use(router, loaded.config.redis); // the same Redis: the new router reads the shared health from it
+    Object.assign(engine, { config: { ...loaded.config, listen: was }, mappings: loaded.mappings.mappings, router });
     if (engine.log?.store) reconfigureLog(engine.log.store, loaded.config);
     if (lines) lines.level = args.logLevel ?? loaded.config.console.level; // the command line's level stands over the file's
     void engine.catalogs?.warm(engine.config, engine); // the new config's providers' lists, in the background

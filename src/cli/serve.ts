@@ -12,6 +12,7 @@ import { ConsoleLines } from "./lines.ts";
 import { bannerLines, checkOllama, defaultOllama, startWarnings } from "./banner.ts";
 import { Connections } from "../server/connections.ts";
 import { Catalogs } from "../convert/catalogs.ts";
+import { Sharing } from "../router/share.ts";
 
 /** How long requests in flight get to finish on SIGTERM / SIGINT; CCPROXY_SHUTDOWN_GRACE_MS sets another */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -61,7 +62,10 @@ export function serve(args: ParsedArgs): number {
   console.log(banner.join("\n"));
   for (const w of startWarnings(loaded.configPath, process.env)) console.error(w);
   void checkOllama(defaultOllama(config, loaded.configPath), (w) => console.error(w));
-  reloadOnChange(args, engine, loaded.configPath, secrets, lines);
+  // Pair health shared with the other replicas, when the config names a Redis; connecting is in the background.
+  const sharing = new Sharing((line) => console.error(line));
+  sharing.use(engine.router, config.redis);
+  reloadOnChange(args, engine, loaded.configPath, secrets, lines, sharing);
   const grace = graceMs(process.env.CCPROXY_SHUTDOWN_GRACE_MS);
   // The first signal drains; a second one cuts the grace period short.
   let hurry: (() => void) | undefined;
@@ -74,6 +78,7 @@ export function serve(args: ParsedArgs): number {
     if (left.ended) console.error(`ccproxy: ended ${left.ended} stream(s) still open after the grace period`);
     if (left.inFlight) console.error(`ccproxy: ${left.inFlight} request(s) still waiting on an upstream are cut`);
     lines.flush();
+    sharing.close();
     await log?.close(); // the rows still queued, those of the streams just ended among them
     server.stop(true);
     process.exit(0);

@@ -21,6 +21,8 @@ interface AdminStatus {
   config: string;
   providers: { name: string; protocol: string; baseUrl: string; keys: number }[];
   pairs: { provider: string; model: string; key: string; state: string; coolingUntil?: string; failures: number; lastError?: { status?: number; message: string; at: string } }[];
+  /** Present when the config names a Redis */
+  sharing?: { redis: string; prefix: string; connected: boolean };
 }
 
 /** Every interface is reached, from this machine, through loopback. */
@@ -65,7 +67,10 @@ export async function status(args: ParsedArgs, io: StatusIO = { out: (l) => cons
 
 /** The tables `status` prints. */
 export function statusLines(s: AdminStatus, url: string, now: number): string[] {
-  const lines = [`ccproxy ${s.version} at ${url}, up since ${s.startedAt}; config: ${s.config}`, ""];
+  const lines = [`ccproxy ${s.version} at ${url}, up since ${s.startedAt}; config: ${s.config}`];
+  if (s.sharing)
+    lines.push(`pair health shared through ${s.sharing.redis} (prefix ${s.sharing.prefix}): ${s.sharing.connected ? "connected" : "not connected; serving on this replica's own"}`);
+  lines.push("");
   lines.push(...columns([["PROVIDER", "PROTOCOL", "KEYS", "URL"], ...s.providers.map((p) => [p.name, p.protocol, String(p.keys), p.baseUrl])]));
   lines.push("");
   if (!s.pairs.length) return [...lines, "no target × key pair has been used yet"];

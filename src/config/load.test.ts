@@ -142,7 +142,7 @@ groups:
 `);
     expect(r.messages).toEqual([
       "1: listen: host 0.0.0.0 is not loopback; a non-loopback host requires accessKeys, or every route would be open to the network",
-      "2: provider: unknown field (expected one of: listen, accessKeys, logging, console, limits, mappings, providers, models, groups, directModels, allowedOrigins)",
+      "2: provider: unknown field (expected one of: listen, accessKeys, logging, console, limits, mappings, providers, models, groups, directModels, allowedOrigins, redis)",
       "4: providers.p.limits.attempts: must be at least 1",
       "4: providers.p.baseUrl: must be an http:// or https:// URL",
       "6: models.m.toolCompat: must be one of native, compat, auto",
@@ -395,5 +395,24 @@ describe("check catches what would be silently wrong", () => {
     const file = join(root, "nope.yaml");
     const r = loadConfig({ protocols: protocolNames(), flag: file, env: {}, cwd: root, home: root });
     expect(r.errors.map(formatError)).toEqual([`${file}: file not found`]);
+  });
+});
+
+describe("redis: where replicas share pair health", () => {
+  test("url from a variable, the default prefix, the password kept out of what is shown and listed as a secret", () => {
+    const r = load(`redis: { url: \${REDIS_URL} }\n${MINIMAL}`, { DS_KEY: "sk-1", REDIS_URL: "redis://:hunter22@10.0.0.5:6379/2" });
+    expect(r.errors).toEqual([]);
+    expect(r.config!.redis).toEqual({ url: "redis://:hunter22@10.0.0.5:6379/2", prefix: "ccproxy", shownUrl: "redis://:[redacted]@10.0.0.5:6379/2", secrets: ["hunter22"] });
+    expect(load(MINIMAL, { DS_KEY: "sk-1" }).config!.redis).toBeUndefined();
+  });
+
+  test("a url that is not Redis's, a prefix with glob characters, an unknown field: each at its line", () => {
+    const r = load(`providers: {}\nredis:\n  url: http://127.0.0.1:6379\n  prefix: "cc*"\n  db: 2\n`);
+    expect(r.messages).toEqual([
+      "3: redis.url: must be a Redis URL (redis://, rediss://, valkey://, valkeys://, redis+tls://, redis+unix://, redis+tls+unix://), e.g. redis://127.0.0.1:6379",
+      '4: redis.prefix: may hold only letters, digits, ".", "_", ":" and "-"',
+      "5: redis.db: unknown field (expected one of: url, prefix)",
+    ]);
+    expect(load(`providers: {}\nredis: { prefix: x }\n`).messages).toEqual(["2: redis.url: is required"]);
   });
 });

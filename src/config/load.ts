@@ -12,6 +12,7 @@ import {
   expandPath,
   isLoopback,
   parseListen,
+  REDIS_SCHEMES,
   resolveConfig,
   splitTarget,
   type Env,
@@ -307,6 +308,7 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
       out.push(errorAt(source, ["providers", name, "baseUrl"], "must be an http:// or https:// URL"));
     }
   }
+  checkRedis(source, asRecord(cfg.redis), out);
   checkTargets(source, ["models"], cfg.models, providers, out);
   checkShadowed(source, ["models"], cfg.models, out);
   for (const [name, g] of Object.entries(asRecord(cfg.groups) ?? {})) {
@@ -320,6 +322,22 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
     checkShadowed(source, ["groups", name, "models"], asRecord(g)?.models, out);
   }
   return out;
+}
+
+function checkRedis(source: YamlSource, redis: Record<string, unknown> | undefined, out: SourceError[]): void {
+  if (typeof redis?.url === "string" && redis.url) {
+    let scheme: string | undefined;
+    try {
+      scheme = new URL(redis.url).protocol;
+    } catch {
+      // not a URL: said below
+    }
+    if (!scheme || !REDIS_SCHEMES.includes(scheme))
+      out.push(errorAt(source, ["redis", "url"], `must be a Redis URL (${REDIS_SCHEMES.map((s) => `${s}//`).join(", ")}), e.g. redis://127.0.0.1:6379`));
+  }
+  // The prefix goes into a SCAN pattern: no glob characters, nothing a key name would need quoting for.
+  if (typeof redis?.prefix === "string" && redis.prefix && !/^[A-Za-z0-9._:-]+$/.test(redis.prefix))
+    out.push(errorAt(source, ["redis", "prefix"], 'may hold only letters, digits, ".", "_", ":" and "-"'));
 }
 
 function checkTargets(

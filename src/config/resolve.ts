@@ -6,6 +6,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_LOG_PATH,
+  DEFAULT_REDIS_PREFIX,
   type Config,
   type Logging,
   type ModelEntry,
@@ -109,7 +110,25 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
     allowedOrigins: [...(config.allowedOrigins ?? []), ...(o.origins ?? "").split(",")]
       .map((origin) => origin.trim().replace(/\/+$/, "").toLowerCase())
       .filter((origin) => origin !== ""),
+    ...(config.redis && { redis: resolveRedis(config.redis.url, config.redis.prefix ?? DEFAULT_REDIS_PREFIX) }),
   };
+}
+
+/** The schemes Bun's Redis client takes */
+export const REDIS_SCHEMES = ["redis:", "rediss:", "valkey:", "valkeys:", "redis+tls:", "redis+unix:", "redis+tls+unix:"];
+
+/** A redis url with its password kept apart from what is shown. */
+function resolveRedis(url: string, prefix: string): NonNullable<ResolvedConfig["redis"]> {
+  let password = "";
+  let shownUrl = url;
+  try {
+    const u = new URL(url);
+    password = decodeURIComponent(u.password);
+    if (u.password) (u.password = REDACTED), (shownUrl = u.href.replace(encodeURIComponent(REDACTED), REDACTED));
+  } catch {
+    // refused by the loader's check before it gets here
+  }
+  return { url, prefix, shownUrl, secrets: password ? [password] : [] };
 }
 
 /**

@@ -55,6 +55,17 @@ export const ConsoleSchema = Type.Object(
   closed,
 );
 
+/** Replicas share pair health through a Redis (or Valkey) at `url`, under keys and a channel named from `prefix` */
+export const RedisSchema = Type.Object(
+  {
+    url: Type.String({ minLength: 1 }),
+    prefix: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  closed,
+);
+
+export const DEFAULT_REDIS_PREFIX = "ccproxy";
+
 export const ProviderSchema = Type.Object(
   {
     protocol: Type.String({ minLength: 1 }),
@@ -109,6 +120,7 @@ export const ConfigSchema = Type.Object(
     directModels: Type.Optional(Type.Boolean()),
     /** Web origins (`https://chat.example.com`) whose pages may call the proxy from a browser; loopback pages always may */
     allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    redis: Type.Optional(RedisSchema),
   },
   closed,
 );
@@ -170,4 +182,13 @@ export interface ResolvedConfig {
   directModels: boolean;
   /** Browser origins allowed besides loopback pages, as `scheme://host[:port]` */
   allowedOrigins: string[];
+  /** Where replicas share pair health; absent: each replica keeps its own */
+  redis?: {
+    url: string;
+    prefix: string;
+    /** The url as shown to people: a password in it replaced */
+    shownUrl: string;
+    /** A password the url holds: redacted like keys */
+    secrets: string[];
+  };
 }

@@ -1,5 +1,5 @@
 // The secrets a config holds (provider keys, access keys, credentials in a baseUrl or a provider's
-// headers) and the one redactor every output uses: HTTP answers, /admin/status, the console and the
+// headers, a Redis password) and the one redactor every output uses: HTTP answers, /admin/status, the console and the
 // log all cut them out the same way, in each encoding a key is commonly found in.
 import type { ResolvedConfig } from "./schema.ts";
 
@@ -27,6 +27,7 @@ export function secretsOf(config: ResolvedConfig): string[] {
       ...p.secrets,
       ...Object.entries(p.headers).flatMap(([name, value]) => (CREDENTIAL_HEADER.test(name) ? [value] : [])),
     ]),
+    ...(config.redis?.secrets ?? []),
   ];
 }
 

@@ -84,7 +84,7 @@ export async function tryEmbed(a: Attempt, e: EmbedCall): Promise<Outcome> {
   try {
     const res = await send(a, target, payload, waits);
     if (!(res instanceof Response)) return res;
-    const decoded = await readVectors(engine, res, protocol, e, where);
+    const decoded = await readVectors(engine, res, protocol, e, where, trace);
     if ("error" in decoded) return decoded;
     trace?.upstreamBody(decoded.json);
     if (decoded.vectors.usage) trace?.usage(decoded.vectors.usage);
@@ -103,9 +103,11 @@ async function readVectors(
   protocol: ProtocolName,
   e: EmbedCall,
   where: string,
+  trace?: Trace,
 ): Promise<{ vectors: EmbedResponse; json: unknown } | { error: UnifiedError; retry: boolean }> {
   const max = engine.config.limits.maxBodyBytes;
   const text = await readCapped(res, max).catch(() => "");
+  trace?.received();
   const fault = (why: string) => ({ error: unifiedError(502, `${where}: upstream ${why}`), retry: true });
   if (text === undefined) return fault(`answered with a body larger than ${max} bytes`);
   let json: unknown;

@@ -31,6 +31,7 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
   // Bounded like a client's body: the same limit, and nothing read past it.
   const max = engine.config.limits.maxBodyBytes;
   const body = await readCapped(res, max).catch(() => "");
+  trace?.received();
   if (body === undefined) return { error: unifiedError(502, `${where}: upstream answered with a body larger than ${max} bytes`), retry: true };
   // The same path with bodies logged or not: the log keeps the parsed and the encoded objects and
   // serialises them when it writes its batch, off every request's way.

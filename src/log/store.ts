@@ -20,6 +20,8 @@ export interface LogRow {
   error?: string;
   latencyMs?: number;
   ttftMs?: number;
+  /** Time spent waiting on upstreams, its attempts summed (not stored: the metrics' figure) */
+  upstreamMs?: number;
   stream: boolean;
   /** The client's session id (Claude Code's X-Claude-Code-Session-Id), cut to SESSION_MAX characters */
   session?: string;

@@ -75,3 +75,21 @@ test("every body field is capped: a 1 MB request, payload, answer and a long str
   expect(sb.upstreamResponse!.length).toBeLessThan(BODY_TEXT_CAP + 100);
   expect(sb.upstreamResponse).toMatch(/\n\[… \d+ more left out\]$/);
 });
+
+test("the time spent waiting on upstreams: each attempt's call to its answer, summed; none for a request no upstream saw", () => {
+  const { trace, sent } = traced();
+  trace.attempt("p/m", "p#1", "http://up/x", {}, "{}");
+  trace.failed("p/m: 429", 429);
+  trace.attempt("q/m", "q#1", "http://up/y", {}, "{}");
+  const hooks = trace.stream();
+  hooks.observe({ type: "stop", reason: "end", usage: {} }); // the upstream's last event ends its wait
+  hooks.end(false);
+  const row = sent[0]!.row;
+  expect(row.attempts).toBe(2);
+  expect(row.upstreamMs).toBeGreaterThanOrEqual(0);
+  expect(row.upstreamMs).toBeLessThanOrEqual(row.latencyMs!);
+
+  const refused = traced();
+  refused.trace.answered(new Response("{}"));
+  expect(refused.sent[0]!.row.upstreamMs).toBeUndefined();
+});

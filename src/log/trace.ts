@@ -83,6 +83,8 @@ export class Trace {
   private streaming = false;
   private ended = false;
   private assembled?: { push(e: StreamEvent): void; result: Assembled };
+  /** When the attempt waiting on its upstream called it (performance.now()); 0 when none waits */
+  private calledAt = 0;
 
   constructor(private readonly sink: TraceSink, start: TraceStart, withBodies: boolean) {
     const body = start.body as { model?: unknown; stream?: unknown } | undefined;
@@ -108,6 +110,8 @@ export class Trace {
 
   /** One attempt begins; `payload` is the exact body sent upstream. */
   attempt(target: string, keyLabel: string, url: string, headers: Record<string, string>, payload: string): void {
+    this.received();
+    this.calledAt = performance.now();
     this.row.attempts++;
     this.row.target = target;
     this.row.keyLabel = keyLabel;
@@ -116,7 +120,15 @@ export class Trace {
 
   /** The current attempt failed (`status` is the upstream's; absent for network faults). */
   failed(error: string, status?: number): void {
+    this.received();
     (this.row.trail ??= []).push({ target: this.row.target ?? "", keyLabel: this.row.keyLabel ?? "", status, error });
+  }
+
+  /** The attempt's upstream has answered in full (a whole body read; a stream ends with its last event): its wait is over. */
+  received(): void {
+    if (!this.calledAt) return;
+    this.row.upstreamMs = (this.row.upstreamMs ?? 0) + performance.now() - this.calledAt;
+    this.calledAt = 0;
   }
 
   /** The upstream's answer: its text, or its JSON as parsed */
@@ -149,8 +161,8 @@ export class Trace {
         this.assembled?.push(e);
         if (this.row.ttftMs === undefined && (e.type === "text_delta" || e.type === "thinking_delta" || e.type === "block_start"))
           this.row.ttftMs = performance.now() - this.t0;
-        if (e.type === "stop") this.row.usage = e.usage;
-        else if (e.type === "error") this.row.error = e.message;
+        if (e.type === "stop") (this.row.usage = e.usage), this.received();
+        else if (e.type === "error") (this.row.error = e.message), this.received();
       },
       upstream: b && ((chunk) => b.upstreamEvents!.bytes(chunk)),
       client: b && ((text) => b.clientEvents!.text(text)),
@@ -187,6 +199,7 @@ export class Trace {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.received(); // a stream the client left before its upstream's end
     this.row.latencyMs = performance.now() - this.t0;
     const b = this.bodies;
     this.sink.send(this.row, b && (() => bodyTexts(b)));

@@ -15,6 +15,27 @@ export interface HealthState {
   lastError?: Failure & { at: number };
 }
 
+/**
+ * A change of a pair's or a key's health, as replicas tell each other (router/share.ts): named by
+ * the ids in ids.ts, with absolute times. Replicas' clocks are assumed in step (NTP): a skew of d
+ * moves the cooldown's end by d on the replica that hears of it.
+ */
+export interface HealthNews {
+  kind: "pair" | "key";
+  provider: string;
+  /** The upstream model; "" for a key */
+  model: string;
+  /** The key's hash (ids.ts) */
+  key: string;
+  /** Cooling until (epoch ms); 0 when it recovered (a request through it succeeded) */
+  until: number;
+  failures: number;
+  /** The upstream's status, absent for network faults and timeouts */
+  status?: number;
+  /** When it failed or recovered (epoch ms) */
+  at: number;
+}
+
 const SECOND = 1000;
 /** Base and cap of the backoff, by what went wrong. */
 const BACKOFF = {
@@ -51,17 +72,36 @@ export class Health {
     return s !== undefined && s.coolUntil > this.now();
   }
 
-  fail(id: string, f: Failure): void {
+  fail(id: string, f: Failure): HealthState {
     const s = this.states.get(id) ?? { failures: 0, coolUntil: 0 };
     s.failures++;
     s.coolUntil = this.now() + cooldownMs(f, s.failures);
     s.lastError = { ...f, at: this.now() };
     this.states.set(id, s);
+    return s;
   }
 
-  succeed(id: string): void {
+  /** Whether it changed anything: a pair that had failed has recovered. */
+  succeed(id: string): boolean {
     const s = this.states.get(id);
-    if (s && (s.failures || s.coolUntil)) (s.failures = 0), (s.coolUntil = 0);
+    if (!s || !(s.failures || s.coolUntil)) return false;
+    s.failures = 0;
+    s.coolUntil = 0;
+    return true;
+  }
+
+  /**
+   * What another replica saw: a recovery clears; a cooling joins ours, the later end and the higher
+   * count winning, so replicas that fail the same pair at once agree whatever order they hear it in.
+   */
+  apply(id: string, n: HealthNews, message: string): void {
+    if (n.until === 0) return void this.succeed(id);
+    if (n.until <= this.now()) return; // over already: old news
+    const s = this.states.get(id) ?? { failures: 0, coolUntil: 0 };
+    s.failures = Math.max(s.failures, n.failures);
+    s.coolUntil = Math.max(s.coolUntil, n.until);
+    s.lastError = { status: n.status, message, at: n.at };
+    this.states.set(id, s);
   }
 
   forget(id: string): void {

@@ -3,7 +3,8 @@
 // are the pool's pairs from its turn on, healthy ones first, cooling ones last, soonest back first.
 import { resolveModel } from "../config/load.ts";
 import type { ModelRoute, ResolvedConfig, ResolvedProvider } from "../config/schema.ts";
-import { Health, type Failure } from "./health.ts";
+import { Health, type Failure, type HealthNews, type HealthState } from "./health.ts";
+import { keyHashesOf } from "./ids.ts";
 import { PairBook, TIER_LIMIT } from "./pairs.ts";
 
 /** One target × key pair: what an attempt is made with. */
@@ -14,8 +15,13 @@ export interface Pair {
   key?: string;
   /** How logs and errors name the key: never the key itself */
   keyLabel: string;
-  /** The pair's health id */
+  /** The pair's health id, local to this config (its key label names a list position) */
   id: string;
+  /**
+   * The key's hash (ids.ts): with the provider's name and the model, how every replica names the
+   * pair (`provider/model#hash`, pairIdOf), whatever order its config lists the keys in
+   */
+  keyHash: string;
   /** A pair of a call that names no model (a model list): not among the targets the status lists */
   unlisted?: boolean;
 }
@@ -23,10 +29,21 @@ export interface Pair {
 /** A provider's keys as pairs for a call that names no model (its model list), in the config's order. */
 export function keyPairsOf(provider: ResolvedProvider): Pair[] {
   const keys = provider.keys.length ? provider.keys : [undefined];
+  const hashes = keyHashesOf(provider);
   return keys.map((key, k) => {
-    const keyLabel = key === undefined ? `${provider.name}/none` : `${provider.name}#${k + 1}`;
-    return { provider, model: "", key, keyLabel, id: `${keyLabel} (model list)`, unlisted: true };
+    const keyLabel = keyLabelOf(provider, k);
+    return { provider, model: "", key, keyLabel, id: `${keyLabel} (model list)`, keyHash: hashes[k]!, unlisted: true };
   });
+}
+
+/** The label of a provider's `k`th key (from 0): logs and errors name keys by it, never the key itself. */
+const keyLabelOf = (provider: ResolvedProvider, k: number) => (provider.keys.length ? `${provider.name}#${k + 1}` : `${provider.name}/none`);
+
+/** Where a router's health changes go when replicas share them (router/share.ts), off the request path. */
+export interface HealthSink {
+  publish(news: HealthNews): void;
+  /** Whether the replicas' shared store answers now */
+  readonly connected: boolean;
 }
 
 export interface Plan {
@@ -69,6 +86,10 @@ export class Router {
    * prompts instead. Bounded like the pairs: with a `*` target the model is the client's to name.
    */
   private readonly toolless = new Set<string>();
+  /** Set when replicas share health: each change of a pair's or key's health is told to it */
+  share?: HealthSink;
+  /** A key's label by provider and key hash: what the other replicas' news name */
+  private labels?: Map<string, Map<string, string>>;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -141,8 +162,8 @@ export class Router {
       const provider = this.config.providers[t.provider];
       if (!provider) continue;
       const first = pairs.length;
-      if (provider.keys.length) provider.keys.forEach((key, k) => pairs.push(this.pair(provider, t.model, `${provider.name}#${k + 1}`, key)));
-      else pairs.push(this.pair(provider, t.model, `${provider.name}/none`));
+      if (provider.keys.length) provider.keys.forEach((key, k) => pairs.push(this.pair(provider, t.model, k, key)));
+      else pairs.push(this.pair(provider, t.model, 0));
       for (let w = 0; w < (t.weight ?? 1); w++) for (let u = first; u < pairs.length; u++) cycle.push(u);
     }
     const pool: Pool = { entry: hit.entry, pairs, cycle, seen: new Uint32Array(pairs.length), stamp: 0 };
@@ -159,15 +180,33 @@ export class Router {
 
   succeed(a: Pair): void {
     if (!a.unlisted) this.known.used(a.id, pairInfo(a));
-    this.pairs.succeed(a.id);
-    this.keys.succeed(a.keyLabel);
+    if (this.pairs.succeed(a.id) && !a.unlisted) this.tell("pair", a);
+    if (this.keys.succeed(a.keyLabel)) this.tell("key", a);
   }
 
   /** A refused key cools down on every model; any other failure cools the pair alone. */
   fail(a: Pair, f: Failure): void {
     if (!a.unlisted) this.known.failedOnce(a.id, pairInfo(a));
-    if (f.status === 401 || f.status === 403) this.keys.fail(a.keyLabel, f);
-    else this.pairs.fail(a.id, f);
+    if (f.status === 401 || f.status === 403) this.tell("key", a, this.keys.fail(a.keyLabel, f));
+    else {
+      const s = this.pairs.fail(a.id, f);
+      if (!a.unlisted) this.tell("pair", a, s); // a model list's pair has no model to name it by
+    }
+  }
+
+  /**
+   * Another replica's news of a pair or key, applied to this one's state and told to no one (no
+   * echo). News of a provider or key this config does not have is not this replica's concern.
+   */
+  hear(n: HealthNews): void {
+    const provider = this.config.providers[n.provider];
+    const keyLabel = provider && this.labelOf(provider, n.key);
+    if (!keyLabel) return;
+    const message = `${n.kind === "key" ? "key" : "pair"} ${n.until ? "cooling" : "recovered"} on another replica${n.status ? ` (${n.status})` : ""}`;
+    if (n.kind === "key") return this.keys.apply(keyLabel, n, message);
+    const id = `${keyLabel}/${n.model}`;
+    if (n.until > this.now()) this.known.failedOnce(id, { provider: provider.name, model: n.model, keyLabel });
+    this.pairs.apply(id, n, message);
   }
 
   refusesTools(target: string): boolean {
@@ -181,7 +220,8 @@ export class Router {
 
   /**
    * What a reloaded config's router keeps from this one: the targets known to refuse tools (a fact
-   * about the model). Pair health is not kept: key labels name positions in a list that may have changed.
+   * about the model). Pair health is not kept: key labels name positions in a list that may have
+   * changed. (Shared health is read again from Redis by the new router: share.ts.)
    */
   handOver(next: Router): Router {
     for (const t of this.toolless) next.toolless.add(t);
@@ -207,10 +247,25 @@ export class Router {
     });
   }
 
-  private pair(provider: ResolvedProvider, model: string, keyLabel: string, key?: string): Pair {
+  private pair(provider: ResolvedProvider, model: string, k: number, key?: string): Pair {
+    const keyLabel = keyLabelOf(provider, k);
     const id = `${keyLabel}/${model}`;
     this.known.used(id, { provider: provider.name, model, keyLabel });
-    return { provider, model, key, keyLabel, id };
+    return { provider, model, key, keyLabel, id, keyHash: keyHashesOf(provider)[k]! };
+  }
+
+  /** Tells the sharing, when there is one, that a pair's or key's health changed: cooling until `s.coolUntil`, or recovered. */
+  private tell(kind: HealthNews["kind"], a: Pair, s?: HealthState): void {
+    if (!this.share) return;
+    const until = s?.coolUntil ?? 0;
+    this.share.publish({ kind, provider: a.provider.name, model: kind === "pair" ? a.model : "", key: a.keyHash, until, failures: s?.failures ?? 0, status: s?.lastError?.status, at: this.now() });
+  }
+
+  private labelOf(provider: ResolvedProvider, hash: string): string | undefined {
+    this.labels ??= new Map();
+    let byHash = this.labels.get(provider.name);
+    if (!byHash) this.labels.set(provider.name, (byHash = new Map(keyHashesOf(provider).map((h, k) => [h, keyLabelOf(provider, k)]))));
+    return byHash.get(hash);
   }
 
   private isCooling(a: Pair): boolean {

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { resolveConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { PAIR_LIMIT, Router } from "./index.ts";
-import { cooldownMs, parseRetryAfter } from "./health.ts";
+import { cooldownMs, parseRetryAfter, type HealthNews } from "./health.ts";
+import { keyHash } from "./ids.ts";
 
 function router(config: Partial<Config>, clock = { t: 1_000_000 }) {
   const resolved = resolveConfig({ providers: {}, ...config } as Config, { home: "/h", cwd: "/c" });
@@ -163,5 +164,77 @@ describe("bounded state: clients name the models, so the router's memory of pair
     expect(status.find((s) => s.key === "a#1")).toMatchObject({ state: "cooling", failures: 1 });
     expect(status.find((s) => s.key === "a#2")).toMatchObject({ state: "healthy", failures: 1, lastError: { status: 500 } });
     expect(r.plan(resolved.models, "real")!.attempts.map((a) => a.id)).toEqual(["a#2/x", "a#1/x"]);
+  });
+});
+
+describe("news between replicas (router/share.ts carries it through Redis)", () => {
+  /** A router whose news is collected, as a Share would queue it */
+  function telling(config: Partial<Config>, clock = { t: 1_000_000 }) {
+    const r = router(config, clock);
+    const told: HealthNews[] = [];
+    r.r.share = { publish: (n) => void told.push(n), connected: true };
+    return { ...r, told };
+  }
+
+  test("a pair's cooling and its recovery are told once each, naming the key by its hash, never the key", () => {
+    const { r, resolved, told } = telling({ providers, models: { m: { targets: ["a/x"] } } });
+    const a1 = r.plan(resolved.models, "m")!.attempts[0]!;
+    expect(a1.keyHash).toBe(keyHash("ka1"));
+    expect(r.plan(resolved.models, "m")!.attempts[0]!.keyHash).toBe(keyHash("ka2"));
+    r.plan(resolved.models, "m");
+    r.succeed(a1); // healthy already: no news
+    r.fail(a1, { status: 429, message: "slow down", retryAfterMs: 30_000 });
+    r.succeed(a1);
+    r.succeed(a1);
+    expect(told).toEqual([
+      { kind: "pair", provider: "a", model: "x", key: keyHash("ka1"), until: 1_030_000, failures: 1, status: 429, at: 1_000_000 },
+      { kind: "pair", provider: "a", model: "x", key: keyHash("ka1"), until: 0, failures: 0, status: undefined, at: 1_000_000 },
+    ]);
+    expect(JSON.stringify(told)).not.toContain("ka1");
+  });
+
+  test("a refused key is told as the key's news, without a model", () => {
+    const { r, resolved, told } = telling({ providers, models: { m: { targets: ["a/x"] } } });
+    r.fail(r.plan(resolved.models, "m")!.attempts[0]!, { status: 401, message: "bad key" });
+    expect(told).toEqual([{ kind: "key", provider: "a", model: "", key: keyHash("ka1"), until: 1_600_000, failures: 1, status: 401, at: 1_000_000 }]);
+  });
+
+  test("news heard applies to the pair its key names, whatever its place in this config's list, and is told to no one", () => {
+    const reordered = { a: { ...providers.a!, keys: ["ka2", "ka1"] }, b: providers.b! };
+    const { r, resolved, told } = telling({ providers: reordered, models: { m: { targets: ["a/x"] } } });
+    r.hear({ kind: "pair", provider: "a", model: "x", key: keyHash("ka1"), until: 1_005_000, failures: 2, status: 429, at: 999_000 });
+    expect(told).toEqual([]);
+    expect(r.status()).toEqual([
+      { provider: "a", model: "x", key: "a#2", state: "cooling", coolingUntil: new Date(1_005_000).toISOString(), failures: 2,
+        lastError: { status: 429, message: "pair cooling on another replica (429)", at: new Date(999_000).toISOString() } },
+    ]);
+    expect(r.plan(resolved.models, "m")!.attempts.map((a) => a.keyLabel)).toEqual(["a#1", "a#2"]); // ka2 first, ka1 cooling
+    r.hear({ kind: "pair", provider: "a", model: "x", key: keyHash("ka1"), until: 0, failures: 0, at: 1_000_000 });
+    expect(r.status()[0]).toMatchObject({ key: "a#2", state: "healthy", failures: 0 });
+    expect(told).toEqual([]);
+  });
+
+  test("of two coolings the later end and the higher count stand, in either order", () => {
+    const { r } = telling({ providers, models: { m: { targets: ["a/x"] } } });
+    const n = (until: number, failures: number): HealthNews => ({ kind: "pair", provider: "a", model: "x", key: keyHash("ka1"), until, failures, at: 1 });
+    r.hear(n(1_009_000, 1));
+    r.hear(n(1_004_000, 3));
+    expect(r.status()[0]).toMatchObject({ coolingUntil: new Date(1_009_000).toISOString(), failures: 3 });
+  });
+
+  test("news of a provider or key this config lacks, and news already over, change nothing", () => {
+    const { r } = telling({ providers, models: { m: { targets: ["a/x"] } } });
+    r.hear({ kind: "pair", provider: "zz", model: "x", key: keyHash("ka1"), until: 1_005_000, failures: 1, at: 1 });
+    r.hear({ kind: "pair", provider: "a", model: "x", key: keyHash("other"), until: 1_005_000, failures: 1, at: 1 });
+    r.hear({ kind: "key", provider: "a", model: "", key: keyHash("other"), until: 1_005_000, failures: 1, at: 1 });
+    r.hear({ kind: "pair", provider: "a", model: "x", key: keyHash("ka1"), until: 999_999, failures: 1, at: 1 });
+    expect(r.status()).toEqual([]);
+  });
+
+  test("news of 80,000 distinct models (a `*` target's) leaves the router's memory bounded", () => {
+    const { r } = telling({ providers, models: { "*": { targets: ["b/*"] } } });
+    for (let i = 0; i < 80_000; i++) r.hear({ kind: "pair", provider: "b", model: `name-${i}`, key: keyHash("kb1"), until: 2_000_000, failures: 1, at: 1 });
+    expect(r.status().length).toBeLessThanOrEqual(PAIR_LIMIT);
+    expect([...r["pairs"].entries()].length).toBeLessThanOrEqual(PAIR_LIMIT);
   });
 });

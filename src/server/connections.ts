@@ -19,12 +19,15 @@ const LAST_WORDS_MS = 1000;
 
 export class Connections {
   private readonly streams = new Set<(error: UnifiedError) => void>();
+  /** Requests held: handed to a handler and not yet answered in full (a stream until its end) */
+  inFlight = 0;
 
   constructor(readonly keepAliveS = KEEP_ALIVE_S) {}
 
   /** A request that reaches its handler: no idle limit until `answered` (whole) or its stream's end. */
   hold(server: Server<undefined>, req: Request): Held {
     server.timeout(req, 0);
+    this.inFlight++;
     return new Held(this, server, req);
   }
 
@@ -87,6 +90,7 @@ export class Held implements StreamWatch {
   }
 
   private release(): void {
+    this.conns.inFlight--;
     try {
       this.server.timeout(this.req, this.conns.keepAliveS);
     } catch {} // the connection is already gone

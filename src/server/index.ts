@@ -13,6 +13,7 @@ import { Secrets, secretsOf } from "../config/secrets.ts";
 import { clientOf, patternClient, routeOf, type Route } from "./routes.ts";
 import { Connections, type Held } from "./connections.ts";
 import { statusPage, wantsPage, type PageDetails } from "./status-page.ts";
+import { CONTENT_TYPE as METRICS_TYPE, Metrics } from "../metrics/index.ts";
 
 export const VERSION = "0.1.0";
 
@@ -58,6 +59,8 @@ interface Around {
   hold: () => Held;
   /** The address the server listens on, as a URL's origin */
   listening: () => string;
+  /** What GET /metrics renders */
+  metrics: () => string;
 }
 
 /**
@@ -73,6 +76,10 @@ export function startServer(live: Engine, listen: { host: string; port: number }
   let scopes = scopesOf(live.config);
   live.catalogs ??= new Catalogs(secrets.redact);
   live.kept ??= new Kept();
+  // One registry for the server's life: it counts every request's row, whatever config served it.
+  const metrics = new Metrics(live.config);
+  live.log?.watch(metrics.watch);
+  const scrape = () => metrics.render({ inFlight: conns.inFlight, pairs: live.router.status(), droppedRows: live.log?.store?.dropped ?? 0 });
 
   return Bun.serve({
     hostname: listen.host,
@@ -90,13 +97,14 @@ export function startServer(live: Engine, listen: { host: string; port: number }
     async fetch(req, server) {
       onRequest?.();
       const engine: Engine = { config: live.config, mappings: live.mappings, router: live.router, log: live.log, catalogs: live.catalogs, kept: live.kept };
-      if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config));
+      if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config)), metrics.configure(engine.config);
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
       const res = await answer(req, url, engine, scopes, {
         redact: secrets.redact,
         hold: () => conns.hold(server, req),
         listening: () => `http://${server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`,
+        metrics: scrape,
       });
       const leaving = egress(res, secrets.redact);
       const out = leaving instanceof Response ? leaving : await leaving;
@@ -162,6 +170,12 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   if (path === "/admin/status" && !group) {
     if (!allowed(root.keys, presentedKey(req, url))) return refuse(401, "invalid access key");
     return Response.json(adminStatus(engine));
+  }
+  if (path === "/metrics" && !group) {
+    if (!allowed(root.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as a Bearer token");
+    if (req.method !== "GET") return refuse(405, `/metrics takes GET, not ${req.method}`);
+    // A plain response: egress reads it back through the redactor like any other.
+    return new Response(around.metrics(), { headers: { "content-type": METRICS_TYPE } });
   }
   if (malformed) return refuse(400, "the path is not valid percent-encoding", "path");
   if (!route && STORED_RESPONSES.test(path))
@@ -256,5 +270,8 @@ function adminStatus(engine: Engine) {
     config: engine.config.file ?? "built-in default",
     providers: Object.values(engine.config.providers).map((p) => ({ name: p.name, protocol: p.protocol, baseUrl: p.shownUrl, keys: p.keys.length })),
     pairs: engine.router.status(),
+    ...(engine.config.redis && {
+      sharing: { redis: engine.config.redis.shownUrl, prefix: engine.config.redis.prefix, connected: engine.router.share?.connected ?? false },
+    }),
   };
 }

@@ -12,6 +12,7 @@ import { Router } from "../../src/router/index.ts";
 import { openLog, RequestLog, type Logger } from "../../src/log/index.ts";
 import { startUpstream } from "./upstream.ts";
 import type { Connections } from "../../src/server/connections.ts";
+import { Sharing } from "../../src/router/share.ts";
 
 export interface Proxy {
   url: string;
@@ -19,6 +20,8 @@ export interface Proxy {
   mappings: MappingSet;
   /** Present when the config has a `logging` block */
   log?: Logger;
+  /** The router serving it: what a test reads pair health from */
+  router: Router;
   close(): Promise<void>;
 }
 
@@ -43,13 +46,19 @@ export async function startProxy(config: Record<string, unknown>, o: { connectio
     if (!loaded.config.mappings) builtin = { mappings, version: registryVersion() };
   }
   const log = config.logging ? openLog(loaded.config) : undefined;
-  const server = startServer({ config: loaded.config, mappings, router: new Router(loaded.config), log: new RequestLog(log) }, loaded.config.listen, { connections: o.connections });
+  const router = new Router(loaded.config);
+  // With a `redis` block the proxy shares pair health as `serve` does; it connects in the background.
+  const sharing = new Sharing();
+  sharing.use(router, loaded.config.redis);
+  const server = startServer({ config: loaded.config, mappings, router, log: new RequestLog(log) }, loaded.config.listen, { connections: o.connections });
   return {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,
     mappings,
     log,
+    router,
     async close() {
+      sharing.close();
       await server.stop(true);
       await log?.close();
       rmSync(dir, { recursive: true, force: true });
