@@ -9,7 +9,6 @@ import { join, posix, resolve } from "node:path";
 import { parse } from "yaml";
 import { load } from "../src/cli/start.ts";
 import { parseArgs } from "../src/cli/args.ts";
-import { ConfigSchema } from "../src/config/schema.ts";
 import { formatError } from "../src/config/yaml-source.ts";
 import { startProxy, type Proxy } from "./support/proxy.ts";
 
@@ -93,12 +92,6 @@ const replicas = Object.keys(compose.services).filter((name) => compose.services
 
 // ---- the configs pass `ccproxy check` ----
 
-/**
- * `redis:` joins the config schema with the sharing of pair health (issue 19). Until the schema has
- * it, the compose config is checked without that block, and `redis` must be the only field refused.
- */
-const KNOWS_REDIS = "redis" in ConfigSchema.properties;
-
 function check(file: string, env: Record<string, string>) {
   const loaded = load(parseArgs(["check", "--config", file]), env);
   return loaded.errors.map(formatError);
@@ -108,14 +101,7 @@ describe("the configs in deploy/ pass the proxy's own check", () => {
   test("the replicas' config, in the image's environment (every interface, the image's port) with the example's keys", () => {
     const file = join(DEPLOY, "ccproxy/config.yaml");
     const env = { ...example, CCPROXY_HOST: imageEnv.CCPROXY_HOST!, CCPROXY_PORT: PORT, HOME: imageEnv.HOME! };
-    if (KNOWS_REDIS) {
-      expect(check(file, env)).toEqual([]);
-      return;
-    }
-    expect(check(file, env).map((e) => e.split(": ").slice(1, 2)[0])).toEqual(["redis"]);
-    const without = join(tmp, "replica-config.yaml");
-    writeFileSync(without, readFileSync(file, "utf8").replace(/^redis:.*\n/m, ""));
-    expect(check(without, env)).toEqual([]);
+    expect(check(file, env)).toEqual([]);
   });
 
   test("the systemd unit's config, with the example environment file", () => {
