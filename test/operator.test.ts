@@ -33,8 +33,12 @@ groups:
 ${o.extra ?? ""}`;
 
 async function start(args: string[] = [], env: Record<string, string> = {}, text = config()) {
+  const from = oa.received.length;
   const s = await serve(text, env, args);
   running.push(s);
+  // A glob route's catalog is fetched in the background at start: let it take its (unscripted)
+  // answer before a test scripts one, or it may take the test's reply instead.
+  if (text.includes("oa/*")) await waitFor(async () => oa.received.slice(from).some((r) => r.method === "GET" && r.path === "/v1/models"));
   return s;
 }
 const client = (s: Served) => new OpenAI({ apiKey: ACCESS, baseURL: `${s.url}/v1`, maxRetries: 0 });
@@ -185,10 +189,7 @@ describe("where to listen, and ccproxy status", () => {
 
   test("ccproxy status prints the providers and each pair's health, asking with the config's first key", async () => {
     const env = { CCPROXY_KEY: ACCESS, OA_KEY: PROVIDER_KEY };
-    const from = oa.received.length;
     const s = await start([], env, config({ keyVar: true }));
-    // The glob route's catalog is fetched in the background at start: let it take its (unscripted) answer first.
-    await waitFor(async () => oa.received.slice(from).some((r) => r.method === "GET" && r.path === "/v1/models"));
     oa.script({ error: 429, headers: { "retry-after": "60" } });
     await ask(s, "claude-x").catch(() => {});
     const port = new URL(s.url).port;
