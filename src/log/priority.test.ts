@@ -10,7 +10,8 @@ test.if(process.platform === "linux")("lowers the calling thread's priority, and
         `import { lowerThreadPriority } from ${JSON.stringify(import.meta.dir + "/priority.ts")};
          const { dlopen, FFIType } = require("bun:ffi");
          const tid = dlopen("libc.so.6", { gettid: { args: [], returns: FFIType.i32 } }).symbols.gettid();
-         postMessage({ ok: lowerThreadPriority(7), tid });`,
+         postMessage({ ok: lowerThreadPriority(7), tid });
+         setInterval(() => {}, 1000); // alive until terminated: its /proc entry is read after the message`,
       ]),
     ),
   );
