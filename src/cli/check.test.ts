@@ -53,3 +53,12 @@ test("--mappings naming no folder, and a missing config file, are named without 
   expect(r.exitCode).toBe(1);
   expect(r.stderr.toString()).toBe(`${dir}/nope.yaml: file not found\ncommand line: --mappings: no folder ${dir}/nosuchdir\n2 problems found\n`);
 });
+
+test("a host that is not loopback, with no access keys, is named where it came from: --host or $CCPROXY_HOST", () => {
+  const open = "providers:\n  local: { protocol: ollama, baseUrl: http://127.0.0.1:11434 }\n";
+  const fromEnv = Bun.spawnSync(["bun", MAIN, "serve", "--config", join(check(open).dir, "ccproxy.yaml")], { env: { PATH: process.env.PATH!, HOME: root, CCPROXY_HOST: "0.0.0.0" } });
+  expect(fromEnv.exitCode).not.toBe(0);
+  expect(fromEnv.stderr.toString()).toContain("environment: CCPROXY_HOST: host 0.0.0.0 is not loopback");
+  const fromFlag = Bun.spawnSync(["bun", MAIN, "serve", "--config", join(check(open).dir, "ccproxy.yaml"), "--host", "0.0.0.0"], { env: { PATH: process.env.PATH!, HOME: root } });
+  expect(fromFlag.stderr.toString()).toContain("command line: --host: host 0.0.0.0 is not loopback");
+});

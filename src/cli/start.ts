@@ -24,7 +24,7 @@ export function load(args: ParsedArgs, env: Record<string, string | undefined> =
     env,
     cwd: process.cwd(),
     home: env.HOME ?? homedir(),
-    overrides: { host: listen.host, port: listen.port, mappings: args.mappings },
+    overrides: { host: listen.host, hostFrom: args.host !== undefined ? "--host" : listen.host !== undefined ? "CCPROXY_HOST" : undefined, port: listen.port, mappings: args.mappings },
   });
   cfg.errors.push(...listen.errors);
   // The mappings are checked even when the config is refused, so one run of `check` lists every problem.

@@ -76,7 +76,7 @@ export function loadConfig(o: LoadOptions): LoadResult {
   const path = findConfigPath(o);
   const resolveOpts: ResolveOptions = { file: path, home: o.home, cwd: o.cwd, overrides: o.overrides, origins: o.env.CCPROXY_ORIGINS };
   const flagged = flagErrors(o);
-  if (path === undefined) return finish(resolveConfig(builtinConfig(o.env), resolveOpts), flagged, undefined);
+  if (path === undefined) return finish(resolveConfig(builtinConfig(o.env), resolveOpts), flagged, undefined, o.overrides?.hostFrom);
 
   let raw: string;
   try {
@@ -102,7 +102,7 @@ export function loadConfig(o: LoadOptions): LoadResult {
   if (!source) return { errors: byLine([...errors, ...flagged]), path, mappings };
   errors.push(...schemaErrors(source), ...semanticErrors(source, o, path), ...flagged);
   if (errors.length) return { errors: byLine(errors), path, mappings };
-  return finish(resolveConfig(source.value as never, resolveOpts), errors, path);
+  return finish(resolveConfig(source.value as never, resolveOpts), errors, path, o.overrides?.hostFrom);
 }
 
 /** The top-level parts of a config that a command may read alone */
@@ -198,10 +198,14 @@ function flagErrors(o: LoadOptions): SourceError[] {
   return isFolder(full) ? [] : [{ file: "command line", line: 0, field: "--mappings", message: `no folder ${full}` }];
 }
 
-// A --host from the command line is checked too: it has no line in the file to point at.
-function finish(config: ResolvedConfig, errors: SourceError[], path: string | undefined): LoadResult {
+// A host from --host or $CCPROXY_HOST is checked too: it has no line in the file to point at.
+function finish(config: ResolvedConfig, errors: SourceError[], path: string | undefined, hostFrom?: "--host" | "CCPROXY_HOST"): LoadResult {
   if (!isLoopback(config.listen.host) && config.accessKeys.length === 0)
-    errors.push({ file: "command line", line: 0, field: "--host", message: nonLoopbackMessage(config.listen.host) });
+    errors.push(
+      hostFrom === "CCPROXY_HOST"
+        ? { file: "environment", line: 0, field: "CCPROXY_HOST", message: nonLoopbackMessage(config.listen.host) }
+        : { file: "command line", line: 0, field: "--host", message: nonLoopbackMessage(config.listen.host) },
+    );
   return errors.length ? { errors, path, mappings: config.mappings } : { config, errors, path };
 }
 

@@ -24,7 +24,8 @@ export interface ResolveOptions {
   home: string;
   cwd: string;
   /** command-line values that win over the file */
-  overrides?: { host?: string; port?: number; mappings?: string };
+  /** `hostFrom`: where the host override came from, for its error ("--host", else $CCPROXY_HOST) */
+  overrides?: { host?: string; hostFrom?: "--host" | "CCPROXY_HOST"; port?: number; mappings?: string };
   /** $CCPROXY_ORIGINS: more allowed browser origins, comma-separated (as OLLAMA_ORIGINS) */
   origins?: string;
 }
