@@ -7,6 +7,7 @@ import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
 import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
 import type { RouterCost } from "./router.ts";
 import { LOG_KINDS, LOG_KIND_NAMES, LOG_TARGETS, PACED_DELAY_MS, percentOverOff, type LogCost } from "./logcost.ts";
+import { SHARE_KINDS, SHARE_TARGETS, SHARE_TARGET_NAMES, percentOverBase, type Propagation, type ShareCost } from "./sharecost.ts";
 import type { Ports, TargetName } from "./targets.ts";
 import { PERCENTILES, type WrkResult } from "./wrk.ts";
 import { summarize, median, type Summary } from "./stats.ts";
@@ -45,6 +46,8 @@ export interface Results {
   router?: RouterCost;
   /** The request log off, rows only, with bodies (bench/logcost.ts) */
   log?: LogCost;
+  /** Metrics off and on, Redis sharing up, and shared health's propagation (bench/sharecost.ts) */
+  share?: { propagation: Propagation; cost: ShareCost };
 }
 
 const RESULTS = join(import.meta.dir, "results");
@@ -213,6 +216,30 @@ export async function writeReport(r: Results): Promise<string[]> {
     }
   }
 
+  // Metrics and Redis sharing: added p50 and CPU per request over the base's, each within 5%, beside the control's.
+  const shareRows: string[][] = [];
+  if (r.share) {
+    const c = r.share.cost;
+    for (const kind of SHARE_KINDS) {
+      for (const [figure, xs] of [["added p50", c.added[kind]], ["CPU per request", c.cpu[kind]]] as const)
+        for (const t of ["metrics", "redis"] as const) {
+          const x = percentOverBase(xs, t);
+          checks.push({
+            what: `${t === "metrics" ? "metrics on" : "metrics + redis up"}: ${figure} ≤ 1.05 × metrics off, ${kind} (% over off; the control's beside it)`,
+            value: `${f(x, 1)} (control ${f(percentOverBase(xs, "control"), 1)})`,
+            met: Number.isFinite(x) ? x <= 5 : undefined,
+          });
+        }
+      for (const t of SHARE_TARGETS)
+        shareRows.push([
+          kind, SHARE_TARGET_NAMES[t],
+          sum(summarize(c.added[kind][t].map((x) => x * 1000)), 1), t === "off" ? "" : `${f(percentOverBase(c.added[kind], t), 1)}%`,
+          sum(summarize(c.cpu[kind][t]), 1), t === "off" ? "" : `${f(percentOverBase(c.cpu[kind], t), 1)}%`,
+        ]);
+    }
+    check("shared pair health on another replica within 200 ms, p99 (ms)", r.share.propagation.p99, (x) => x <= 200, 2);
+  }
+
   const peers = peerRatios(r);
   const md = [
     ...header(r),
@@ -263,6 +290,21 @@ export async function writeReport(r: Results): Promise<string[]> {
           ...table(["kind", "log", "added p50 µs", "vs off"], logRows),
           "",
           `Database per 1,000 requests (plain and streamed alike): ${f(r.log.kibPer1000.rows, 0)} KiB rows only, ${f(r.log.kibPer1000.bodies, 0)} KiB with bodies.`,
+          "",
+        ]
+      : []),
+    ...(r.share
+      ? [
+          `## 8. Metrics and shared pair health (claude→openai, ${r.share.cost.rounds} rounds × ${r.share.cost.seconds} s, wrk -c1, four ccproxy processes of their own, the log off in all)`,
+          "",
+          "Added p50 in µs over the direct call of the same round, and CPU µs per request (user + sys of the proxy's processes ÷ requests; redis-server's own not counted). " +
+            "The base has metrics off and no redis; metrics on records every request's row (nothing scrapes meanwhile); metrics + redis up adds a redis-server the bench started, " +
+            "with the subscription and heartbeat sharing keeps (healthy traffic sends no news). The control is a second base process: how far it reads from the base is this measurement's own noise.",
+          "",
+          ...table(["kind", "process", "added p50 µs", "vs base", "CPU µs/req", "vs base"], shareRows),
+          "",
+          `Shared pair health's propagation over ${r.share.propagation.events} cool events (router A's fail() until router B has applied the news, each with its own connections to a redis-server on loopback, in one process): ` +
+            `p50 ${f(r.share.propagation.p50)} ms, p90 ${f(r.share.propagation.p90)} ms, p99 ${f(r.share.propagation.p99)} ms, max ${f(r.share.propagation.max)} ms.`,
           "",
         ]
       : []),

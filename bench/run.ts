@@ -13,28 +13,30 @@ import { median } from "./stats.ts";
 import { QUIET_MS, writeReport, type Results, type Slot } from "./report.ts";
 import { routerCost } from "./router.ts";
 import { measureLog } from "./logcost.ts";
+import { measureMetricsAndShare } from "./sharecost.ts";
 
 const quick = process.argv.includes("--quick");
 const withPeers = !process.argv.includes("--no-peers");
 export const PLAN = quick
-  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, idleMs: 20, idleRequests: 10, hold: 1000, logRounds: 2, logSeconds: 1 }
-  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, idleMs: 20, idleRequests: 20, hold: 1000, logRounds: 8, logSeconds: 2 };
+  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, idleMs: 20, idleRequests: 10, hold: 1000, logRounds: 2, logSeconds: 1, shareRounds: 4, shareSeconds: 1, shareEvents: 50 }
+  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, idleMs: 20, idleRequests: 20, hold: 1000, logRounds: 8, logSeconds: 2, shareRounds: 8, shareSeconds: 2, shareEvents: 200 };
 const TP_CONNECTIONS = 32;
 const WARM_REQUESTS = 200;
 const WARM_STREAMS = 100;
 const LOGS = join(CACHE, "logs");
 
 async function freePorts(): Promise<Ports> {
-  for (let base = Number(process.env.BENCH_PORT ?? 18400), i = 0; i < 50; i++, base += 10) {
+  for (let base = Number(process.env.BENCH_PORT ?? 18400), i = 0; i < 50; i++, base += 15) {
     try {
-      // base+5 … base+9: the request log's phase (bench/logcost.ts), its emulator and four proxies
-      for (let p = base; p < base + 10; p++) Bun.listen({ hostname: "127.0.0.1", port: p, socket: { data() {} } }).stop(true);
+      // base+5 … base+9: the request log's phase (bench/logcost.ts), its emulator and four proxies;
+      // base+10 … base+14: the metrics and sharing phase's (bench/sharecost.ts)
+      for (let p = base; p < base + 15; p++) Bun.listen({ hostname: "127.0.0.1", port: p, socket: { data() {} } }).stop(true);
       return { emulator: base, floor: base + 1, ccproxy: base + 2, ccr: base + 3, portkey: base + 4 };
     } catch {
       // taken: try the next block
     }
   }
-  throw new Error("no 10 free ports found from BENCH_PORT (default 18400)");
+  throw new Error("no 15 free ports found from BENCH_PORT (default 18400)");
 }
 
 const rotate = <T>(xs: T[], by: number) => xs.map((_, i) => xs[(i + by) % xs.length]!);
@@ -171,6 +173,9 @@ async function main() {
   // Alone, once everything else has stopped: four ccproxy processes of its own (bench/logcost.ts).
   log(`request log: off, rows, bodies, control: ${PLAN.logRounds} rounds × 5 targets × 3 kinds × ${PLAN.logSeconds} s`);
   results.log = await measureLog({ rounds: PLAN.logRounds, seconds: PLAN.logSeconds, base: ports.emulator + 5 });
+  // Then, alone too: a redis-server and four more ccproxy processes (bench/sharecost.ts).
+  log(`metrics and shared pair health: ${PLAN.shareEvents} cool events; base, metrics, metrics + redis, control: ${PLAN.shareRounds} rounds × 5 targets × 2 kinds × ${PLAN.shareSeconds} s`);
+  results.share = await measureMetricsAndShare({ rounds: PLAN.shareRounds, seconds: PLAN.shareSeconds, base: ports.emulator + 10, events: PLAN.shareEvents });
   results.seconds = (performance.now() - T0) / 1000;
   const out = await writeReport(results);
   log(`wrote ${out.join(" and ")} in ${results.seconds.toFixed(0)} s`);

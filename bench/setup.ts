@@ -1,6 +1,6 @@
-// What the bench needs beyond the repo, installed only when missing: wrk and rsvg-convert from apt,
-// the peers (claude-code-router, Portkey's gateway) from npm into bench/.cache/peers, and the
-// ccproxy binary built from this checkout.
+// What the bench needs beyond the repo, installed only when missing: wrk, rsvg-convert and
+// redis-server from apt, the peers (claude-code-router, Portkey's gateway) from npm into
+// bench/.cache/peers, and the ccproxy binary built from this checkout.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -25,6 +25,7 @@ export async function ensureTools(): Promise<void> {
   const missing = [
     ["wrk", "wrk"],
     ["rsvg-convert", "librsvg2-bin"],
+    ["redis-server", "redis-server"],
   ].filter(([bin]) => !Bun.which(bin!));
   if (!missing.length) return;
   const pkgs = missing.map(([, pkg]) => pkg!);

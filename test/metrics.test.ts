@@ -2,7 +2,11 @@
 // of requests made through the official SDKs against scripted upstreams: requests by client, model,
 // target and status, tokens by kind, failovers, durations, in-flight requests, pairs cooling; the
 // access key when keys are set; no provider key in it, whatever a model name or an upstream says.
+// And `metrics: { enabled: false }`: nothing counted, /metrics a 404 saying so.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
 import { startUpstream, errorBody, type Upstream } from "./support/upstream.ts";
@@ -10,6 +14,8 @@ import { startProxy, type Proxy } from "./support/proxy.ts";
 import { claudeEvents, claudeMessage, openaiChunks, openaiCompletion } from "./support/wire.ts";
 import { parseExposition, sampleValue, samplesOf, type MetricFamily } from "./support/prometheus.ts";
 import { Family, Histogram, Split, Value, escapeLabel, exposition, formatValue } from "../src/metrics/registry.ts";
+import { Metrics } from "../src/metrics/index.ts";
+import { resolveConfig } from "../src/config/load.ts";
 
 const ACCESS = "ccp-metrics-5d1f0b7e";
 const TEAM = "ccp-metrics-team-93ac";
@@ -262,4 +268,70 @@ test("open without access keys", async () => {
   } finally {
     await proxy.close();
   }
+});
+
+describe("metrics: { enabled: false }", () => {
+  test("ccproxy check takes it, and names a misspelt key or a value that is not a boolean", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ccproxy-metrics-check-"));
+    const check = (metrics: string) => {
+      writeFileSync(join(dir, "ccproxy.yaml"), `metrics: ${metrics}\nproviders:\n  local: { protocol: ollama, baseUrl: http://127.0.0.1:11434 }\n`);
+      const r = Bun.spawnSync(["bun", join(import.meta.dir, "../src/main.ts"), "check", "--config", "ccproxy.yaml"], { cwd: dir, env: { PATH: process.env.PATH!, HOME: dir } });
+      return { code: r.exitCode, err: r.stderr.toString().replaceAll(`${dir}/`, "") };
+    };
+    try {
+      expect(check("{ enabled: false }")).toEqual({ code: 0, err: "" });
+      expect(check("{ enabled: off-please, enable: false }")).toEqual({
+        code: 1,
+        err: "ccproxy.yaml:1: metrics.enable: unknown field (expected one of: enabled)\nccproxy.yaml:1: metrics.enabled: must be true or false\n2 problems found\n",
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a row is not counted while off, and is once a reloaded config turns them on", () => {
+    const config = (enabled?: boolean) =>
+      resolveConfig({ providers: { p: { protocol: "openai", baseUrl: "http://127.0.0.1:9/v1" } }, models: { m: { targets: ["p/x"] } }, ...(enabled !== undefined && { metrics: { enabled } }) }, { home: "/h", cwd: "/c" });
+    expect(config().metrics).toEqual({ enabled: true });
+    const row = { time: 0, client: "openai", model: "m", target: "p/x", attempts: 1, status: 200, latencyMs: 3, upstreamMs: 2, stream: false, usage: { input: 5, output: 1 } };
+    const snapshot = { inFlight: 0, pairs: [], droppedRows: 0 };
+    const metrics = new Metrics(config(false));
+    metrics.watch(row);
+    let m = parseExposition(metrics.render(snapshot));
+    expect(m.get("ccproxy_requests_total")!.samples).toEqual([]);
+    expect(m.get("ccproxy_tokens_total")!.samples).toEqual([]);
+    expect(sampleValue(m, "ccproxy_added_latency_seconds_count")).toBe(0);
+    metrics.configure(config(true));
+    metrics.watch(row);
+    m = parseExposition(metrics.render(snapshot));
+    expect(sampleValue(m, "ccproxy_requests_total", { client: "openai", model: "m", target: "p/x", status: "200" })).toBe(1);
+    expect(sampleValue(m, "ccproxy_added_latency_seconds_count")).toBe(1);
+  });
+
+  test("GET /metrics is a 404 in the caller's shape saying they are off; requests are served as ever", async () => {
+    const oa = await startUpstream("openai");
+    const proxy = await startProxy({
+      accessKeys: [ACCESS],
+      metrics: { enabled: false },
+      providers: { oa: { protocol: "openai", baseUrl: oa.url, keys: [OA_KEY] } },
+      models: { "gpt-*": { targets: ["oa/gpt-*"] } },
+    });
+    try {
+      oa.script({ json: openaiCompletion({ content: "served" }) });
+      const client = new OpenAI({ apiKey: ACCESS, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+      expect((await client.chat.completions.create({ model: "gpt-4o", messages: ask })).choices[0]!.message.content).toBe("served");
+
+      const off = "metrics are off: this proxy's config sets metrics: { enabled: false }";
+      const openaiShaped = await fetch(`${proxy.url}/metrics`, { headers: { authorization: `Bearer ${ACCESS}` } });
+      expect(openaiShaped.status).toBe(404);
+      expect(await openaiShaped.json()).toMatchObject({ error: { message: off } });
+      const claudeShaped = await fetch(`${proxy.url}/metrics`, { headers: { "x-api-key": ACCESS, "anthropic-version": "2023-06-01" } });
+      expect(claudeShaped.status).toBe(404);
+      expect(await claudeShaped.json()).toMatchObject({ type: "error", error: { type: "not_found_error", message: off } });
+      // as for any path nothing serves, with or without a key
+      expect((await fetch(`${proxy.url}/metrics`)).status).toBe(404);
+    } finally {
+      await Promise.all([proxy.close(), oa.close()]);
+    }
+  });
 });

@@ -142,7 +142,7 @@ groups:
 `);
     expect(r.messages).toEqual([
       "1: listen: host 0.0.0.0 is not loopback; a non-loopback host requires accessKeys, or every route would be open to the network",
-      "2: provider: unknown field (expected one of: listen, accessKeys, logging, console, limits, mappings, providers, models, groups, directModels, allowedOrigins, redis)",
+      "2: provider: unknown field (expected one of: listen, accessKeys, logging, console, metrics, limits, mappings, providers, models, groups, directModels, allowedOrigins, redis)",
       "4: providers.p.limits.attempts: must be at least 1",
       "4: providers.p.baseUrl: must be an http:// or https:// URL",
       "6: models.m.toolCompat: must be one of native, compat, auto",

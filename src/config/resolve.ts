@@ -100,6 +100,7 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
       ...(logging.maxDays !== undefined && { maxDays: logging.maxDays }),
     },
     console: { level: config.console?.level ?? "requests" },
+    metrics: { enabled: config.metrics?.enabled ?? true },
     limits,
     ...(mappings !== undefined && {
       mappings: expandPath(mappings, o.home, o.overrides?.mappings !== undefined ? o.cwd : base),

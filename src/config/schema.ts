@@ -46,6 +46,9 @@ export const LoggingSchema = Type.Object(
 );
 export type Logging = Static<typeof LoggingSchema>;
 
+/** GET /metrics and the figures behind it: on unless `enabled: false` */
+export const MetricsSchema = Type.Object({ enabled: Type.Optional(Type.Boolean()) }, closed);
+
 /** What the console prints per request (see src/cli/lines.ts): every request, failures only, or nothing */
 export const CONSOLE_LEVELS = ["requests", "errors", "off"] as const;
 export type ConsoleLevel = (typeof CONSOLE_LEVELS)[number];
@@ -111,6 +114,7 @@ export const ConfigSchema = Type.Object(
     accessKeys: Type.Optional(Type.Array(Type.String())),
     logging: Type.Optional(LoggingSchema),
     console: Type.Optional(ConsoleSchema),
+    metrics: Type.Optional(MetricsSchema),
     limits: Type.Optional(LimitsSchema),
     mappings: Type.Optional(Type.String({ minLength: 1 })),
     providers: Type.Record(Type.String(), ProviderSchema),
@@ -173,6 +177,7 @@ export interface ResolvedConfig {
   accessKeys: string[];
   logging: { enabled: boolean; path: string; bodies: boolean; maxRows?: number; maxDays?: number };
   console: { level: ConsoleLevel };
+  metrics: { enabled: boolean };
   limits: Required<Limits>;
   mappings?: string;
   providers: Record<string, ResolvedProvider>;

@@ -104,17 +104,23 @@ export class Metrics {
   private readonly firstTokenCell = this.firstToken.at();
   private readonly addedCell = this.added.at();
 
+  /** The config's `metrics.enabled`: off, a row is not counted */
+  private enabled: boolean;
+
   constructor(config: ResolvedConfig) {
     this.labels = new Labels(config);
+    this.enabled = config.metrics.enabled;
   }
 
-  /** Label values follow a reloaded config from now on; series already counted stay. */
+  /** Label values and the switch follow a reloaded config from now on; series already counted stay. */
   configure(config: ResolvedConfig): void {
     if (this.labels.config !== config) this.labels = new Labels(config);
+    this.enabled = config.metrics.enabled;
   }
 
   /** A finished request's row (a RowWatcher: it must return at once). */
   readonly watch = (row: LogRow): void => {
+    if (!this.enabled) return;
     const group = row.group;
     const model = this.labels.model(row.model, group);
     const target = this.labels.target(row.target);

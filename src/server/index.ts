@@ -172,6 +172,8 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return Response.json(adminStatus(engine));
   }
   if (path === "/metrics" && !group) {
+    // Off, it is no route: a 404 to anyone, as for a path nothing serves, saying why.
+    if (!engine.config.metrics.enabled) return refuse(404, "metrics are off: this proxy's config sets metrics: { enabled: false }");
     if (!allowed(root.keys, presentedKey(req, url))) return refuse(401, "invalid access key: present one of this proxy's access keys as a Bearer token");
     if (req.method !== "GET") return refuse(405, `/metrics takes GET, not ${req.method}`);
     // A plain response: egress reads it back through the redactor like any other.

@@ -33,13 +33,15 @@ export async function freePort(): Promise<number> {
 
 /** `password`: clients must AUTH with it (the url carries it) */
 export async function startRedis(o: { password?: string } = {}): Promise<RedisServer> {
-  if (!REDIS_SERVER) throw new Error("redis-server is not installed (apt-get install redis-server)");
+  // Looked up again: the bench installs it after this module is loaded.
+  const bin = REDIS_SERVER ?? Bun.which("redis-server");
+  if (!bin) throw new Error("redis-server is not installed (apt-get install redis-server)");
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ccproxy-redis-"));
   let proc: ReturnType<typeof Bun.spawn> | undefined;
   const start = async () => {
     proc = Bun.spawn(
-      [REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no", ...(o.password ? ["--requirepass", o.password] : [])],
+      [bin, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no", ...(o.password ? ["--requirepass", o.password] : [])],
       { stdout: "pipe", stderr: "pipe" },
     );
     // Ready when it says so; its output is read to the end so its pipe never fills.
