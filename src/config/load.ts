@@ -6,6 +6,7 @@ import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value"
 import { fillVariables, maskVariables, missingMessage, unmask } from "./env.ts";
 import { errorAt, lineOf, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
 import { shadowingPattern } from "./shadow.ts";
+import { RESERVED_EXTRA, TOOL_GLOB } from "./shape.ts";
 import { ConfigSchema, DEFAULT_LISTEN, type ResolvedConfig } from "./schema.ts";
 import {
   builtinConfig,
@@ -315,6 +316,7 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
   checkRedis(source, asRecord(cfg.redis), out);
   checkTargets(source, ["models"], cfg.models, providers, out);
   checkShadowed(source, ["models"], cfg.models, out);
+  checkShapes(source, ["models"], cfg.models, out);
   for (const [name, g] of Object.entries(asRecord(cfg.groups) ?? {})) {
     if ((RESERVED_GROUP_NAMES as readonly string[]).includes(name)) {
       const reserved = RESERVED_GROUP_NAMES.join(", ");
@@ -324,6 +326,8 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
     }
     checkTargets(source, ["groups", name, "models"], asRecord(g)?.models, providers, out);
     checkShadowed(source, ["groups", name, "models"], asRecord(g)?.models, out);
+    checkShape(source, ["groups", name, "shape"], asRecord(g)?.shape, out);
+    checkShapes(source, ["groups", name, "models"], asRecord(g)?.models, out);
   }
   return out;
 }
@@ -378,6 +382,35 @@ function checkShadowed(source: YamlSource, at: string[], models: unknown, out: S
     if (by !== undefined)
       out.push(errorAt(source, [...at, pattern], `never matches: "${by}" above it matches every name it does (the first match wins)`));
   });
+}
+
+function checkShapes(source: YamlSource, at: string[], models: unknown, out: SourceError[]): void {
+  for (const [pattern, entry] of Object.entries(asRecord(models) ?? {})) checkShape(source, [...at, pattern, "shape"], asRecord(entry)?.shape, out);
+}
+
+/** What a `shape:` block's schema cannot say: one prompt edit, tool patterns that can match, no encoder-owned extras. */
+function checkShape(source: YamlSource, at: string[], shape: unknown, out: SourceError[]): void {
+  const s = asRecord(shape);
+  if (!s) return;
+  const prompt = asRecord(s.prompt);
+  if (prompt) {
+    const ops = ["prepend", "append", "replace"].filter((k) => prompt[k] !== undefined);
+    if (ops.length !== 1)
+      out.push(errorAt(source, [...at, "prompt"], ops.length ? `holds ${ops.join(" and ")}: give one of prepend, append, replace` : "needs one of prepend, append, replace"));
+  }
+  if (Array.isArray(s.dropTools))
+    s.dropTools.forEach((name, i) => {
+      if (typeof name === "string" && name && !TOOL_GLOB.test(name))
+        out.push(errorAt(source, [...at, "dropTools", i], `"${name}" can never match a tool name (letters, digits, "_", "-", ".", ":"; a glob adds "*" and "?")`));
+    });
+  const params = asRecord(s.params);
+  for (const k of ["temperature", "top_p"]) {
+    const scale = asRecord(params?.[k])?.scale;
+    if (typeof scale === "number" && !(scale > 0)) out.push(errorAt(source, [...at, "params", k, "scale"], "must be greater than 0"));
+  }
+  for (const key of Object.keys(asRecord(params?.extra) ?? {}))
+    if ((RESERVED_EXTRA as readonly string[]).includes(key))
+      out.push(errorAt(source, [...at, "params", "extra", key], `"${key}" is the encoder's to set; extra fields may not override ${RESERVED_EXTRA.join(", ")}`));
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

@@ -2,6 +2,7 @@
 // model globs compiled once, so nothing is parsed or looked up by string on the request path.
 import { dirname, join, resolve } from "node:path";
 import { CREDENTIAL_PARAM, REDACTED } from "./secrets.ts";
+import { compileShape, type Shape } from "./shape.ts";
 import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
@@ -84,7 +85,7 @@ export function resolveConfig(config: Config, o: ResolveOptions): ResolvedConfig
   }
   const groups: ResolvedConfig["groups"] = {};
   for (const [name, g] of Object.entries(config.groups ?? {})) {
-    groups[name] = { name, accessKeys: keyList(g.accessKeys), models: compileModels(g.models) };
+    groups[name] = { name, accessKeys: keyList(g.accessKeys), models: compileModels(g.models, g.shape) };
   }
   const mappings = o.overrides?.mappings ?? config.mappings;
   const logging: Logging = config.logging ?? {};
@@ -197,7 +198,10 @@ export function resolveModel(
   }
   const named = splitTarget(name);
   if (named && ((direct && Object.hasOwn(direct, named.provider)) || routesName(models, named))) {
-    const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [named], toolCompat: "native" };
+    // A target named directly is shaped as the entry that routes to it would shape it: a group's
+    // shaping is not escaped by naming its upstream.
+    const shape = models.find((e) => e.shape && e.targets.some((x) => x.provider === named.provider && x.model === named.model))?.shape;
+    const entry: ModelRoute = { pattern: name, match: globToRegExp(name), targets: [named], toolCompat: "native", ...(shape && { shape }) };
     return { entry, targets: [named] };
   }
   const catchAll = models.find((e) => e.pattern === "*");
@@ -209,8 +213,9 @@ function routesName(models: readonly ModelRoute[], t: Target): boolean {
   return models.some((e) => e.targets.some((x) => x.provider === t.provider && x.model === t.model));
 }
 
-export function compileModels(models: Readonly<Record<string, ModelEntry>>): ModelRoute[] {
-  return Object.entries(models).map(([pattern, m]) => ({
+/** `shape`: the group's shaping, which each entry's own goes on top of */
+export function compileModels(models: Readonly<Record<string, ModelEntry>>, shape?: Shape): ModelRoute[] {
+  return Object.entries(models).map(([pattern, m]) => withShape(shape, m.shape, {
     pattern,
     match: globToRegExp(pattern),
     targets: m.targets.map((entry) => {
@@ -220,6 +225,11 @@ export function compileModels(models: Readonly<Record<string, ModelEntry>>): Mod
     }),
     toolCompat: m.toolCompat ?? "native",
   }));
+}
+
+function withShape(group: Shape | undefined, entry: Shape | undefined, route: ModelRoute): ModelRoute {
+  const shape = compileShape(group, entry);
+  return shape ? { ...route, shape } : route;
 }
 
 /** `*` is any run of characters, `?` exactly one; everything else is literal. */

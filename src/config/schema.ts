@@ -1,6 +1,7 @@
 // The config file's shape, declared once: TypeBox gives both the validator and the static types.
 // Objects are closed (additionalProperties: false) so that a misspelt key is an error, not a silent no-op.
 import { Type, type Static } from "@sinclair/typebox";
+import { ShapeSchema, type Shaper } from "./shape.ts";
 
 const closed = { additionalProperties: false } as const;
 
@@ -94,6 +95,8 @@ export const ModelEntrySchema = Type.Object(
       { minItems: 1 },
     ),
     toolCompat: Type.Optional(Type.Union([Type.Literal("native"), Type.Literal("compat"), Type.Literal("auto")])),
+    /** How requests are reshaped on their way to this entry's targets, on top of the group's (src/config/shape.ts) */
+    shape: Type.Optional(ShapeSchema),
   },
   closed,
 );
@@ -103,6 +106,8 @@ export const GroupSchema = Type.Object(
   {
     accessKeys: Type.Optional(Type.Array(Type.String())),
     models: Type.Record(Type.String(), ModelEntrySchema),
+    /** Shaping for every model of the group; an entry's own `shape` applies after it */
+    shape: Type.Optional(ShapeSchema),
   },
   closed,
 );
@@ -145,6 +150,8 @@ export interface ModelRoute {
   match: RegExp;
   targets: Target[];
   toolCompat: ToolCompat;
+  /** The group's and the entry's shaping, compiled; absent when there is none */
+  shape?: Shaper;
 }
 
 export interface ResolvedProvider {
