@@ -130,13 +130,14 @@ function dropTools(names: readonly string[]): Step {
 
 function promptStep(op: "prepend" | "append" | "replace", text: string, where: "system" | "lastUser", onlyWithTools: boolean): Step {
   const part = { type: "text" as const, text };
-  const edit = <P extends { type: string }>(parts: readonly P[]): (P | typeof part)[] => {
-    if (op === "prepend") return [part, ...parts];
-    if (op === "append") return [...parts, part];
-    // replace: the text parts give way to one; images, tool results and the rest stay.
-    const at = parts.findIndex((p) => p.type === "text");
-    if (at < 0) return [...parts, part];
-    return parts.flatMap((p, j): (P | typeof part)[] => (j === at ? [part] : p.type === "text" ? [] : [p]));
+  // Text goes into the nearest text part, a blank line apart, rather than a part of its own: some
+  // encoders join parts with nothing between them. Images, tool results and the rest stay.
+  const edit = <P extends { type: string; text?: string }>(parts: readonly P[]): (P | typeof part)[] => {
+    const texts = parts.flatMap((p, j) => (p.type === "text" ? [j] : []));
+    if (!texts.length) return op === "prepend" ? [part, ...parts] : [...parts, part];
+    const at = op === "append" ? texts.at(-1)! : texts[0]!;
+    const joined = (p: P) => ({ ...p, text: op === "prepend" ? `${text}\n\n${p.text}` : op === "append" ? `${p.text}\n\n${text}` : text });
+    return parts.flatMap((p, j): P[] => (j === at ? [joined(p)] : op === "replace" && p.type === "text" ? [] : [p]));
   };
   return (req) => {
     if (onlyWithTools && !req.tools?.length) return req;

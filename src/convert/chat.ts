@@ -10,6 +10,7 @@ import { streamed, whole, type ChatAttempt } from "./respond.ts";
 import { encodeRequest } from "./encode.ts";
 import { estimateInputTokens } from "./estimate.ts";
 import { compatPlan } from "../compat/index.ts";
+import { isShaped, shapeRequest, withExtras } from "./shape.ts";
 import { protocolOf } from "../protocols/index.ts";
 import { beginTrace, clientError, serveModel, specKind, type Call, type Engine, type Outcome } from "./engine.ts";
 
@@ -48,6 +49,7 @@ async function chat(engine: Engine, call: Call, trace: ReturnType<typeof beginTr
     call,
     req.model,
     async (a, route) => {
+      const req = shapeRequest(route, decoded.req); // the group's and model entry's shaping (shape.ts)
       compat ??= compatPlan(call.toolCompat ?? route.toolCompat, req, engine.router, engine.config.mappings);
       const chatAttempt = (): ChatAttempt => ({ ...a, req, ctx, compat: compat!.session(a.where) });
       const first = await attempt(chatAttempt());
@@ -65,7 +67,7 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
   const upstream = engine.mappings[pair.provider.protocol];
   if (!upstream)
     return { error: unifiedError(501, `provider "${pair.provider.name}" speaks ${pair.provider.protocol}, which this build does not convert yet`), retry: true };
-  const passThrough = !compat && call.client === pair.provider.protocol && !!protocolOf(call.client).passThrough;
+  const passThrough = !compat && !isShaped(req) && call.client === pair.provider.protocol && !!protocolOf(call.client).passThrough;
   // An earlier answer the body names and the proxy does not keep: only an upstream of the client's own protocol may know it.
   if (call.unresolved && !passThrough) return { error: unifiedError(400, call.unresolved.message, call.unresolved.param), retry: false };
   const encoded = passThrough
@@ -79,7 +81,7 @@ async function attempt(a: ChatAttempt): Promise<Outcome> {
   if ("error" in encoded) return { error: encoded.error, retry: false }; // the request's fault: no other pair is cooled or tried
   const target = upstreamCall(pair.provider, "generate", pair.key, { protocol: call.client, headers: call.headers }, { model: pair.model, stream: !!req.stream });
   if (!target) return { error: unifiedError(501, `provider "${pair.provider.name}" speaks ${pair.provider.protocol}, whose servers have no chat endpoint`), retry: true };
-  const payload = JSON.stringify(encoded.body);
+  const payload = JSON.stringify(withExtras(req, encoded.body));
   trace?.attempt(where, pair.keyLabel, target.url, target.headers, payload);
 
   const waits = attemptWaits(a);
