@@ -181,3 +181,9 @@ test("tool compatibility mode sees only the tools that remain", async () => {
   expect(seen.system).toContain(`### ${WEATHER.name}`);
   expect(seen.system).not.toContain(`### ${TIME.name}`);
 });
+
+test("a group's target named directly is shaped as the entry that routes to it", async () => {
+  const { seen } = await sent(clients.find((c) => c.protocol === "openai")!, "claude/up-model", ask({ tools: [WEATHER, TIME] }), { group: true });
+  expect(seen.system).toMatch(/^GROUP RULES\.\s+You are terse\.$/);
+  expect(names(seen)).toEqual(["get_weather"]);
+});
