@@ -252,6 +252,7 @@ function describe(e: ValueError): string {
     case ValueErrorType.ObjectAdditionalProperties:
       return `unknown field (expected one of: ${Object.keys((s.properties ?? {}) as object).join(", ")})`;
     case ValueErrorType.Union: {
+      if (typeof s.expected === "string") return `must be ${s.expected}`;
       const values = ((s.anyOf ?? []) as { const?: unknown }[]).map((v) => v.const);
       return values.every((v) => typeof v === "string") ? `must be one of ${values.join(", ")}` : e.message;
     }

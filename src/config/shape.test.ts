@@ -70,6 +70,13 @@ groups:
     ]);
   });
 
+  test("a parameter that is neither a number nor a scale says what it may be", () => {
+    expect(check(`${HEAD}models:\n  a:\n    targets: [up/x]\n    shape: { params: { temperature: hot, top_p: { scal: 2 } } }\n`)).toEqual([
+      "6: models.a.shape.params.temperature: must be a number, or { scale: f } with f > 0",
+      "6: models.a.shape.params.top_p: must be a number, or { scale: f } with f > 0",
+    ]);
+  });
+
   test("an unknown field is named", () => {
     expect(check(`${HEAD}models:\n  a:\n    targets: [up/x]\n    shape: { params: { topP: 1 } }\n`)[0]).toContain("6: models.a.shape.params.topP: unknown field");
   });

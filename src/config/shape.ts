@@ -9,7 +9,8 @@ const closed = { additionalProperties: false } as const;
 
 /** A sampling parameter set to a number, or the client's own value scaled */
 // (A scale's sign is checked by the loader: inside a union the schema could only say "Expected union value".)
-const Tuned = Type.Union([Type.Number(), Type.Object({ scale: Type.Number() }, closed)]);
+// `expected` is what the loader says of a value that is neither.
+const Tuned = Type.Union([Type.Number(), Type.Object({ scale: Type.Number() }, closed)], { expected: "a number, or { scale: f } with f > 0" });
 
 export const ShapeSchema = Type.Object(
   {
