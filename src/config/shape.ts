@@ -60,7 +60,7 @@ export interface Shaper {
 
 /** Group then entry; undefined when neither shapes anything. */
 export function compileShape(group: Shape | undefined, entry: Shape | undefined): Shaper | undefined {
-  const steps = [group, entry].filter((s): s is Shape => !!s).flatMap(steps_);
+  const steps = [group, entry].filter((s): s is Shape => !!s).flatMap(stepsOf);
   const extra = { ...group?.params?.extra, ...entry?.params?.extra };
   for (const k of RESERVED_EXTRA) delete extra[k];
   const hasExtra = Object.keys(extra).length > 0;
@@ -75,7 +75,7 @@ type Step = (req: Request) => Request;
 
 // One Shape's steps, in the order they make sense: tools dropped first, so `onlyWithTools` and
 // tool compatibility both see the tools that remain.
-function steps_(s: Shape): Step[] {
+function stepsOf(s: Shape): Step[] {
   const out: Step[] = [];
   if (s.dropTools?.length) out.push(dropTools(s.dropTools));
   if (s.prompt) {
