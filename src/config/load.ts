@@ -6,6 +6,7 @@ import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value"
 import { fillVariables, maskVariables, missingMessage, unmask } from "./env.ts";
 import { errorAt, lineOf, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
 import { shadowingPattern } from "./shadow.ts";
+import { deadRule } from "./rule-check.ts";
 import { ConfigSchema, DEFAULT_LISTEN, type ResolvedConfig } from "./schema.ts";
 import {
   builtinConfig,
@@ -315,6 +316,7 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
   checkRedis(source, asRecord(cfg.redis), out);
   checkTargets(source, ["models"], cfg.models, providers, out);
   checkShadowed(source, ["models"], cfg.models, out);
+  checkRules(source, ["models"], cfg.models, out);
   for (const [name, g] of Object.entries(asRecord(cfg.groups) ?? {})) {
     if ((RESERVED_GROUP_NAMES as readonly string[]).includes(name)) {
       const reserved = RESERVED_GROUP_NAMES.join(", ");
@@ -324,6 +326,7 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
     }
     checkTargets(source, ["groups", name, "models"], asRecord(g)?.models, providers, out);
     checkShadowed(source, ["groups", name, "models"], asRecord(g)?.models, out);
+    checkRules(source, ["groups", name, "models"], asRecord(g)?.models, out);
   }
   return out;
 }
@@ -378,6 +381,26 @@ function checkShadowed(source: YamlSource, at: string[], models: unknown, out: S
     if (by !== undefined)
       out.push(errorAt(source, [...at, pattern], `never matches: "${by}" above it matches every name it does (the first match wins)`));
   });
+}
+
+/** A rule's `use` must name an entry of the same scope; a rule an earlier one always pre-empts never matches. */
+function checkRules(source: YamlSource, at: string[], models: unknown, out: SourceError[]): void {
+  const entries = asRecord(models) ?? {};
+  for (const [pattern, entry] of Object.entries(entries)) {
+    const rules = asRecord(entry)?.when;
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((rule, i) => {
+      const r = asRecord(rule);
+      if (!r) return;
+      if (typeof r.use === "string" && r.use && !Object.hasOwn(entries, r.use)) {
+        const known = Object.keys(entries).join(", ") || "none";
+        out.push(errorAt(source, [...at, pattern, "when", i, "use"], `"${r.use}" names no model entry here (entries: ${known})`));
+      }
+      const dead = deadRule(rules.slice(0, i).map(asRecord), r);
+      if (dead !== undefined)
+        out.push(errorAt(source, [...at, pattern, "when", i], `never matches: rule ${dead + 1} above it matches every request it does (the first match wins)`));
+    });
+  }
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

@@ -2,6 +2,7 @@
 // model globs compiled once, so nothing is parsed or looked up by string on the request path.
 import { dirname, join, resolve } from "node:path";
 import { CREDENTIAL_PARAM, REDACTED } from "./secrets.ts";
+import { compileRules } from "./rules.ts";
 import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
@@ -210,7 +211,7 @@ function routesName(models: readonly ModelRoute[], t: Target): boolean {
 }
 
 export function compileModels(models: Readonly<Record<string, ModelEntry>>): ModelRoute[] {
-  return Object.entries(models).map(([pattern, m]) => ({
+  const routes: ModelRoute[] = Object.entries(models).map(([pattern, m]) => ({
     pattern,
     match: globToRegExp(pattern),
     targets: m.targets.map((entry) => {
@@ -220,6 +221,15 @@ export function compileModels(models: Readonly<Record<string, ModelEntry>>): Mod
     }),
     toolCompat: m.toolCompat ?? "native",
   }));
+  // Rules name other entries of the same scope, so they are compiled once all entries exist.
+  for (const route of routes) {
+    const rules = models[route.pattern]!.when;
+    if (!rules?.length) continue;
+    const { pick, labels } = compileRules(route.pattern, rules, routes, globToRegExp);
+    route.pick = pick;
+    route.rules = labels;
+  }
+  return routes;
 }
 
 /** `*` is any run of characters, `?` exactly one; everything else is literal. */
