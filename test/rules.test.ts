@@ -1,6 +1,12 @@
 // `when` rules through the official SDKs: each trait sends a request to its rule's targets, which
 // the scripted upstream's received `model` shows; a request no rule matches keeps the entry's own.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { logs } from "../src/cli/logs.ts";
+import { parseArgs } from "../src/cli/args.ts";
+import { parseExposition, sampleValue } from "./support/prometheus.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { GoogleGenAI } from "@google/genai";
@@ -10,6 +16,7 @@ import { claudeMessage, openaiCompletion } from "./support/wire.ts";
 
 const PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
+const dir = mkdtempSync(join(tmpdir(), "ccproxy-rules-"));
 let claude: Upstream;
 let openai: Upstream;
 let proxy: Proxy;
@@ -39,6 +46,7 @@ beforeAll(async () => {
   claude = await startUpstream("claude");
   openai = await startUpstream("openai");
   proxy = await startProxy({
+    logging: { path: join(dir, "log.db") },
     providers: { c: { protocol: "claude", baseUrl: claude.url, keys: ["sk-c"] }, o: { protocol: "openai", baseUrl: openai.url, keys: ["sk-o"] } },
     models: {
       "claude-*": { targets: ["c/up-main"], when },
@@ -53,6 +61,7 @@ afterAll(async () => {
   await proxy?.close();
   await claude?.close();
   await openai?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const anthropic = (headers: Record<string, string> = {}) => new Anthropic({ apiKey: "x", baseURL: proxy.url, maxRetries: 0, defaultHeaders: headers });
@@ -129,4 +138,21 @@ describe("when rules through other clients", () => {
     await ai.models.generateContent({ model: "gemini-2.5-flash", contents: "news?", config: { tools: [{ googleSearch: {} }] } });
     expect(claude.received.at(-1)!.body.model).toBe("up-search");
   });
+});
+
+test("the log row and /metrics name the rule that routed each request, or none", async () => {
+  expect(await claudeModelFor({ ...base, model: "claude-haiku-4-5" })).toBe("up-cheap");
+  expect(await claudeModelFor(base)).toBe("up-main");
+  await proxy.log!.flush();
+  const config = join(dir, "ccproxy.yaml");
+  writeFileSync(config, `logging: { path: ${join(dir, "log.db")} }\nproviders: {}\n`);
+  const lines: string[] = [];
+  expect(await logs(parseArgs(["logs", "--config", config, "--json", "--limit", "2"]), { out: (l) => lines.push(l), env: { HOME: dir } })).toBe(0);
+  expect(lines.map((l) => JSON.parse(l).rule)).toEqual(["claude-*#1", null]);
+
+  const m = parseExposition(await (await fetch(`${proxy.url}/metrics`)).text());
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { model: "claude-*", rule: "claude-*#1" })).toBeGreaterThanOrEqual(2);
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { model: "claude-*", rule: "claude-*#8" })).toBe(1);
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { model: "claude-*", rule: "none" })).toBeGreaterThanOrEqual(4);
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { group: "oa", model: "gpt-*", rule: "gpt-*#3" })).toBe(1);
 });

@@ -42,7 +42,7 @@ async function chat(engine: Engine, call: Call, trace: ReturnType<typeof beginTr
   const decoded = decodeRequest(engine, call);
   if (decoded instanceof Response) return decoded;
   const { req, ctx } = decoded;
-  call = routeByRule(engine, call, req);
+  call = routeByRule(engine, call, req, trace);
   trace?.request(req.model, !!req.stream);
   let compat: ReturnType<typeof compatPlan> | undefined;
   return serveModel(

@@ -1,11 +1,12 @@
 // Where `when` rules meet a request: the traits a rule may test, taken from the decoded request
 // (cheap ones at once, the rest only when a rule asks), and the call re-scoped to the rule's targets.
 import type { Request } from "../unified/index.ts";
+import type { Trace } from "../log/index.ts";
 import type { Call, Engine } from "./engine.ts";
 import { estimateInputTokens } from "./estimate.ts";
 
 /** The call as the rule its model's entry picks would have it: planned in the rule's scope, and labelled. */
-export function routeByRule(engine: Engine, call: Call, req: Request): Call {
+export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Trace): Call {
   const pick = engine.router.entry(call.models, req.model)?.pick;
   if (!pick) return call;
   const hit = pick({
@@ -17,7 +18,9 @@ export function routeByRule(engine: Engine, call: Call, req: Request): Call {
     headers: call.headers,
     inputTokens: () => estimateInputTokens(call.raw?.length ?? JSON.stringify(call.body).length, req),
   });
-  return hit ? { ...call, models: hit.scope, rule: hit.label } : call;
+  if (!hit) return call;
+  trace?.rule(hit.label);
+  return { ...call, models: hit.scope, rule: hit.label };
 }
 
 function hasImages(req: Request): boolean {
