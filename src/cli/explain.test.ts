@@ -56,6 +56,11 @@ describe("ccproxy explain", () => {
     expect(explainBody(config, mappings, { model: "claude-sonnet-4-6", messages: hi, reasoning_effort: "high" })).toMatchObject({
       protocol: "openai", rule: "claude-*#3", targets: ["o/r1", "c/opus (weight 2)"],
     });
+    expect(explainBody(config, mappings, { model: "claude-sonnet-4-6", messages: hi, reasoning_effort: "none" })).toMatchObject({ rule: "none" });
+    expect(explainBody(config, mappings, { model: "claude-sonnet-4-6", input: "hi", reasoning: { effort: "low" } })).toMatchObject({ rule: "claude-*#3" });
+    expect(explainBody(config, mappings, { contents: [{ parts: [{ text: "hi" }] }], generationConfig: { thinkingConfig: { thinkingBudget: 1024 } } }, { model: "claude-x" })).toMatchObject({
+      protocol: "gemini", rule: "claude-*#3",
+    });
     expect(explainBody(config, mappings, { model: "claude-sonnet-4-6", input: "news?", tools: [{ type: "web_search" }] })).toMatchObject({
       protocol: "responses", rule: "claude-*#4", targets: ["c/search"],
     });

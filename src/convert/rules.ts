@@ -11,7 +11,7 @@ export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Tr
   if (!pick) return call;
   const hit = pick({
     model: req.model,
-    thinking: !!req.thinking?.enabled || !!req.thinking?.effort,
+    thinking: req.thinking?.enabled === true, // an effort of "none" decodes as not enabled
     images: () => hasImages(req),
     tools: req.tools ?? [],
     webSearch: () => hasWebSearch(call.body),
