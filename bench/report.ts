@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
 import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
 import type { RouterCost } from "./router.ts";
+import type { RulesCost } from "./rules.ts";
 import { LOG_KINDS, LOG_KIND_NAMES, LOG_TARGETS, PACED_DELAY_MS, percentOverOff, type LogCost } from "./logcost.ts";
 import { SHARE_KINDS, SHARE_TARGETS, SHARE_TARGET_NAMES, percentOverBase, type Propagation, type ShareCost } from "./sharecost.ts";
 import type { Ports, TargetName } from "./targets.ts";
@@ -44,6 +45,8 @@ export interface Results {
   seconds?: number;
   /** ns per request the router takes in process (bench/router.ts) */
   router?: RouterCost;
+  /** ns per request `when` rules take in process (bench/rules.ts) */
+  rules?: RulesCost;
   /** The request log off, rows only, with bodies (bench/logcost.ts) */
   log?: LogCost;
   /** Metrics off and on, Redis sharing up, and shared health's propagation (bench/sharecost.ts) */
@@ -203,6 +206,7 @@ export async function writeReport(r: Results): Promise<string[]> {
     check("router, one pair: % of added p50 (openai→openai) ≤ 5", (100 * r.router.single) / 1000 / addedUs, (x) => x <= 5, 2);
     check("router, 16 pairs, 4 cooling: % of added p50 ≤ 5", (100 * r.router.pool) / 1000 / addedUs, (x) => x <= 5, 2);
   }
+  if (r.rules) check("when rules, 8 tested, none matching: % of added p50 (openai→openai) ≤ 2", (100 * r.rules.miss) / 1000 / addedUs, (x) => x <= 2, 2);
 
   // The request log: its added p50 over the log's off, per kind, within 5%.
   const logRows: string[][] = [];
@@ -250,6 +254,9 @@ export async function writeReport(r: Results): Promise<string[]> {
     "",
     ...(r.router
       ? [`The router (bench/router.ts, in process): plan + succeed take ${f(r.router.single, 0)} ns a request for one pair and ${f(r.router.pool, 0)} ns for a pool of 4 targets × 4 keys with weights and 4 pairs cooling.`, ""]
+      : []),
+    ...(r.rules
+      ? [`When rules (bench/rules.ts, in process, on a decoded 20 kB Claude Code turn): ${f(r.rules.none, 0)} ns a request for an entry with no rules, ${f(r.rules.miss, 0)} ns for eight rules none of which matches (every trait tested, the input estimate made), ${f(r.rules.hit, 0)} ns when the first matches.`, ""]
       : []),
     "## 1. Latency at concurrency 1 (ms; every reply body checked)",
     "",

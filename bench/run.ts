@@ -12,6 +12,7 @@ import { timeStream } from "./stream.ts";
 import { median } from "./stats.ts";
 import { QUIET_MS, writeReport, type Results, type Slot } from "./report.ts";
 import { routerCost } from "./router.ts";
+import { rulesCost } from "./rules.ts";
 import { measureLog } from "./logcost.ts";
 import { measureMetricsAndShare } from "./sharecost.ts";
 
@@ -67,6 +68,8 @@ async function main() {
 
   log("router: plan + succeed per request, in process");
   results.router = routerCost();
+  log("when rules: routeByRule per request, in process");
+  results.rules = rulesCost();
 
   log("start-up: exec → first answered request");
   for (let r = 0; r < PLAN.startRounds; r++)

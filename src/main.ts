@@ -27,6 +27,8 @@ switch (args.command) {
   }
   case "models":
     process.exit(await (await import("./cli/models.ts")).models(args));
+  case "explain":
+    process.exit(await (await import("./cli/explain.ts")).explain(args));
   case "status":
     process.exit(await (await import("./cli/status.ts")).status(args));
   case "serve": {

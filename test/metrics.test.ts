@@ -121,6 +121,7 @@ describe("GET /metrics after a known set of requests", () => {
       "ccproxy_time_to_first_token_seconds",
       "ccproxy_added_latency_seconds",
       "ccproxy_failovers_total",
+      "ccproxy_rule_requests_total",
       "ccproxy_pair_cooling",
       "ccproxy_in_flight_requests",
       "ccproxy_log_dropped_rows_total",

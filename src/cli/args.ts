@@ -2,7 +2,7 @@
 // One table (OPTIONS) says which flag each command takes and what it does; the checks and every
 // help text are made from it, so a new command is a line in COMMANDS and its flags' entries.
 
-export type Command = "serve" | "check" | "logs" | "models" | "status" | "version" | "help";
+export type Command = "serve" | "check" | "logs" | "models" | "status" | "explain" | "version" | "help";
 
 // Only types come from the config: main.ts parses arguments before anything else loads.
 import type { ConsoleLevel } from "../config/schema.ts";
@@ -27,6 +27,10 @@ export interface ParsedArgs {
   follow?: boolean;
   onlyErrors?: boolean;
   stats?: boolean;
+  /** explain: the request body's file (else stdin), its client protocol, the group it is sent to */
+  file?: string;
+  protocol?: string;
+  group?: string;
   /** logs, status: JSON for scripts */
   json?: boolean;
   errors: string[];
@@ -57,9 +61,13 @@ const COMMANDS: Partial<Record<Command, { usage: string[]; about: string[] }>> =
     usage: ["ccproxy status [--config FILE] [--host H] [--port P] [--json]"],
     about: ["ask the running proxy for its providers and each target × key pair's health"],
   },
+  explain: {
+    usage: ["ccproxy explain [--config FILE] [--model M] [--protocol P] [--group G] [--json] [BODY.json] (else the body on stdin)"],
+    about: ["which when rule a request body would meet and which targets it would get, in order;", "the client protocol is told from the body's shape unless --protocol names it"],
+  },
 };
 
-type ValueFlag = "config" | "host" | "port" | "mappings" | "dump" | "log-level" | "model" | "since" | "limit";
+type ValueFlag = "config" | "host" | "port" | "mappings" | "dump" | "log-level" | "model" | "since" | "limit" | "protocol" | "group";
 type Switch = "follow" | "errors" | "stats" | "json" | "quiet";
 
 interface Option {
@@ -73,13 +81,13 @@ interface Option {
 
 const OPTIONS: Record<ValueFlag | Switch, Option> = {
   config: {
-    commands: ["serve", "check", "logs", "models", "status"],
+    commands: ["serve", "check", "logs", "models", "status", "explain"],
     shown: "--config FILE",
     help: ["config file; else $CCPROXY_CONFIG, ./ccproxy.yaml, ~/.config/ccproxy/config.yaml,", "else the built-in default (providers from OPENAI_API_KEY, ANTHROPIC_API_KEY,", "GEMINI_API_KEY, plus local Ollama)"],
   },
   host: { commands: ["serve", "status"], shown: "--host H", help: ['listen on host H; else $CCPROXY_HOST, else "listen" in the config', "(status: the proxy to ask)"] },
   port: { commands: ["serve", "status"], shown: "--port P", help: ['listen on port P; else $CCPROXY_PORT, else "listen" in the config'] },
-  mappings: { commands: ["serve", "check", "models"], shown: "--mappings DIR", help: ["folder whose files replace the built-in mappings of the same name"] },
+  mappings: { commands: ["serve", "check", "models", "explain"], shown: "--mappings DIR", help: ["folder whose files replace the built-in mappings of the same name"] },
   dump: { commands: ["check"], shown: "--dump NAME", help: ["also print the compiled mapping NAME (e.g. openai/request.encode)"] },
   "log-level": {
     commands: ["serve"],
@@ -88,12 +96,14 @@ const OPTIONS: Record<ValueFlag | Switch, Option> = {
   },
   quiet: { commands: ["serve"], shown: "--quiet", help: ["no request lines on stdout (--log-level off)"], sets: "logLevel" },
   follow: { commands: ["logs"], shown: "--follow", help: ["keep printing requests as they are logged"], sets: "follow" },
-  model: { commands: ["logs"], shown: "--model M", help: ["only requests for proxy model M"] },
+  model: { commands: ["logs", "explain"], shown: "--model M", help: ["logs: only requests for proxy model M; explain: the model asked for (else the body's)"] },
+  protocol: { commands: ["explain"], shown: "--protocol P", help: ["the body's client protocol: openai, claude, gemini, ollama or responses"] },
+  group: { commands: ["explain"], shown: "--group G", help: ["the group whose models serve the request (else the root's)"] },
   errors: { commands: ["logs"], shown: "--errors", help: ["only requests that failed"], sets: "onlyErrors" },
   since: { commands: ["logs"], shown: "--since T", help: ["only requests of the last T (30m, 24h, 7d) or since a date (2026-01-31);", "--stats defaults to 24h"] },
   limit: { commands: ["logs"], shown: "--limit N", help: ["how many of the latest requests (default 20)"] },
   stats: { commands: ["logs"], shown: "--stats", help: ["totals instead of rows"], sets: "stats" },
-  json: { commands: ["logs", "models", "status"], shown: "--json", help: ["for scripts: logs, one JSON object per line; models and status, one JSON document"], sets: "json" },
+  json: { commands: ["logs", "models", "status", "explain"], shown: "--json", help: ["for scripts: logs, one JSON object per line; models, status and explain, one JSON document"], sets: "json" },
 };
 
 const isSwitch = (name: string): name is Switch => Object.hasOwn(OPTIONS, name) && OPTIONS[name as Switch].sets !== undefined;
@@ -144,7 +154,7 @@ export function helpFor(command: Command | undefined): string {
   ].join("\n");
 }
 
-const COMMAND_WORDS: readonly string[] = ["serve", "check", "logs", "models", "status", "help", "version"];
+const COMMAND_WORDS: readonly string[] = ["serve", "check", "logs", "models", "status", "explain", "help", "version"];
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const errors: string[] = [];
@@ -152,6 +162,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const switches = new Set<Switch>();
   let command: Command | undefined;
   let switched: Command | undefined; // --help / --version win over the positional command
+  let positional: string | undefined; // explain's body file
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -179,14 +190,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       values[name as ValueFlag] = value;
     } else if (arg.startsWith("-") && arg !== "-") errors.push(`unknown option ${arg}`);
     else if (!COMMAND_WORDS.includes(arg)) {
-      errors.push(`unexpected argument "${arg}"`);
+      if (command === "explain" && positional === undefined) positional = arg;
+      else errors.push(`unexpected argument "${arg}"`);
     } else if (command && command !== arg) {
       errors.push(`unexpected argument "${arg}" (command is already ${command})`);
     } else command = arg as Command;
   }
 
   if (switched === "help") return { command: "help", ...(command && command !== "help" && { topic: command }), errors };
-  const result: ParsedArgs = { command: switched ?? command ?? "serve", errors };
+  const result: ParsedArgs = { command: switched ?? command ?? "serve", errors, ...(positional !== undefined && { file: positional }) };
   const applies = (name: ValueFlag | Switch) => switched || OPTIONS[name].commands.includes(result.command);
   for (const [name, value] of Object.entries(values) as [ValueFlag, string][]) {
     if (!applies(name)) errors.push(`--${name} does not apply to ${result.command}`);

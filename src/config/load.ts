@@ -7,6 +7,7 @@ import { fillVariables, maskVariables, missingMessage, unmask } from "./env.ts";
 import { errorAt, lineOf, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
 import { shadowingPattern } from "./shadow.ts";
 import { RESERVED_EXTRA, TOOL_GLOB } from "./shape.ts";
+import { deadRule } from "./rule-check.ts";
 import { ConfigSchema, DEFAULT_LISTEN, type ResolvedConfig } from "./schema.ts";
 import {
   builtinConfig,
@@ -318,6 +319,7 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
   checkTargets(source, ["models"], cfg.models, providers, out);
   checkShadowed(source, ["models"], cfg.models, out);
   checkShapes(source, ["models"], cfg.models, out);
+  checkRules(source, ["models"], cfg.models, out);
   for (const [name, g] of Object.entries(asRecord(cfg.groups) ?? {})) {
     if ((RESERVED_GROUP_NAMES as readonly string[]).includes(name)) {
       const reserved = RESERVED_GROUP_NAMES.join(", ");
@@ -329,6 +331,7 @@ function semanticErrors(source: YamlSource, o: LoadOptions, file: string): Sourc
     checkShadowed(source, ["groups", name, "models"], asRecord(g)?.models, out);
     checkShape(source, ["groups", name, "shape"], asRecord(g)?.shape, out);
     checkShapes(source, ["groups", name, "models"], asRecord(g)?.models, out);
+    checkRules(source, ["groups", name, "models"], asRecord(g)?.models, out);
   }
   return out;
 }
@@ -412,6 +415,26 @@ function checkShape(source: YamlSource, at: string[], shape: unknown, out: Sourc
   for (const key of Object.keys(asRecord(params?.extra) ?? {}))
     if ((RESERVED_EXTRA as readonly string[]).includes(key))
       out.push(errorAt(source, [...at, "params", "extra", key], `"${key}" is the encoder's to set; extra fields may not override ${RESERVED_EXTRA.join(", ")}`));
+}
+
+/** A rule's `use` must name an entry of the same scope; a rule an earlier one always pre-empts never matches. */
+function checkRules(source: YamlSource, at: string[], models: unknown, out: SourceError[]): void {
+  const entries = asRecord(models) ?? {};
+  for (const [pattern, entry] of Object.entries(entries)) {
+    const rules = asRecord(entry)?.when;
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((rule, i) => {
+      const r = asRecord(rule);
+      if (!r) return;
+      if (typeof r.use === "string" && r.use && !Object.hasOwn(entries, r.use)) {
+        const known = Object.keys(entries).join(", ") || "none";
+        out.push(errorAt(source, [...at, pattern, "when", i, "use"], `"${r.use}" names no model entry here (entries: ${known})`));
+      }
+      const dead = deadRule(rules.slice(0, i).map(asRecord), r);
+      if (dead !== undefined)
+        out.push(errorAt(source, [...at, pattern, "when", i], `never matches: rule ${dead + 1} above it matches every request it does (the first match wins)`));
+    });
+  }
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

@@ -3,6 +3,7 @@
 import { dirname, join, resolve } from "node:path";
 import { CREDENTIAL_PARAM, REDACTED } from "./secrets.ts";
 import { compileShape, type Shape } from "./shape.ts";
+import { compileRules } from "./rules.ts";
 import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
@@ -215,7 +216,7 @@ function routesName(models: readonly ModelRoute[], t: Target): boolean {
 
 /** `shape`: the group's shaping, which each entry's own goes on top of */
 export function compileModels(models: Readonly<Record<string, ModelEntry>>, shape?: Shape): ModelRoute[] {
-  return Object.entries(models).map(([pattern, m]) => withShape(shape, m.shape, {
+  const routes: ModelRoute[] = Object.entries(models).map(([pattern, m]) => withShape(shape, m.shape, {
     pattern,
     match: globToRegExp(pattern),
     targets: m.targets.map((entry) => {
@@ -225,6 +226,15 @@ export function compileModels(models: Readonly<Record<string, ModelEntry>>, shap
     }),
     toolCompat: m.toolCompat ?? "native",
   }));
+  // Rules name other entries of the same scope, so they are compiled once all entries exist.
+  for (const route of routes) {
+    const rules = models[route.pattern]!.when;
+    if (!rules?.length) continue;
+    const { pick, labels } = compileRules(route.pattern, rules, routes, globToRegExp);
+    route.pick = pick;
+    route.rules = labels;
+  }
+  return routes;
 }
 
 function withShape(group: Shape | undefined, entry: Shape | undefined, route: ModelRoute): ModelRoute {

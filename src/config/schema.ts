@@ -84,6 +84,35 @@ export const ProviderSchema = Type.Object(
 );
 export type Provider = Static<typeof ProviderSchema>;
 
+/**
+ * One `when` rule: the traits a request must all have, and the model entry (`use`) whose targets it
+ * then goes to. Rules are tried in order; the first whose traits all hold wins.
+ */
+export const RuleSchema = Type.Object(
+  {
+    /** A background call: its model name matches this glob (true: Claude Code's small-fast models, `*haiku*`) */
+    background: Type.Optional(Type.Union([Type.Boolean(), Type.String({ minLength: 1 })])),
+    /** Thinking or reasoning asked for (false: not asked for) */
+    thinking: Type.Optional(Type.Boolean()),
+    /** Estimated input tokens above this many */
+    longContext: Type.Optional(Type.Integer({ minimum: 0 })),
+    images: Type.Optional(Type.Boolean()),
+    /** Any tools (true), none (false), or one of these tool names (globs) */
+    tools: Type.Optional(Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+    /** A hosted web-search tool present (Claude web_search_*, Responses web_search, Gemini googleSearch) */
+    webSearch: Type.Optional(Type.Boolean()),
+    /** Request headers (names in any case) whose values match these globs */
+    header: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String())),
+    use: Type.String({ minLength: 1 }),
+  },
+  closed,
+);
+export type Rule = Static<typeof RuleSchema>;
+
+/** The traits a rule may name, in the order they are cheapest to test */
+export const RULE_TRAITS = ["background", "header", "thinking", "tools", "webSearch", "images", "longContext"] as const;
+export const DEFAULT_BACKGROUND = "*haiku*";
+
 export const ModelEntrySchema = Type.Object(
   {
     /** "provider/model"; a model of "*" stands for the name the client asked for. A weight repeats a target's turn. */
@@ -97,6 +126,8 @@ export const ModelEntrySchema = Type.Object(
     toolCompat: Type.Optional(Type.Union([Type.Literal("native"), Type.Literal("compat"), Type.Literal("auto")])),
     /** How requests are reshaped on their way to this entry's targets, on top of the group's (src/config/shape.ts) */
     shape: Type.Optional(ShapeSchema),
+    /** Rules sending requests with certain traits to another entry's targets; the first that matches wins */
+    when: Type.Optional(Type.Array(RuleSchema)),
   },
   closed,
 );
@@ -152,7 +183,29 @@ export interface ModelRoute {
   toolCompat: ToolCompat;
   /** The group's and the entry's shaping, compiled; absent when there is none */
   shape?: Shaper;
+  /** The entry's `when` rules, compiled (src/config/rules.ts); absent when it has none */
+  pick?: RulePick;
+  /** The labels its rules can give (`<pattern>#<n>`), for metrics labels bounded by the config */
+  rules?: string[];
 }
+
+/** What a rule looks at: the decoded request, the call's headers and body, and a lazy input-token estimate */
+export interface RuleInput {
+  model: string;
+  thinking: boolean;
+  images: () => boolean;
+  tools: readonly { name: string }[];
+  webSearch: () => boolean;
+  headers: Headers;
+  inputTokens: () => number;
+}
+
+/** The rule that matched: its label and the scope (one route: the `use` entry's targets) to plan in */
+export interface RuleHit {
+  label: string;
+  scope: readonly ModelRoute[];
+}
+export type RulePick = (x: RuleInput) => RuleHit | undefined;
 
 export interface ResolvedProvider {
   name: string;

@@ -9,6 +9,7 @@ import type { ReadResult } from "./stream.ts";
 import { streamed, whole, type ChatAttempt } from "./respond.ts";
 import { encodeRequest } from "./encode.ts";
 import { estimateInputTokens } from "./estimate.ts";
+import { routeByRule } from "./rules.ts";
 import { compatPlan } from "../compat/index.ts";
 import { isShaped, shapeRequest, withExtras } from "./shape.ts";
 import { protocolOf } from "../protocols/index.ts";
@@ -42,6 +43,7 @@ async function chat(engine: Engine, call: Call, trace: ReturnType<typeof beginTr
   const decoded = decodeRequest(engine, call);
   if (decoded instanceof Response) return decoded;
   const { req, ctx } = decoded;
+  call = routeByRule(engine, call, req, trace);
   trace?.request(req.model, !!req.stream);
   let compat: ReturnType<typeof compatPlan> | undefined;
   return serveModel(

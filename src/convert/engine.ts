@@ -58,6 +58,8 @@ export interface Call {
   owner?: string;
   /** The body as the client sent it, when `body` has earlier answers filled in (its protocol's `recall`) */
   sent?: unknown;
+  /** The `when` rule that routed the call (`<pattern>#<n>`), when one did */
+  rule?: string;
   /** What the body names that is not kept here: the client's 400, unless the upstream speaks its protocol */
   unresolved?: { param: string; message: string };
 }

@@ -40,6 +40,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
   // 3: the client's session (Claude Code's X-Claude-Code-Session-Id), to tell one agent's requests apart.
   `ALTER TABLE requests ADD COLUMN session TEXT;`,
+  // 4: the `when` rule that routed the request.
+  `ALTER TABLE requests ADD COLUMN rule TEXT;`,
 ];
 
 /** Runs the steps this database has not seen, each in its own transaction. */

@@ -19,6 +19,7 @@ export interface RowView {
   ttftMs: number | null;
   stream: boolean;
   session: string | null;
+  rule: string | null;
   tokens: { input: number | null; output: number | null; cacheRead: number | null; cacheWrite: number | null; reasoning: number | null };
   trail: unknown[] | null;
 }
@@ -34,7 +35,7 @@ export interface Filter {
 }
 
 const COLUMNS = `id, time, client, route, grp, model, target, key_label, attempts, status, error, latency_ms, ttft_ms, stream,
-  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, trail, session`;
+  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, trail, session, rule`;
 
 function where(f: Filter): { sql: string; args: (string | number)[] } {
   const cond: string[] = [];
@@ -67,6 +68,7 @@ export function latest(db: Database, f: Filter): RowView[] {
     ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
     stream: r.stream === 1,
     session: r.session,
+    rule: r.rule,
     tokens: {
       input: r.input_tokens,
       output: r.output_tokens,
@@ -99,6 +101,7 @@ export function rowView(r: LogRow, id: number): RowView {
     ttftMs: round(r.ttftMs),
     stream: r.stream,
     session: r.session ?? null,
+    rule: r.rule ?? null,
     tokens: { input: u.input ?? null, output: u.output ?? null, cacheRead: u.cacheRead ?? null, cacheWrite: u.cacheWrite ?? null, reasoning: u.reasoning ?? null },
     trail: r.trail ?? null,
   };

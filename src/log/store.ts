@@ -25,6 +25,8 @@ export interface LogRow {
   stream: boolean;
   /** The client's session id (Claude Code's X-Claude-Code-Session-Id), cut to SESSION_MAX characters */
   session?: string;
+  /** The `when` rule that routed the request (`<pattern>#<n>`), when one did */
+  rule?: string;
   usage?: { input?: number; output?: number; cacheRead?: number; cacheWrite?: number; reasoning?: number };
   /** The attempts that failed before the last one */
   trail?: { target: string; keyLabel: string; status?: number; error: string }[];
@@ -76,9 +78,9 @@ export type Writer = (rows: readonly LogRow[], dropped: number) => void;
 export function rowWriter(db: Database): Writer {
   const insert = db.prepare(
     `INSERT INTO requests (time, client, route, grp, model, target, key_label, attempts, status, error, latency_ms,
-       ttft_ms, stream, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, trail, session)
+       ttft_ms, stream, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, trail, session, rule)
      VALUES ($time, $client, $route, $grp, $model, $target, $keyLabel, $attempts, $status, $error, $latencyMs,
-       $ttftMs, $stream, $input, $output, $cacheRead, $cacheWrite, $reasoning, $trail, $session)`,
+       $ttftMs, $stream, $input, $output, $cacheRead, $cacheWrite, $reasoning, $trail, $session, $rule)`,
   );
   const body = db.prepare(
     `INSERT INTO bodies (request_id, client_request, upstream_request, upstream_response, upstream_events, client_response)
@@ -95,7 +97,7 @@ export function rowWriter(db: Database): Writer {
         target: r.target ?? null, keyLabel: r.keyLabel ?? null, attempts: r.attempts, status: r.status ?? null,
         error: r.error ?? null, latencyMs: r.latencyMs ?? null, ttftMs: r.ttftMs ?? null, stream: r.stream ? 1 : 0,
         input: u.input ?? null, output: u.output ?? null, cacheRead: u.cacheRead ?? null, cacheWrite: u.cacheWrite ?? null,
-        reasoning: u.reasoning ?? null, trail: r.trail?.length ? JSON.stringify(r.trail) : null, session: r.session ?? null,
+        reasoning: u.reasoning ?? null, trail: r.trail?.length ? JSON.stringify(r.trail) : null, session: r.session ?? null, rule: r.rule ?? null,
       });
       const b = r.bodies;
       if (b)

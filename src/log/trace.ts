@@ -108,6 +108,11 @@ export class Trace {
     this.row.stream = stream;
   }
 
+  /** The `when` rule that routed the request (`<pattern>#<n>`) */
+  rule(label: string): void {
+    this.row.rule = label;
+  }
+
   /** One attempt begins; `payload` is the exact body sent upstream. */
   attempt(target: string, keyLabel: string, url: string, headers: Record<string, string>, payload: string): void {
     this.received();

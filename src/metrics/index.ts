@@ -29,6 +29,8 @@ export interface Snapshot {
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 const seconds = (ms: number) => ms / 1000;
+/** The rule label of a request no `when` rule routed */
+const NO_RULE = "none";
 const value = () => new Value();
 
 export class Metrics {
@@ -83,6 +85,13 @@ export class Metrics {
     ["group", "model"],
     value,
   );
+  private readonly routed = new Family(
+    "ccproxy_rule_requests_total",
+    'Requests that named a model, by group, model and the `when` rule that routed them: "<model entry>#<n>", or "none" when no rule did.',
+    "counter",
+    ["group", "model", "rule"],
+    value,
+  );
   private readonly cooling = new Family(
     "ccproxy_pair_cooling",
     "1 while a target x key pair cools down after a failure (a refused key cools on every model), else 0; keys by label only. Targets the config does not name are provider/other, 1 when any of them cools.",
@@ -134,6 +143,7 @@ export class Metrics {
       t[3]! += u.cacheWrite ?? 0;
       t[4]! += u.reasoning ?? 0;
     }
+    if (model !== undefined) this.routed.at(group, model, row.rule ?? NO_RULE).value++;
     if (row.attempts > 1) this.failovers.at(group, model).value += row.attempts - 1;
     const total = row.latencyMs ?? 0;
     this.duration.at(group, row.client, model).observe(seconds(total));
@@ -153,6 +163,6 @@ export class Metrics {
       const cell = this.cooling.at(this.labels.target(`${p.provider}/${p.model}`), p.key);
       cell.value = Math.max(cell.value, p.state === "cooling" ? 1 : 0);
     }
-    return exposition([this.requests, this.tokens, this.duration, this.upstream, this.firstToken, this.added, this.failovers, this.cooling, this.inFlight, this.dropped]);
+    return exposition([this.requests, this.tokens, this.duration, this.upstream, this.firstToken, this.added, this.failovers, this.routed, this.cooling, this.inFlight, this.dropped]);
   }
 }

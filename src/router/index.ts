@@ -137,6 +137,11 @@ export class Router {
     return first === undefined ? undefined : pool!.pairs[first];
   }
 
+  /** The model entry a name resolves to (cached with its pool), for its `when` rules. */
+  entry(models: readonly ModelRoute[], name: string): ModelRoute | undefined {
+    return this.pool(models, name)?.entry;
+  }
+
   /** Whether a name resolves to anything to try, without moving the rotation. */
   has(models: readonly ModelRoute[], name: string): boolean {
     return !!this.pool(models, name)?.cycle.length;

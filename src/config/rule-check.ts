@@ -1,0 +1,44 @@
+// Whether a `when` rule can ever match: it cannot when an earlier rule matches every request it
+// does, since the first match wins. Sound, not complete: a cover claimed is a real one.
+import { covers } from "./shadow.ts";
+import { DEFAULT_BACKGROUND } from "./schema.ts";
+
+type Raw = Record<string, unknown> | undefined;
+const TRAITS = ["background", "thinking", "longContext", "images", "tools", "webSearch", "header"] as const;
+
+/** The index of the earlier rule that pre-empts `rule`, if any. */
+export function deadRule(earlier: readonly Raw[], rule: Record<string, unknown>): number | undefined {
+  const i = earlier.findIndex((e) => e !== undefined && pre(e, rule));
+  return i < 0 ? undefined : i;
+}
+
+/** Every request `b` matches, `a` matches too: each trait `a` tests, `b` tests at least as narrowly. */
+function pre(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return TRAITS.every((t) => a[t] === undefined || (b[t] !== undefined && narrower(t, a[t], b[t])));
+}
+
+function narrower(trait: (typeof TRAITS)[number], a: unknown, b: unknown): boolean {
+  switch (trait) {
+    case "longContext":
+      return typeof a === "number" && typeof b === "number" && a <= b;
+    case "background": {
+      if (a === false || b === false) return a === b;
+      const glob = (v: unknown) => (typeof v === "string" ? v : DEFAULT_BACKGROUND);
+      return covers(glob(a), glob(b));
+    }
+    case "tools":
+      if (a === true) return b === true || Array.isArray(b);
+      if (a === false) return b === false;
+      return Array.isArray(a) && Array.isArray(b) && b.every((n) => a.some((m) => typeof m === "string" && typeof n === "string" && covers(m, n)));
+    case "header": {
+      const ha = a as Record<string, unknown>;
+      const hb = Object.fromEntries(Object.entries((b ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), v]));
+      return Object.entries(ha ?? {}).every(([k, v]) => {
+        const w = hb[k.toLowerCase()];
+        return typeof v === "string" && typeof w === "string" && covers(v, w);
+      });
+    }
+    default:
+      return a === b;
+  }
+}

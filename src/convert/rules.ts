@@ -1,0 +1,49 @@
+// Where `when` rules meet a request: the traits a rule may test, taken from the decoded request
+// (cheap ones at once, the rest only when a rule asks), and the call re-scoped to the rule's targets.
+import type { Request } from "../unified/index.ts";
+import type { Trace } from "../log/index.ts";
+import type { Call, Engine } from "./engine.ts";
+import { estimateInputTokens } from "./estimate.ts";
+
+/** The call as the rule its model's entry picks would have it: planned in the rule's scope, and labelled. */
+export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Trace): Call {
+  const pick = engine.router.entry(call.models, req.model)?.pick;
+  if (!pick) return call;
+  const hit = pick({
+    model: req.model,
+    thinking: req.thinking?.enabled === true, // an effort of "none" decodes as not enabled
+    images: () => hasImages(req),
+    tools: req.tools ?? [],
+    webSearch: () => hasWebSearch(call.body),
+    headers: call.headers,
+    inputTokens: () => estimateInputTokens(call.raw?.length ?? JSON.stringify(call.body).length, req),
+  });
+  if (!hit) return call;
+  trace?.rule(hit.label);
+  return { ...call, models: hit.scope, rule: hit.label };
+}
+
+function hasImages(req: Request): boolean {
+  for (const m of req.messages)
+    for (const p of m.content) {
+      if (p.type === "image") return true;
+      if (p.type === "tool_result" && p.content.some((c) => c.type === "image")) return true;
+    }
+  return false;
+}
+
+/**
+ * A hosted web-search tool, which the decode mappings do not carry into the unified request (no
+ * other protocol's upstream could run it): Claude's `web_search_*` server tools, Responses'
+ * `web_search` (and its preview), Gemini's `googleSearch`, OpenAI chat's `web_search_options`.
+ */
+function hasWebSearch(body: unknown): boolean {
+  const b = body as { tools?: unknown; web_search_options?: unknown } | null;
+  if (b?.web_search_options) return true;
+  if (!Array.isArray(b?.tools)) return false;
+  return b.tools.some((t: { type?: unknown; googleSearch?: unknown; google_search?: unknown } | null) => {
+    if (t === null || typeof t !== "object") return false;
+    if (typeof t.type === "string" && t.type.startsWith("web_search")) return true;
+    return t.googleSearch !== undefined || t.google_search !== undefined;
+  });
+}

@@ -1,0 +1,158 @@
+// `when` rules through the official SDKs: each trait sends a request to its rule's targets, which
+// the scripted upstream's received `model` shows; a request no rule matches keeps the entry's own.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { logs } from "../src/cli/logs.ts";
+import { parseArgs } from "../src/cli/args.ts";
+import { parseExposition, sampleValue } from "./support/prometheus.ts";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { GoogleGenAI } from "@google/genai";
+import { startProxy, type Proxy } from "./support/proxy.ts";
+import { startUpstream, type Upstream } from "./support/upstream.ts";
+import { claudeMessage, openaiCompletion } from "./support/wire.ts";
+
+const PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+const dir = mkdtempSync(join(tmpdir(), "ccproxy-rules-"));
+let claude: Upstream;
+let openai: Upstream;
+let proxy: Proxy;
+
+const entries = (p: string) => ({
+  cheap: { targets: [`${p}/up-cheap`] },
+  reasoner: { targets: [`${p}/up-reasoner`] },
+  longctx: { targets: [`${p}/up-long`] },
+  vision: { targets: [`${p}/up-vision`] },
+  tooled: { targets: [`${p}/up-tools`] },
+  mcp: { targets: [`${p}/up-mcp`] },
+  search: { targets: [`${p}/up-search`] },
+  tagged: { targets: [`${p}/up-header`] },
+});
+const when = [
+  { background: true, use: "cheap" },
+  { header: { "x-ccproxy-route": "tag*" }, use: "tagged" },
+  { thinking: true, use: "reasoner" },
+  { webSearch: true, use: "search" },
+  { tools: ["mcp__*"], use: "mcp" },
+  { tools: true, use: "tooled" },
+  { images: true, use: "vision" },
+  { longContext: 2000, use: "longctx" },
+];
+
+beforeAll(async () => {
+  claude = await startUpstream("claude");
+  openai = await startUpstream("openai");
+  proxy = await startProxy({
+    logging: { path: join(dir, "log.db") },
+    providers: { c: { protocol: "claude", baseUrl: claude.url, keys: ["sk-c"] }, o: { protocol: "openai", baseUrl: openai.url, keys: ["sk-o"] } },
+    models: {
+      "claude-*": { targets: ["c/up-main"], when },
+      "gpt-*": { targets: ["o/up-main"], when },
+      "gemini-*": { targets: ["o/up-main"], when },
+      ...Object.fromEntries(Object.entries(entries("c")).map(([k, v]) => [k, v])),
+    },
+    groups: { oa: { models: { "gpt-*": { targets: ["o/up-main"], when }, ...entries("o") } } },
+  });
+});
+afterAll(async () => {
+  await proxy?.close();
+  await claude?.close();
+  await openai?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const anthropic = (headers: Record<string, string> = {}) => new Anthropic({ apiKey: "x", baseURL: proxy.url, maxRetries: 0, defaultHeaders: headers });
+const user = (text: string) => [{ role: "user" as const, content: text }];
+
+/** What the Claude upstream was asked for, for one Messages request */
+async function claudeModelFor(params: Anthropic.MessageCreateParamsNonStreaming, headers?: Record<string, string>): Promise<string> {
+  claude.script({ json: claudeMessage({ content: "ok" }) });
+  const before = claude.received.length;
+  const res = await anthropic(headers).messages.create(params);
+  expect(res.content[0]).toMatchObject({ type: "text", text: "ok" });
+  expect(claude.received.length).toBe(before + 1);
+  return claude.received.at(-1)!.body.model;
+}
+
+const base = { model: "claude-sonnet-4-6", max_tokens: 256, messages: user("hi") };
+const tool = (name: string) => ({ name, input_schema: { type: "object" as const, properties: {} } });
+
+describe("when rules through the Claude SDK", () => {
+  test("no trait: the entry's own target", async () => {
+    expect(await claudeModelFor(base)).toBe("up-main");
+  });
+
+  test("background: a haiku model goes to the cheap upstream", async () => {
+    expect(await claudeModelFor({ ...base, model: "claude-haiku-4-5-20251001" })).toBe("up-cheap");
+  });
+
+  test("thinking: to the reasoner", async () => {
+    expect(await claudeModelFor({ ...base, max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 2048 } })).toBe("up-reasoner");
+  });
+
+  test("longContext: a long input to the long-context upstream; a short one is not", async () => {
+    expect(await claudeModelFor({ ...base, messages: user("word ".repeat(2000)) })).toBe("up-long");
+    expect(await claudeModelFor({ ...base, messages: user("word ".repeat(100)) })).toBe("up-main");
+  });
+
+  test("images: to the vision upstream", async () => {
+    const content = [
+      { type: "text" as const, text: "what is this?" },
+      { type: "image" as const, source: { type: "base64" as const, media_type: "image/png" as const, data: PNG_1X1 } },
+    ];
+    expect(await claudeModelFor({ ...base, messages: [{ role: "user", content }] })).toBe("up-vision");
+  });
+
+  test("tools: a named tool wins over any tools", async () => {
+    expect(await claudeModelFor({ ...base, tools: [tool("Read"), tool("mcp__fs__read")] })).toBe("up-mcp");
+    expect(await claudeModelFor({ ...base, tools: [tool("Read")] })).toBe("up-tools");
+  });
+
+  test("webSearch: Claude's web_search server tool", async () => {
+    expect(await claudeModelFor({ ...base, tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 3 }] })).toBe("up-search");
+  });
+
+  test("header: a matching header value; another value is no match", async () => {
+    expect(await claudeModelFor(base, { "X-CCProxy-Route": "tagged" })).toBe("up-header");
+    expect(await claudeModelFor(base, { "X-CCProxy-Route": "other" })).toBe("up-main");
+  });
+});
+
+describe("when rules through other clients", () => {
+  const oai = () => new OpenAI({ apiKey: "x", baseURL: `${proxy.url}/oa/v1`, maxRetries: 0 });
+
+  test("OpenAI chat in a group: reasoning_effort is thinking, a tool is tools", async () => {
+    openai.script({ json: openaiCompletion({ content: "ok" }) }, { json: openaiCompletion({ content: "ok" }) });
+    await oai().chat.completions.create({ model: "gpt-5", messages: user("hi"), reasoning_effort: "high" });
+    expect(openai.received.at(-1)!.body.model).toBe("up-reasoner");
+    await oai().chat.completions.create({ model: "gpt-5", messages: user("hi"), tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }] });
+    expect(openai.received.at(-1)!.body.model).toBe("up-tools");
+  });
+
+  test("Gemini: googleSearch is webSearch", async () => {
+    claude.script({ json: claudeMessage({ content: "ok" }) });
+    const ai = new GoogleGenAI({ apiKey: "x", httpOptions: { baseUrl: proxy.url } });
+    await ai.models.generateContent({ model: "gemini-2.5-flash", contents: "news?", config: { tools: [{ googleSearch: {} }] } });
+    expect(claude.received.at(-1)!.body.model).toBe("up-search");
+  });
+});
+
+test("the log row and /metrics name the rule that routed each request, or none", async () => {
+  expect(await claudeModelFor({ ...base, model: "claude-haiku-4-5" })).toBe("up-cheap");
+  expect(await claudeModelFor(base)).toBe("up-main");
+  await proxy.log!.flush();
+  const config = join(dir, "ccproxy.yaml");
+  writeFileSync(config, `logging: { path: ${join(dir, "log.db")} }\nproviders: {}\n`);
+  const lines: string[] = [];
+  expect(await logs(parseArgs(["logs", "--config", config, "--json", "--limit", "2"]), { out: (l) => lines.push(l), env: { HOME: dir } })).toBe(0);
+  expect(lines.map((l) => JSON.parse(l).rule)).toEqual(["claude-*#1", null]);
+
+  const m = parseExposition(await (await fetch(`${proxy.url}/metrics`)).text());
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { model: "claude-*", rule: "claude-*#1" })).toBeGreaterThanOrEqual(2);
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { model: "claude-*", rule: "claude-*#8" })).toBe(1);
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { model: "claude-*", rule: "none" })).toBeGreaterThanOrEqual(4);
+  expect(sampleValue(m, "ccproxy_rule_requests_total", { group: "oa", model: "gpt-*", rule: "gpt-*#3" })).toBe(1);
+});
