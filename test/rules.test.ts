@@ -156,3 +156,32 @@ test("the log row and /metrics name the rule that routed each request, or none",
   expect(sampleValue(m, "ccproxy_rule_requests_total", { model: "claude-*", rule: "none" })).toBeGreaterThanOrEqual(4);
   expect(sampleValue(m, "ccproxy_rule_requests_total", { group: "oa", model: "gpt-*", rule: "gpt-*#3" })).toBe(1);
 });
+
+describe("rules and shaping together", () => {
+  test("a request a rule sends to another entry is shaped as that entry says, not as the entry it named", async () => {
+    const p = await startProxy({
+      providers: { c: { protocol: "claude", baseUrl: claude.url, keys: ["sk-c"] } },
+      models: {
+        "claude-*": { targets: ["c/up-main"], when: [{ background: true, use: "cheap" }], shape: { prompt: { prepend: "MAIN RULES." } } },
+        cheap: { targets: ["c/up-cheap"], shape: { prompt: { prepend: "BE BRIEF." }, params: { maxTokens: { cap: 64 } } } },
+      },
+    });
+    try {
+      const sdk = new Anthropic({ apiKey: "x", baseURL: p.url, maxRetries: 0 });
+      claude.script({ json: claudeMessage({ content: [{ type: "text", text: "ok" }] }) }, { json: claudeMessage({ content: [{ type: "text", text: "ok" }] }) });
+      await sdk.messages.create({ model: "claude-haiku-4-5", max_tokens: 1000, system: "You title chats.", messages: user("Title this.") });
+      const background = claude.received.at(-1)!.body;
+      expect(background.model).toBe("up-cheap");
+      expect(JSON.stringify(background.system)).toContain("BE BRIEF.");
+      expect(JSON.stringify(background.system)).not.toContain("MAIN RULES.");
+      expect(background.max_tokens).toBe(64);
+      await sdk.messages.create({ model: "claude-sonnet-4-5", max_tokens: 1000, system: "You code.", messages: user("Fix it.") });
+      const main = claude.received.at(-1)!.body;
+      expect(main.model).toBe("up-main");
+      expect(JSON.stringify(main.system)).toContain("MAIN RULES.");
+      expect(main.max_tokens).toBe(1000);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -25,7 +25,8 @@ export function compileRules(
     const label = ruleLabel(pattern, i);
     labels.push(label);
     // The `use` entry's targets, matched by any name: the client's model name still fills a "*".
-    const scope: ModelRoute[] = [{ pattern: target.pattern, match: /^(.*)$/s, targets: target.targets, toolCompat: target.toolCompat }];
+    // It keeps the entry's own shaping; its rules are not followed again.
+    const scope: ModelRoute[] = [{ pattern: target.pattern, match: /^(.*)$/s, targets: target.targets, toolCompat: target.toolCompat, shape: target.shape }];
     compiled.push({ tests: RULE_TRAITS.flatMap((t) => (rule[t] === undefined ? [] : [traitTest(t, rule, glob)])), hit: { label, scope } });
   });
   const pick: RulePick = (x) => {
