@@ -31,6 +31,8 @@ export interface ParsedArgs {
   file?: string;
   protocol?: string;
   group?: string;
+  /** explain: the request's headers, "Name: value" each (--header, repeatable), for a `header` rule */
+  headers?: string[];
   /** logs, status: JSON for scripts */
   json?: boolean;
   errors: string[];
@@ -62,12 +64,12 @@ const COMMANDS: Partial<Record<Command, { usage: string[]; about: string[] }>> =
     about: ["ask the running proxy for its providers and each target × key pair's health"],
   },
   explain: {
-    usage: ["ccproxy explain [--config FILE] [--model M] [--protocol P] [--group G] [--json] [BODY.json] (else the body on stdin)"],
+    usage: ['ccproxy explain [--config FILE] [--model M] [--protocol P] [--group G] [--header "N: V"]… [--json] [BODY.json] (else the body on stdin)'],
     about: ["which when rule a request body would meet and which targets it would get, in order;", "the client protocol is told from the body's shape unless --protocol names it"],
   },
 };
 
-type ValueFlag = "config" | "host" | "port" | "mappings" | "dump" | "log-level" | "model" | "since" | "limit" | "protocol" | "group";
+type ValueFlag = "config" | "host" | "port" | "mappings" | "dump" | "log-level" | "model" | "since" | "limit" | "protocol" | "group" | "header";
 type Switch = "follow" | "errors" | "stats" | "json" | "quiet";
 
 interface Option {
@@ -99,6 +101,7 @@ const OPTIONS: Record<ValueFlag | Switch, Option> = {
   model: { commands: ["logs", "explain"], shown: "--model M", help: ["logs: only requests for proxy model M; explain: the model asked for (else the body's)"] },
   protocol: { commands: ["explain"], shown: "--protocol P", help: ["the body's client protocol: openai, claude, gemini, ollama or responses"] },
   group: { commands: ["explain"], shown: "--group G", help: ["the group whose models serve the request (else the root's)"] },
+  header: { commands: ["explain"], shown: '--header "N: V"', help: ["a header the request carries, for a `header` rule (repeatable)"] },
   errors: { commands: ["logs"], shown: "--errors", help: ["only requests that failed"], sets: "onlyErrors" },
   since: { commands: ["logs"], shown: "--since T", help: ["only requests of the last T (30m, 24h, 7d) or since a date (2026-01-31);", "--stats defaults to 24h"] },
   limit: { commands: ["logs"], shown: "--limit N", help: ["how many of the latest requests (default 20)"] },
@@ -159,6 +162,7 @@ const COMMAND_WORDS: readonly string[] = ["serve", "check", "logs", "models", "s
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const errors: string[] = [];
   const values: Partial<Record<ValueFlag, string>> = {};
+  const headers: string[] = []; // explain's --header, the one flag given more than once
   const switches = new Set<Switch>();
   let command: Command | undefined;
   let switched: Command | undefined; // --help / --version win over the positional command
@@ -186,8 +190,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         if (eq < 0 && value !== undefined) i--; // the next word is a flag, not this one's value
         continue;
       }
-      if (values[name as ValueFlag] !== undefined) errors.push(`--${name} given twice`);
-      values[name as ValueFlag] = value;
+      if (name === "header") headers.push(value);
+      else if (values[name as ValueFlag] !== undefined) errors.push(`--${name} given twice`);
+      else values[name as ValueFlag] = value;
     } else if (arg.startsWith("-") && arg !== "-") errors.push(`unknown option ${arg}`);
     else if (!COMMAND_WORDS.includes(arg)) {
       if (command === "explain" && positional === undefined) positional = arg;
@@ -200,6 +205,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (switched === "help") return { command: "help", ...(command && command !== "help" && { topic: command }), errors };
   const result: ParsedArgs = { command: switched ?? command ?? "serve", errors, ...(positional !== undefined && { file: positional }) };
   const applies = (name: ValueFlag | Switch) => switched || OPTIONS[name].commands.includes(result.command);
+  if (headers.length) {
+    if (!applies("header")) errors.push(`--header does not apply to ${result.command}`);
+    const bad = headers.find((h) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/.test(h));
+    if (bad !== undefined) errors.push(`--header takes "Name: value", not "${bad}"`);
+    else result.headers = headers;
+  }
   for (const [name, value] of Object.entries(values) as [ValueFlag, string][]) {
     if (!applies(name)) errors.push(`--${name} does not apply to ${result.command}`);
     if (name === "port") {
@@ -212,7 +223,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     } else if (name === "log-level") {
       if (!(CONSOLE_LEVELS as readonly string[]).includes(value)) errors.push(`--log-level must be one of ${CONSOLE_LEVELS.join(", ")}, not "${value}"`);
       else result.logLevel = value as ConsoleLevel;
-    } else result[name] = value;
+    } else if (name !== "header") result[name] = value;
   }
   for (const name of switches) {
     if (!applies(name)) errors.push(`--${name} does not apply to ${result.command}`);

@@ -88,7 +88,19 @@ describe("ccproxy explain", () => {
     expect(parseArgs(["explain", "--config", "c.yaml", "--protocol", "claude", "body.json", "--json"])).toMatchObject({
       command: "explain", config: "c.yaml", protocol: "claude", file: "body.json", json: true, errors: [],
     });
+    expect(parseArgs(["explain", "--header", "X-Task: title", "--header=X-Other:1"]).headers).toEqual(["X-Task: title", "X-Other:1"]);
+    expect(parseArgs(["explain", "--header", "no colon"]).errors).toEqual(['--header takes "Name: value", not "no colon"']);
+    expect(parseArgs(["logs", "--header", "a: b"]).errors).toEqual(["--header does not apply to logs"]);
     expect(parseArgs(["explain", "a.json", "b.json"]).errors).toEqual(['unexpected argument "b.json"']);
     expect(parseArgs(["logs", "a.json"]).errors).toEqual(['unexpected argument "a.json"']);
   });
+});
+
+test("ccproxy explain --header: a header rule is met from the command line", () => {
+  const body = join(dir, "body.json");
+  writeFileSync(body, JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }));
+  const run = (...extra: string[]) =>
+    Bun.spawnSync(["bun", join(import.meta.dir, "../main.ts"), "explain", "--config", file, "--json", ...extra, body], { env: { PATH: process.env.PATH!, HOME: dir } });
+  expect(JSON.parse(run().stdout.toString()).rule).not.toBe("claude-*#2");
+  expect(JSON.parse(run("--header", "X-Task: title").stdout.toString()).rule).toBe("claude-*#2");
 });

@@ -115,7 +115,9 @@ export async function explain(args: ParsedArgs): Promise<number> {
     console.error(`ccproxy: the body is not JSON: ${(e as Error).message}`);
     return 1;
   }
-  const out = explainBody(loaded.config, mappings, body, args);
+  const headers = new Headers();
+  for (const h of args.headers ?? []) headers.append(h.slice(0, h.indexOf(":")).trim(), h.slice(h.indexOf(":") + 1).trim());
+  const out = explainBody(loaded.config, mappings, body, { ...args, headers });
   if (typeof out === "string") {
     console.error(`ccproxy: ${out}`);
     return 1;
