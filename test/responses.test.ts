@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import type { Server } from "bun";
 import { startProxy, type Proxy } from "./support/proxy.ts";
 import { startUpstream, type Upstream } from "./support/upstream.ts";
-import { claudeEvents, claudeMessage } from "./support/wire.ts";
+import { claudeEvents, claudeMessage, readSseText } from "./support/wire.ts";
 
 const KEY = "responses-key";
 let proxy: Proxy;
@@ -46,16 +46,7 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${proxy.url}/v1/responses`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
 /** SSE text → the JSON data of each event, with its `event:` name. */
-function events(text: string): { event?: string; data: any }[] {
-  return text
-    .split("\n\n")
-    .filter((b) => b.trim())
-    .map((b) => {
-      const event = /^event: (.*)$/m.exec(b)?.[1];
-      const data = b.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-      return { event, data: JSON.parse(data) };
-    });
-}
+const events = (text: string): { event?: string; data: any }[] => readSseText(text).map((e) => ({ event: e.event, data: JSON.parse(e.data) }));
 
 const PATCH = "*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n";
 const APPLY_PATCH = { type: "custom" as const, name: "apply_patch", description: "Edit files with a patch", format: { type: "grammar" as const, syntax: "lark" as const, definition: "start: patch" } };
