@@ -3,11 +3,8 @@
 // the least recently used go first. Per process: replicas do not share it, and a restart empties it.
 import type { KeptAnswers } from "../protocols/protocol.ts";
 
-export interface KeptLimits {
-  maxEntries: number;
-  maxBytes: number;
-  ttlMs: number;
-}
+/** Its bounds, as a protocol's `recall` reads them (src/protocols/protocol.ts) */
+export type KeptLimits = KeptAnswers["limits"];
 
 export const KEPT_LIMITS: KeptLimits = { maxEntries: 1000, maxBytes: 32 * 1024 * 1024, ttlMs: 60 * 60 * 1000 };
 

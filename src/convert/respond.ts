@@ -109,7 +109,8 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
     decode: engine.mappings[pair.provider.protocol].stream["stream.decode"],
     encode,
     ctx: streamContext(ctx),
-    final: passThrough ? undefined : (frames) => keep(a, frames),
+    // Only a protocol that lets a later request name an answer keeps it (a passed-through one has the upstream's ids).
+    final: passThrough || !protocolOf(call.client).recall ? undefined : (frames) => keep(a, frames),
     idleTimeoutMs: pair.provider.limits.idleTimeoutMs,
     first,
     passThrough,
