@@ -59,6 +59,11 @@ export interface ProtocolDef {
   fallback?: boolean;
   /** Unknown paths of its family are answered in its shape (`/api/…` is Ollama's) */
   owns?: (path: string) => boolean;
+  /**
+   * Paths of its API the proxy does not serve, each answered with a 404 saying why rather than "no
+   * route" (a 404, not a 501: SDKs retry 5xx answers, and asking again will not help).
+   */
+  unserved?: readonly { path: RegExp; why: string }[];
   /** Mapping kinds it brings beyond the common ones (request/response/stream/error/models, decode and encode) */
   specs?: readonly string[];
   /** Its built-in mappings, `kind` → YAML text (defs files as `<name>.defs`), embedded in the executable */

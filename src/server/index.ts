@@ -10,7 +10,7 @@ import { allowed, browserRefusal, corsHeaders, originAllowed, preflight, present
 import { egress } from "../convert/egress.ts";
 import { readCapped } from "../convert/body.ts";
 import { Secrets, secretsOf } from "../config/secrets.ts";
-import { clientOf, patternClient, routeOf, type Route } from "./routes.ts";
+import { clientOf, patternClient, routeOf, unservedWhy, type Route } from "./routes.ts";
 import { Connections, type Held } from "./connections.ts";
 import { statusPage, wantsPage, type PageDetails } from "./status-page.ts";
 import { CONTENT_TYPE as METRICS_TYPE, Metrics } from "../metrics/index.ts";
@@ -21,13 +21,6 @@ interface Scope {
   models: readonly ModelRoute[];
   keys: ReadonlySet<string>;
 }
-
-/**
- * The Responses API's stored-response routes (retrieve, delete, cancel, input items): the proxy keeps
- * its answers only for a later request to name, and says so rather than "no route". A 404, not a
- * 501: SDKs retry 5xx answers.
- */
-const STORED_RESPONSES = /^(?:\/v1)?\/responses\/./;
 
 /** The root scope and each group's, made once per config. */
 function scopesOf(config: ResolvedConfig) {
@@ -180,9 +173,10 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
     return new Response(around.metrics(), { headers: { "content-type": METRICS_TYPE } });
   }
   if (malformed) return refuse(400, "the path is not valid percent-encoding", "path");
-  if (!route && STORED_RESPONSES.test(path))
-    return refuse(404, `${req.method} ${url.pathname}: this proxy keeps its answers only for a later request to name as previous_response_id; none can be retrieved, cancelled or listed`);
-  if (!route) return refuse(404, `no route ${req.method} ${url.pathname}`);
+  if (!route) {
+    const why = unservedWhy(path);
+    return refuse(404, why ? `${req.method} ${url.pathname}: ${why}` : `no route ${req.method} ${url.pathname}`);
+  }
   if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   const presented = presentedKey(req, url);
   if (!allowed(scope.keys, presented)) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");

@@ -77,6 +77,12 @@ export function routeOf(path: string, req: Request, url: URL): Route | undefined
   return undefined;
 }
 
+/** Why a path of some protocol's API is not served here, when one says so (`unserved`). */
+export function unservedWhy(path: string): string | undefined {
+  for (const p of protocols()) for (const u of p.unserved ?? []) if (u.path.test(path)) return u.why;
+  return undefined;
+}
+
 /** The protocol a pattern-matched path belongs to, for answering a path whose parts do not decode. */
 export function patternClient(path: string): ProtocolName | undefined {
   return tableNow().patterns.find((r) => r.path.test(path))?.client;

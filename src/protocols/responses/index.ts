@@ -41,6 +41,13 @@ export const responses: ProtocolDef = {
     { method: "POST", path: "/v1/responses", endpoint: "generate" },
     { method: "POST", path: "/responses", endpoint: "generate" },
   ],
+  // Retrieve, delete, cancel, input items: the proxy keeps its answers only for a later request to name.
+  unserved: [
+    {
+      path: /^(?:\/v1)?\/responses\/./,
+      why: "this proxy keeps its answers only for a later request to name as previous_response_id; none can be retrieved, cancelled or listed",
+    },
+  ],
   mappings,
   upstream: {
     auth: (h, key) => void (h.authorization = `Bearer ${key}`),
