@@ -4,10 +4,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
 import { fillVariables, maskVariables, missingMessage, unmask } from "./env.ts";
-import { errorAt, lineOf, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
+import { asRecord, errorAt, lineOf, parseYamlDocument, sourceOf, type SourceError, type YamlSource } from "./yaml-source.ts";
 import { shadowingPattern } from "./shadow.ts";
-import { RESERVED_EXTRA, TOOL_GLOB } from "./shape.ts";
-import { deadRule } from "./rule-check.ts";
+import { checkShape, checkShapes } from "./shape-check.ts";
+import { checkRules } from "./rule-check.ts";
 import { ConfigSchema, DEFAULT_LISTEN, type ResolvedConfig } from "./schema.ts";
 import {
   builtinConfig,
@@ -386,57 +386,4 @@ function checkShadowed(source: YamlSource, at: string[], models: unknown, out: S
     if (by !== undefined)
       out.push(errorAt(source, [...at, pattern], `never matches: "${by}" above it matches every name it does (the first match wins)`));
   });
-}
-
-function checkShapes(source: YamlSource, at: string[], models: unknown, out: SourceError[]): void {
-  for (const [pattern, entry] of Object.entries(asRecord(models) ?? {})) checkShape(source, [...at, pattern, "shape"], asRecord(entry)?.shape, out);
-}
-
-/** What a `shape:` block's schema cannot say: one prompt edit, tool patterns that can match, no encoder-owned extras. */
-function checkShape(source: YamlSource, at: string[], shape: unknown, out: SourceError[]): void {
-  const s = asRecord(shape);
-  if (!s) return;
-  const prompt = asRecord(s.prompt);
-  if (prompt) {
-    const ops = ["prepend", "append", "replace"].filter((k) => prompt[k] !== undefined);
-    if (ops.length !== 1)
-      out.push(errorAt(source, [...at, "prompt"], ops.length ? `holds ${ops.join(" and ")}: give one of prepend, append, replace` : "needs one of prepend, append, replace"));
-  }
-  if (Array.isArray(s.dropTools))
-    s.dropTools.forEach((name, i) => {
-      if (typeof name === "string" && name && !TOOL_GLOB.test(name))
-        out.push(errorAt(source, [...at, "dropTools", i], `"${name}" can never match a tool name (letters, digits, "_", "-", ".", ":"; a glob adds "*" and "?")`));
-    });
-  const params = asRecord(s.params);
-  for (const k of ["temperature", "top_p"]) {
-    const scale = asRecord(params?.[k])?.scale;
-    if (typeof scale === "number" && !(scale > 0)) out.push(errorAt(source, [...at, "params", k, "scale"], "must be greater than 0"));
-  }
-  for (const key of Object.keys(asRecord(params?.extra) ?? {}))
-    if ((RESERVED_EXTRA as readonly string[]).includes(key))
-      out.push(errorAt(source, [...at, "params", "extra", key], `"${key}" is the encoder's to set; extra fields may not override ${RESERVED_EXTRA.join(", ")}`));
-}
-
-/** A rule's `use` must name an entry of the same scope; a rule an earlier one always pre-empts never matches. */
-function checkRules(source: YamlSource, at: string[], models: unknown, out: SourceError[]): void {
-  const entries = asRecord(models) ?? {};
-  for (const [pattern, entry] of Object.entries(entries)) {
-    const rules = asRecord(entry)?.when;
-    if (!Array.isArray(rules)) continue;
-    rules.forEach((rule, i) => {
-      const r = asRecord(rule);
-      if (!r) return;
-      if (typeof r.use === "string" && r.use && !Object.hasOwn(entries, r.use)) {
-        const known = Object.keys(entries).join(", ") || "none";
-        out.push(errorAt(source, [...at, pattern, "when", i, "use"], `"${r.use}" names no model entry here (entries: ${known})`));
-      }
-      const dead = deadRule(rules.slice(0, i).map(asRecord), r);
-      if (dead !== undefined)
-        out.push(errorAt(source, [...at, pattern, "when", i], `never matches: rule ${dead + 1} above it matches every request it does (the first match wins)`));
-    });
-  }
-}
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }

@@ -1,6 +1,7 @@
 // Whether a `when` rule can ever match: it cannot when an earlier rule matches every request it
 // does, since the first match wins. Sound, not complete: a cover claimed is a real one.
 import { covers } from "./shadow.ts";
+import { asRecord, errorAt, type SourceError, type YamlSource } from "./yaml-source.ts";
 import { DEFAULT_BACKGROUND } from "./schema.ts";
 
 type Raw = Record<string, unknown> | undefined;
@@ -40,5 +41,25 @@ function narrower(trait: (typeof TRAITS)[number], a: unknown, b: unknown): boole
     }
     default:
       return a === b;
+  }
+}
+
+/** A rule's `use` must name an entry of the same scope; a rule an earlier one always pre-empts never matches. */
+export function checkRules(source: YamlSource, at: string[], models: unknown, out: SourceError[]): void {
+  const entries = asRecord(models) ?? {};
+  for (const [pattern, entry] of Object.entries(entries)) {
+    const rules = asRecord(entry)?.when;
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((rule, i) => {
+      const r = asRecord(rule);
+      if (!r) return;
+      if (typeof r.use === "string" && r.use && !Object.hasOwn(entries, r.use)) {
+        const known = Object.keys(entries).join(", ") || "none";
+        out.push(errorAt(source, [...at, pattern, "when", i, "use"], `"${r.use}" names no model entry here (entries: ${known})`));
+      }
+      const dead = deadRule(rules.slice(0, i).map(asRecord), r);
+      if (dead !== undefined)
+        out.push(errorAt(source, [...at, pattern, "when", i], `never matches: rule ${dead + 1} above it matches every request it does (the first match wins)`));
+    });
   }
 }

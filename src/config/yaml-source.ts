@@ -83,3 +83,8 @@ export function errorAt(source: YamlSource, path: readonly (string | number)[], 
 export function formatError(e: SourceError): string {
   return `${e.file}${e.line > 0 ? `:${e.line}` : ""}: ${e.field ? e.field + ": " : ""}${e.message}`;
 }
+
+/** A parsed value as an object's fields, or undefined when it is not a plain object. */
+export function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
