@@ -52,6 +52,8 @@ beforeAll(async () => {
       "claude-*": { targets: ["c/up-main"], when },
       "gpt-*": { targets: ["o/up-main"], when },
       "gemini-*": { targets: ["o/up-main"], when },
+      // Effort levels: the turns a client asks to think hard (Claude Code's --effort high, ultrathink)
+      "opus-*": { targets: ["c/up-main"], when: [{ thinking: "high", use: "reasoner" }] },
       ...Object.fromEntries(Object.entries(entries("c")).map(([k, v]) => [k, v])),
     },
     groups: { oa: { models: { "gpt-*": { targets: ["o/up-main"], when }, ...entries("o") } } },
@@ -64,7 +66,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const anthropic = (headers: Record<string, string> = {}) => new Anthropic({ apiKey: "x", baseURL: proxy.url, maxRetries: 0, defaultHeaders: headers });
+const anthropic = (headers: Record<string, string> = {}) => new Anthropic({ apiKey: "x", baseURL: proxy.url, maxRetries: 0, timeout: 30_000, defaultHeaders: headers });
 const user = (text: string) => [{ role: "user" as const, content: text }];
 
 /** What the Claude upstream was asked for, for one Messages request */
@@ -137,6 +139,46 @@ describe("when rules through other clients", () => {
     const ai = new GoogleGenAI({ apiKey: "x", httpOptions: { baseUrl: proxy.url } });
     await ai.models.generateContent({ model: "gemini-2.5-flash", contents: "news?", config: { tools: [{ googleSearch: {} }] } });
     expect(claude.received.at(-1)!.body.model).toBe("up-search");
+  });
+});
+
+describe("thinking: a level takes the turns asked to think that hard or more", () => {
+  const opus = { ...base, model: "opus-4-7", max_tokens: 40000 };
+  const effort = (e: "low" | "medium" | "high" | "xhigh" | "max") => ({ ...opus, thinking: { type: "adaptive" as const }, output_config: { effort: e } });
+
+  test("Claude adaptive thinking: its stated effort decides; unstated leaves it to the model", async () => {
+    expect(await claudeModelFor({ ...opus, thinking: { type: "adaptive" } })).toBe("up-main");
+    expect(await claudeModelFor(effort("medium"))).toBe("up-main"); // what Claude Code sends by default
+    expect(await claudeModelFor(effort("high"))).toBe("up-reasoner");
+    expect(await claudeModelFor(effort("xhigh"))).toBe("up-reasoner"); // ultrathink
+    expect(await claudeModelFor(effort("max"))).toBe("up-reasoner");
+  });
+
+  test("Claude budgets count by size: 24,576 tokens and up is high", async () => {
+    expect(await claudeModelFor({ ...opus, thinking: { type: "enabled", budget_tokens: 10000 } })).toBe("up-main");
+    expect(await claudeModelFor({ ...opus, thinking: { type: "enabled", budget_tokens: 31999 } })).toBe("up-reasoner");
+  });
+
+  test("OpenAI reasoning_effort and Gemini's thinkingLevel and budgets", async () => {
+    const oai = new OpenAI({ apiKey: "x", baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    for (const [e, want] of [["medium", "up-main"], ["high", "up-reasoner"]] as const) {
+      claude.script({ json: claudeMessage({ content: "ok" }) });
+      await oai.chat.completions.create({ model: "opus-4-7", messages: user("hi"), reasoning_effort: e });
+      expect(claude.received.at(-1)!.body.model).toBe(want);
+    }
+    const ai = new GoogleGenAI({ apiKey: "x", httpOptions: { baseUrl: proxy.url } });
+    const gemini = async (thinkingConfig: object) => {
+      claude.script({ json: claudeMessage({ content: "ok" }) });
+      await ai.models.generateContent({ model: "opus-4-7", contents: "hi", config: { maxOutputTokens: 40000, thinkingConfig } });
+      return claude.received.at(-1)!.body;
+    };
+    expect((await gemini({ thinkingLevel: "HIGH" })).model).toBe("up-reasoner");
+    expect((await gemini({ thinkingLevel: "LOW" })).model).toBe("up-main");
+    expect((await gemini({ thinkingBudget: 24576 })).model).toBe("up-reasoner");
+    // -1 is Gemini's dynamic budget: the model decides, as Claude's adaptive thinking, which is what Claude gets
+    const dynamic = await gemini({ thinkingBudget: -1, includeThoughts: true });
+    expect(dynamic.model).toBe("up-main");
+    expect(dynamic.thinking).toEqual({ type: "adaptive" });
   });
 });
 

@@ -26,7 +26,7 @@ const withRules = (rules: string) => `${PROVIDERS}models:\n  claude-*:\n    targ
 
 const input = (o: Partial<RuleInput> = {}): RuleInput => ({
   model: "claude-sonnet-4-5",
-  thinking: false,
+  thinking: -1,
   images: () => false,
   tools: [],
   webSearch: () => false,
@@ -58,8 +58,8 @@ describe("when rules: compiled", () => {
   test("each trait picks its rule, in order", () => {
     expect(pick({})).toBeUndefined();
     expect(pick({ model: "claude-haiku-4-5" })).toBe("claude-*#1");
-    expect(pick({ model: "claude-haiku-4-5", thinking: true })).toBe("claude-*#1");
-    expect(pick({ thinking: true })).toBe("claude-*#2");
+    expect(pick({ model: "claude-haiku-4-5", thinking: 4 })).toBe("claude-*#1");
+    expect(pick({ thinking: 0 })).toBe("claude-*#2");
     expect(pick({ inputTokens: () => 60000 })).toBeUndefined();
     expect(pick({ inputTokens: () => 60001 })).toBe("claude-*#3");
     expect(pick({ images: () => true })).toBe("claude-*#4");
@@ -70,8 +70,16 @@ describe("when rules: compiled", () => {
     expect(pick({ tools: [{ name: "Bash" }] })).toBe("claude-*#8");
   });
 
+  test("a thinking level matches that effort or more; false, none asked for", () => {
+    const r = load(withRules(`      - { thinking: high, use: reasoner }\n      - { thinking: false, use: cheap }\n`));
+    expect(r.messages).toEqual([]);
+    const p = (thinking: number) => r.config!.models[0]!.pick!(input({ thinking }))?.label;
+    expect([-1, 0, 1, 3, 4, 5, 6].map(p)).toEqual(["claude-*#2", undefined, undefined, undefined, "claude-*#1", "claude-*#1", "claude-*#1"]);
+    expect(load(withRules(`      - { thinking: deep, use: reasoner }\n`)).messages).toEqual(["7: models.claude-*.when.0.thinking: must be true, false or one of minimal, low, medium, high, xhigh, max"]);
+  });
+
   test("a hit plans in the used entry's targets, whatever the model's name", () => {
-    const hit = route!.pick!(input({ thinking: true }))!;
+    const hit = route!.pick!(input({ thinking: 0 }))!;
     expect(hit.scope.length).toBe(1);
     expect(hit.scope[0]!.targets).toEqual([{ provider: "a", model: "r1" }]);
     expect(hit.scope[0]!.match.test("claude-sonnet-4-5")).toBe(true);
@@ -123,6 +131,13 @@ describe("when rules: check", () => {
       "10: models.claude-*.when.3: never matches: rule 3 above it matches every request it does (the first match wins)",
       "12: models.claude-*.when.5: never matches: rule 5 above it matches every request it does (the first match wins)",
     ]);
+  });
+
+  test("a thinking level after a lower one (or after true) never matches; a lower one after a higher does", () => {
+    const dead = load(withRules(`      - { thinking: true, use: cheap }\n      - { thinking: max, use: reasoner }\n      - { thinking: false, use: cheap }\n`));
+    expect(dead.messages).toEqual(["8: models.claude-*.when.1: never matches: rule 1 above it matches every request it does (the first match wins)"]);
+    expect(load(withRules(`      - { thinking: medium, use: cheap }\n      - { thinking: xhigh, use: reasoner }\n`)).messages.length).toBe(1);
+    expect(load(withRules(`      - { thinking: high, use: reasoner }\n      - { thinking: low, use: cheap }\n      - { thinking: true, use: cheap }\n`)).messages).toEqual([]);
   });
 
   test("rules in a group name the group's entries", () => {

@@ -84,6 +84,11 @@ export const ProviderSchema = Type.Object(
 );
 export type Provider = Static<typeof ProviderSchema>;
 
+/** The efforts a `thinking` rule may ask for, least first */
+export const THINKING_LEVELS = ["minimal", "low", "medium", "high", "xhigh", "max"] as const;
+/** The budget (tokens) from which a stated budget counts as each level, for levels above minimal */
+export const THINKING_BUDGETS = { low: 1024, medium: 8192, high: 24576 } as const;
+
 /**
  * One `when` rule: the traits a request must all have, and the model entry (`use`) whose targets it
  * then goes to. Rules are tried in order; the first whose traits all hold wins.
@@ -92,8 +97,13 @@ export const RuleSchema = Type.Object(
   {
     /** A background call: its model name matches this glob (true: Claude Code's small-fast models, `*haiku*`) */
     background: Type.Optional(Type.Union([Type.Boolean(), Type.String({ minLength: 1 })])),
-    /** Thinking or reasoning asked for (false: not asked for) */
-    thinking: Type.Optional(Type.Boolean()),
+    /**
+     * Thinking or reasoning asked for in any form (true), not asked for (false), or asked for at
+     * this effort or more (a budget counts by THINKING_BUDGETS; a level left to the model, none)
+     */
+    thinking: Type.Optional(
+      Type.Union([Type.Boolean(), ...THINKING_LEVELS.map((l) => Type.Literal(l))], { expected: `true, false or one of ${THINKING_LEVELS.join(", ")}` }),
+    ),
     /** Estimated input tokens above this many */
     longContext: Type.Optional(Type.Integer({ minimum: 0 })),
     images: Type.Optional(Type.Boolean()),
@@ -192,7 +202,8 @@ export interface ModelRoute {
 /** What a rule looks at: the decoded request, the call's headers and body, and a lazy input-token estimate */
 export interface RuleInput {
   model: string;
-  thinking: boolean;
+  /** -1 not asked for; 0 asked, its effort left to the model; else 1 + its index in THINKING_LEVELS */
+  thinking: number;
   images: () => boolean;
   tools: readonly { name: string }[];
   webSearch: () => boolean;

@@ -1,6 +1,7 @@
 // Where `when` rules meet a request: the traits a rule may test, taken from the decoded request
 // (cheap ones at once, the rest only when a rule asks), and the call re-scoped to the rule's targets.
 import type { Request } from "../unified/index.ts";
+import { THINKING_BUDGETS, THINKING_LEVELS } from "../config/schema.ts";
 import type { Trace } from "../log/index.ts";
 import type { Call, Engine } from "./engine.ts";
 import { estimateInputTokens } from "./estimate.ts";
@@ -11,7 +12,7 @@ export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Tr
   if (!pick) return call;
   const hit = pick({
     model: req.model,
-    thinking: req.thinking?.enabled === true, // an effort of "none" decodes as not enabled
+    thinking: thinkingLevel(req.thinking),
     images: () => hasImages(req),
     tools: req.tools ?? [],
     webSearch: () => hasWebSearch(call.body),
@@ -21,6 +22,19 @@ export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Tr
   if (!hit) return call;
   trace?.rule(hit.label);
   return { ...call, models: hit.scope, rule: hit.label };
+}
+
+/**
+ * How much thinking the request asks for, as RuleInput.thinking has it. An effort of "none" decodes
+ * as not enabled; a stated budget counts as the level its size reaches; Claude's adaptive thinking
+ * and Gemini's dynamic budget leave the amount to the model (0) unless an effort comes with them.
+ */
+export function thinkingLevel(t: Request["thinking"]): number {
+  if (!t?.enabled) return -1;
+  const effort = typeof t.effort === "string" ? THINKING_LEVELS.indexOf(t.effort.toLowerCase() as (typeof THINKING_LEVELS)[number]) + 1 : 0;
+  const b = t.budget ?? 0;
+  const budget = b <= 0 ? 0 : b >= THINKING_BUDGETS.high ? 4 : b >= THINKING_BUDGETS.medium ? 3 : b >= THINKING_BUDGETS.low ? 2 : 1;
+  return Math.max(effort, budget);
 }
 
 function hasImages(req: Request): boolean {

@@ -1,10 +1,11 @@
 // The real Claude Code through ccproxy configured as docs/routing.md's worked Claude Code config
 // (read from the doc itself, its providers pointed at scripted upstreams): its background calls,
 // made to its small-fast model, reach the cheap model's upstream only, and its main turns, with its
-// tools, the main upstream only. A headless run makes no title call, so the background call here is
-// the one WebFetch makes: the small-fast model reads the fetched page.
+// tools, the main upstream only, unless asked to think hard: then the reasoning model's. A headless
+// run makes no title call, so the background call here is the one WebFetch makes: the small-fast
+// model reads the fetched page.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { Received, Upstream } from "../support/upstream.ts";
@@ -89,28 +90,37 @@ describe("Claude Code through docs/routing.md's worked config", () => {
     dirs.remove();
   });
 
-  test("sends the background call to the cheap upstream and the main turns to Claude's", async () => {
-    const argv = cc.argv.map((a) => (a === "Write" ? "Write,WebFetch" : a));
-    const run = await runCli(argv, {
+  /** One headless Claude Code run through the proxy, with what each upstream received in it */
+  async function run(env: Record<string, string>, tools: string): Promise<Record<string, Seen[]>> {
+    for (const k of Object.keys(seen)) seen[k] = [];
+    rmSync(file, { force: true });
+    const result = await runCli(cc.argv.map((a) => (a === "Write" ? tools : a)), {
       cwd: dirs.work,
       timeoutMs: 90_000,
       env: {
         ...cc.env(proxy.url, dirs.home, KEY),
         ...offlineEnv(sentinel.url),
         // As docs/routing.md says: behind a base URL with a key that is not an Anthropic API key, the
-        // small-fast model is the main model unless named; and main turns ask for thinking unless told not to.
+        // small-fast model is the main model unless named.
         ANTHROPIC_DEFAULT_HAIKU_MODEL: "claude-haiku-4-5",
-        CLAUDE_CODE_DISABLE_THINKING: "1",
         NODE_EXTRA_CA_CERTS: join(dirs.home, "page.crt"),
+        ...env,
       },
     });
-    if (run.code !== 0) console.error(run.stdout, run.stderr);
-    expect(run.code).toBe(0);
+    if (result.code !== 0) console.error(result.stdout, result.stderr);
+    expect(result.code).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(CONTENT);
-    expect(JSON.parse(run.stdout).result).toBe(FINAL);
+    expect(JSON.parse(result.stdout).result).toBe(FINAL);
+    expect(sentinel.attempts).toEqual([]);
+    for (const name of Object.keys(drivers)) expect(result.stdout + result.stderr).not.toContain(`sk-${name}-upstream`);
+    return { ...seen };
+  }
 
-    // Main turns: Claude's upstream, with Claude Code's tools, under the model Claude Code picked.
-    const main = seen.anthropic!;
+  test("sends the background call to the cheap upstream and the main turns, at the default effort, to Claude's", async () => {
+    const got = await run({}, "Write,WebFetch");
+    // Main turns: Claude's upstream, with Claude Code's tools, under the model Claude Code picked,
+    // asking for adaptive thinking at an effort below the worked config's `thinking: high`.
+    const main = got.anthropic!;
     expect(main.length).toBe(3);
     for (const s of main) {
       expect(s.model).toMatch(/^claude-/);
@@ -118,16 +128,31 @@ describe("Claude Code through docs/routing.md's worked config", () => {
       expect(s.tools.map((t) => t.name)).toContain("Write");
       expect(s.tools.length).toBeGreaterThanOrEqual(8);
     }
+    for (const r of ups.anthropic!.received.slice(-3)) {
+      expect(r.body.thinking.type).toBe("adaptive");
+      expect(["low", "medium"]).toContain(r.body.output_config?.effort);
+    }
     // The background call: the cheap upstream as deepseek-chat, no tools, the page in its prompt;
     // its answer is what WebFetch gave the main model.
-    const background = seen.deepseek!;
+    const background = got.deepseek!;
     expect(background.length).toBe(1);
     expect(background[0]!.model).toBe("deepseek-chat");
     expect(background[0]!.tools).toEqual([]);
     expect(background[0]!.turns.at(-1)!.text).toContain(PAGE);
     expect(main[1]!.turns.at(-1)!.toolResults).toEqual([{ id: "toolu_e2e_WebFetch", name: "WebFetch", output: "ok" }]);
-    expect(seen.google).toEqual([]);
-    expect(sentinel.attempts).toEqual([]);
-    for (const name of Object.keys(drivers)) expect(run.stdout + run.stderr).not.toContain(`sk-${name}-upstream`);
+    expect(got.google).toEqual([]);
+  }, 120_000);
+
+  test("at a high effort, every main turn goes to the reasoning model", async () => {
+    const got = await run({ CLAUDE_CODE_EFFORT_LEVEL: "high" }, "Write");
+    expect(got.anthropic).toEqual([]);
+    expect(got.google).toEqual([]);
+    const turns = got.deepseek!;
+    expect(turns.length).toBe(2); // the write, then the answer to its result
+    for (const s of turns) {
+      expect(s.model).toBe("deepseek-reasoner");
+      expect(s.tools.map((t) => t.name)).toContain("Write");
+    }
+    expect(turns[1]!.turns.at(-1)!.toolResults.length).toBe(1);
   }, 120_000);
 });
