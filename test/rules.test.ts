@@ -222,6 +222,15 @@ describe("rules and shaping together", () => {
       expect(main.model).toBe("up-main");
       expect(JSON.stringify(main.system)).toContain("MAIN RULES.");
       expect(main.max_tokens).toBe(1000);
+
+      // A count is asked of the upstream the request would go to, of the request as shaped for it.
+      claude.script({ json: { input_tokens: 42 } });
+      const counted = await sdk.messages.countTokens({ model: "claude-haiku-4-5", system: "You title chats.", messages: user("Title this.") });
+      expect(counted.input_tokens).toBe(42);
+      const asked = claude.received.at(-1)!;
+      expect(asked.path).toBe("/v1/messages/count_tokens");
+      expect(asked.body.model).toBe("up-cheap");
+      expect(JSON.stringify(asked.body.system)).toContain("BE BRIEF.");
     } finally {
       await p.close();
     }

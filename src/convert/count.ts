@@ -14,6 +14,8 @@ import { IMAGE_TOKENS } from "./estimate.ts";
 import { readCapped } from "./body.ts";
 import { protocolOf } from "../protocols/index.ts";
 import { clientError, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome } from "./engine.ts";
+import { routeByRule } from "./rules.ts";
+import { shapeRequest } from "./shape.ts";
 
 /**
  * Whether a count for this client is likely to be made here: its protocol counts (Claude's
@@ -72,16 +74,18 @@ export interface CountRequest {
 }
 
 /**
- * A count, from plan to answer. The pair the model's chats would go to first decides: of the
- * client's own protocol, it and the plan's next pairs of that protocol are asked in turn (a
- * failing one cools, as for chats); any other protocol, or every pair failing, is counted here.
+ * A count, from plan to answer. The pair the model's chats would go to first decides (after the
+ * same `when` rules, and of the request as its route shapes it): of the client's own protocol, it
+ * and the plan's next pairs of that protocol are asked in turn (a failing one cools, as for chats);
+ * any other protocol, or every pair failing, is counted here.
  */
 export async function count(engine: Engine, call: Call, asked: CountRequest, answer: (tokens: number) => unknown): Promise<Response> {
   const { req } = asked;
+  call = routeByRule(engine, call, req);
   const plan = engine.router.plan(call.models, req.model);
   if (!plan?.attempts.length) return unknownModel(engine, call, req.model);
   const first = plan.attempts[0]!;
-  const sent = countedRequest(call, req, plan.route, engine, first);
+  const sent = countedRequest(call, shapeRequest(plan.route, req), plan.route, engine, first);
   if (first.provider.protocol === call.client) {
     const counting = plan.attempts.filter((p) => p.provider.protocol === call.client);
     const out = await failover(engine, call, { attempts: counting }, (a) => {
