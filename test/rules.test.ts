@@ -134,6 +134,17 @@ describe("when rules through other clients", () => {
     expect(openai.received.at(-1)!.body.model).toBe("up-tools");
   });
 
+  test("OpenAI: the Responses API's web_search tool and chat's web_search_options are webSearch", async () => {
+    const sdk = new OpenAI({ apiKey: "x", baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    claude.script({ json: claudeMessage({ content: "ok" }) }, { json: claudeMessage({ content: "ok" }) }, { json: claudeMessage({ content: "ok" }) });
+    await sdk.responses.create({ model: "claude-sonnet-4-6", input: "news?", tools: [{ type: "web_search" }] });
+    expect(claude.received.at(-1)!.body.model).toBe("up-search");
+    await sdk.responses.create({ model: "claude-sonnet-4-6", input: "news?", tools: [{ type: "web_search_preview" }] });
+    expect(claude.received.at(-1)!.body.model).toBe("up-search");
+    await sdk.chat.completions.create({ model: "claude-sonnet-4-6", messages: user("news?"), web_search_options: {} });
+    expect(claude.received.at(-1)!.body.model).toBe("up-search");
+  });
+
   test("Gemini: googleSearch is webSearch", async () => {
     claude.script({ json: claudeMessage({ content: "ok" }) });
     const ai = new GoogleGenAI({ apiKey: "x", httpOptions: { baseUrl: proxy.url } });

@@ -5,6 +5,7 @@ import { THINKING_BUDGETS, THINKING_LEVELS } from "../config/schema.ts";
 import type { Trace } from "../log/index.ts";
 import type { Call, Engine } from "./engine.ts";
 import { estimateInputTokens } from "./estimate.ts";
+import { protocolOf } from "../protocols/index.ts";
 
 /** The call as the rule its model's entry picks would have it: planned in the rule's scope, and labelled. */
 export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Trace): Call {
@@ -15,7 +16,7 @@ export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Tr
     thinking: thinkingLevel(req.thinking),
     images: () => hasImages(req),
     tools: req.tools ?? [],
-    webSearch: () => hasWebSearch(call.body),
+    webSearch: () => protocolOf(call.client).webSearch?.(call.body) ?? false,
     headers: call.headers,
     inputTokens: () => estimateInputTokens(call.raw?.length ?? JSON.stringify(call.body).length, req),
   });
@@ -44,20 +45,4 @@ function hasImages(req: Request): boolean {
       if (p.type === "tool_result" && p.content.some((c) => c.type === "image")) return true;
     }
   return false;
-}
-
-/**
- * A hosted web-search tool, which the decode mappings do not carry into the unified request (no
- * other protocol's upstream could run it): Claude's `web_search_*` server tools, Responses'
- * `web_search` (and its preview), Gemini's `googleSearch`, OpenAI chat's `web_search_options`.
- */
-function hasWebSearch(body: unknown): boolean {
-  const b = body as { tools?: unknown; web_search_options?: unknown } | null;
-  if (b?.web_search_options) return true;
-  if (!Array.isArray(b?.tools)) return false;
-  return b.tools.some((t: { type?: unknown; googleSearch?: unknown; google_search?: unknown } | null) => {
-    if (t === null || typeof t !== "object") return false;
-    if (typeof t.type === "string" && t.type.startsWith("web_search")) return true;
-    return t.googleSearch !== undefined || t.google_search !== undefined;
-  });
 }

@@ -81,6 +81,11 @@ export interface ProtocolDef {
    * says what it could not (a 400, unless the upstream speaks the protocol and keeps its own);
    * `keep` keeps an answer the proxy converted (a response object, or a stream's last frames).
    */
+  /**
+   * Whether a request asks for a hosted web search: a tool its own servers run, which the unified
+   * request has no place for (no upstream of another protocol could run it); `webSearch` rules read it.
+   */
+  webSearch?: (body: unknown) => boolean;
   recall?: {
     expand(body: unknown, kept: KeptAnswers): { body: unknown; unresolved?: { param: string; message: string } };
     keep(body: unknown, answer: unknown, kept: KeptAnswers): void;
@@ -98,6 +103,15 @@ export interface ProtocolDef {
     catalog: (cursor?: string) => string;
   };
 }
+
+/** Whether any of a request body's `tools` passes `test` (a body without a tools list has none) */
+export function someTool(body: unknown, test: (tool: Record<string, unknown>) => boolean): boolean {
+  const tools = (body as { tools?: unknown } | null)?.tools;
+  return Array.isArray(tools) && tools.some((t) => t !== null && typeof t === "object" && test(t));
+}
+
+/** A tool whose `type` starts so (Claude's `web_search_20250305`, Responses' `web_search_preview`) */
+export const typedTool = (prefix: string) => (t: Record<string, unknown>) => typeof t.type === "string" && t.type.startsWith(prefix);
 
 /** Where a protocol's `recall` keeps answers: bounded by count, bytes and age (the engine's, src/convert/kept.ts). */
 export interface KeptAnswers {

@@ -1,5 +1,5 @@
 // Claude (Anthropic Messages).
-import type { ProtocolDef } from "../protocol.ts";
+import { someTool, typedTool, type ProtocolDef } from "../protocol.ts";
 import { claudeFunctions } from "./functions.ts";
 import blocks_defs from "../../../mappings/claude/blocks.defs.yaml" with { type: "text" };
 import error_decode from "../../../mappings/claude/error.decode.yaml" with { type: "text" };
@@ -42,6 +42,7 @@ export const claude: ProtocolDef = {
   // Anthropic's SDKs send anthropic-version and their key as x-api-key.
   identifies: (h) => h.has("anthropic-version") || h.has("x-api-key"),
   owns: (path) => path === "/v1/messages" || path.startsWith("/v1/messages/"),
+  webSearch: (body) => someTool(body, typedTool("web_search")),
   mappings,
   functions: claudeFunctions,
   upstream: {

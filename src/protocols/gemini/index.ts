@@ -1,5 +1,5 @@
 // Gemini (generateContent): the model and the method are in the path, so its routes are patterns.
-import { EMBED_SPECS, type ProtocolDef, type UpstreamTarget } from "../protocol.ts";
+import { EMBED_SPECS, someTool, type ProtocolDef, type UpstreamTarget } from "../protocol.ts";
 import embed_request_decode from "../../../mappings/gemini/embed.request.decode.yaml" with { type: "text" };
 import embed_request_encode from "../../../mappings/gemini/embed.request.encode.yaml" with { type: "text" };
 import embed_response_decode from "../../../mappings/gemini/embed.response.decode.yaml" with { type: "text" };
@@ -61,6 +61,7 @@ export const gemini: ProtocolDef = {
   // Google's SDKs send their key as x-goog-api-key, or as ?key=.
   identifies: (h, url) => h.has("x-goog-api-key") || url.searchParams.has("key"),
   owns: (path) => path.startsWith("/v1beta/"),
+  webSearch: (body) => someTool(body, (t) => t.googleSearch !== undefined || t.google_search !== undefined),
   specs: EMBED_SPECS,
   mappings,
   functions: geminiFunctions,

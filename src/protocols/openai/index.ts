@@ -41,6 +41,7 @@ export const openai: ProtocolDef = {
   name: "openai",
   article: "an OpenAI",
   fallback: true,
+  webSearch: (body) => !!(body as { web_search_options?: unknown } | null)?.web_search_options,
   routes: [
     { method: "POST", path: "/v1/chat/completions", endpoint: "generate" },
     { method: "POST", path: "/chat/completions", endpoint: "generate" },

@@ -1,7 +1,7 @@
 // The OpenAI Responses API: what the Codex CLI, the AI SDK's default OpenAI model and newer OpenAI
 // models speak. Input items and output items instead of messages; a stream of typed, numbered
 // events that restates the whole response at its end. Its error bodies and model lists are OpenAI's.
-import type { ProtocolDef } from "../protocol.ts";
+import { someTool, typedTool, type ProtocolDef } from "../protocol.ts";
 import { responsesRecall } from "./recall.ts";
 import error_decode from "../../../mappings/openai/error.decode.yaml" with { type: "text" };
 import error_encode from "../../../mappings/openai/error.encode.yaml" with { type: "text" };
@@ -36,6 +36,7 @@ export const responses: ProtocolDef = {
   name: "responses",
   article: "an OpenAI Responses",
   passThrough: true,
+  webSearch: (body) => someTool(body, typedTool("web_search")),
   recall: responsesRecall,
   routes: [
     { method: "POST", path: "/v1/responses", endpoint: "generate" },
