@@ -1,11 +1,11 @@
-// The token counter, in its own worker thread: loading the tokenizer (seconds, ~60 MB) and counting
-// a long prompt never hold up the request path, and a count is bounded by a time budget.
+// The token counter, in its own worker thread: loading the tokenizer (hundreds of ms, ~60-75 MB) and
+// counting a long prompt never hold up the request path, and a count is bounded by a time budget.
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { countText } from "./count-text.ts";
 import { lowerThreadPriority } from "../log/priority.ts";
 
 export type ToCounter = { id: number; texts: string[]; budgetMs: number };
-export type FromCounter = { type: "ready" } | { type: "counted"; id: number; tokens: number; exact: boolean };
+export type FromCounter = { type: "counted"; id: number; tokens: number; exact: boolean };
 
 declare const self: Worker;
 
@@ -21,4 +21,3 @@ self.onmessage = (ev: MessageEvent<ToCounter>) => {
   const { tokens, exact } = countText(texts.join("\n"), count, () => performance.now() < deadline);
   self.postMessage({ type: "counted", id, tokens, exact } satisfies FromCounter);
 };
-self.postMessage({ type: "ready" } satisfies FromCounter);

@@ -4,38 +4,16 @@
 import type { Request, UnifiedError } from "../unified/index.ts";
 import { unifiedError } from "./errors.ts";
 import { upstreamCall } from "../protocols/upstream.ts";
-import type { ProtocolName } from "../mapping/load.ts";
 import { attemptWaits, send } from "./send.ts";
 import type { MappingContext } from "../mapping/functions.ts";
 import { compatPlan } from "../compat/index.ts";
-import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
-import { countInWorker, warmCounter } from "./counter.ts";
+import type { ModelRoute } from "../config/schema.ts";
+import { countInWorker } from "./counter.ts";
 import { IMAGE_TOKENS } from "./estimate.ts";
 import { readCapped } from "./body.ts";
-import { protocolOf } from "../protocols/index.ts";
 import { clientError, failover, unknownModel, type Attempt, type Call, type Engine, type Outcome } from "./engine.ts";
 import { routeByRule } from "./rules.ts";
 import { shapeRequest } from "./shape.ts";
-
-/**
- * Whether a count for this client is likely to be made here: its protocol counts (Claude's
- * count_tokens, Gemini's countTokens) and a provider speaks another protocol, so cannot be asked.
- */
-export function countsHere(config: ResolvedConfig, client: ProtocolName): boolean {
-  if (!protocolOf(client).routes.some((r) => r.endpoint === "count")) return false;
-  for (const name in config.providers) if (config.providers[name]!.protocol !== client) return true;
-  return false;
-}
-
-/**
- * Starts the token counter (a worker that loads the tokenizer) at the first request of a client
- * whose counts are made here, so that its first count does not wait for the load; a proxy no such
- * client uses never loads it.
- */
-export function warmCounting(config: ResolvedConfig, client: ProtocolName): void {
-  if (!warmed && countsHere(config, client)) (warmed = true), warmCounter();
-}
-let warmed = false;
 
 /** Every piece of text the model reads, counted as one string; images are priced as Claude documents. */
 export async function localCount(req: Request): Promise<number> {

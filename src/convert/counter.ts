@@ -1,5 +1,7 @@
-// The request path's side of the count worker: started when counting becomes likely (see
-// warmCounter) or at the first count, then kept; counts are answered by id, one at a time.
+// The request path's side of the count worker: started by the first count, and stopped once no count
+// has come for COUNTER_IDLE_MS, since the tokenizer it loads is most of a proxy's resident memory
+// (gpt-tokenizer's o200k table, ~60-75 MB). The first count after a stop waits for the load (a few
+// hundred ms, in the worker: no other request waits). Counts are answered by id, one at a time.
 import type { FromCounter, ToCounter } from "./count-worker.ts";
 
 // The one-file build (build.ts lists the worker as an entry point) lays modules out from src/
@@ -14,22 +16,23 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** A worker no count has used for this long is stopped; tests shorten it (setCounterIdleMs). */
+let idleMs = 10 * 60_000;
+
 let worker: Worker | undefined;
-let ready: Promise<void> | undefined;
+let idle: ReturnType<typeof setTimeout> | undefined;
 let nextId = 1;
 const pending = new Map<number, Pending>();
 
 function spawn(): Worker {
   const w = new Worker(WORKER);
   w.unref(); // the counter alone never keeps the process alive
-  let loaded!: () => void;
-  ready = new Promise<void>((r) => (loaded = r));
   w.onmessage = (ev: MessageEvent<FromCounter>) => {
     const m = ev.data;
-    if (m.type === "ready") return loaded();
     const p = pending.get(m.id);
     pending.delete(m.id);
     p?.resolve(m.tokens);
+    if (pending.size === 0) rest();
   };
   // A worker that stopped takes its counts with it; the next count starts a new one.
   const stopped = (why: string) => {
@@ -44,14 +47,27 @@ function spawn(): Worker {
   return w;
 }
 
-/** Starts the worker, which loads the tokenizer, so that the first count does not wait for it. */
-export function warmCounter(): void {
-  worker ??= spawn();
+/** Arms the idle stop: the worker ends if no count comes before it fires. */
+function rest(): void {
+  clearTimeout(idle);
+  idle = setTimeout(() => {
+    if (pending.size > 0 || !worker) return;
+    const w = worker;
+    worker = undefined;
+    w.onmessage = w.onerror = null;
+    w.terminate();
+  }, idleMs);
+  idle.unref();
 }
 
-/** Resolves once the tokenizer is loaded; undefined while no counter was ever started. */
-export function counterReady(): Promise<void> | undefined {
-  return ready;
+/** Whether the count worker (and so the tokenizer) is in memory now */
+export function counterRunning(): boolean {
+  return worker !== undefined;
+}
+
+/** How long an unused counter is kept; for tests */
+export function setCounterIdleMs(ms: number): void {
+  idleMs = ms;
 }
 
 /**
@@ -60,6 +76,7 @@ export function counterReady(): Promise<void> | undefined {
  */
 export function countInWorker(texts: string[]): Promise<number> {
   const w = (worker ??= spawn());
+  clearTimeout(idle);
   const id = nextId++;
   return new Promise<number>((resolve, reject) => {
     pending.set(id, { resolve, reject });

@@ -2,7 +2,6 @@
 import type { Server } from "bun";
 import type { ModelRoute, ResolvedConfig } from "../config/schema.ts";
 import type { Engine, Call } from "../convert/engine.ts";
-import { warmCounting } from "../convert/count.ts";
 import { Catalogs } from "../convert/catalogs.ts";
 import { Kept } from "../convert/kept.ts";
 import { errorResponse, unifiedError } from "../convert/errors.ts";
@@ -180,8 +179,6 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   if (req.method !== route.method) return refuse(405, `${url.pathname} takes ${route.method}, not ${req.method}`);
   const presented = presentedKey(req, url);
   if (!allowed(scope.keys, presented)) return refuse(401, "invalid access key: present one of this proxy's access keys as your API key");
-
-  warmCounting(engine.config, client);
 
   let body: unknown;
   let text: string | undefined;
