@@ -21,7 +21,7 @@ import { settleStopReason } from "../src/convert/synthesize.ts";
 
 /** Every registered protocol has its fixtures here */
 const PROTOCOLS = protocolNames();
-const loaded = loadProtocolMappings();
+const loaded = loadProtocolMappings(undefined, true);
 const mappings = loaded.mappings!;
 const FIXTURES = join(import.meta.dir, "fixtures");
 

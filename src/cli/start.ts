@@ -29,7 +29,7 @@ export function load(args: ParsedArgs, env: Record<string, string | undefined> =
   cfg.errors.push(...listen.errors);
   // The mappings are checked even when the config is refused, so one run of `check` lists every problem.
   const dir = cfg.config ? cfg.config.mappings : cfg.mappings;
-  const mappings = loadProtocolMappings(dir);
+  const mappings = loadProtocolMappings(dir, args.command !== "serve"); // `check` compiles them all
   const instruction = loadInstruction(dir);
   const errors = [...cfg.errors, ...mappings.errors, ...instruction.errors];
   return { config: cfg.config, mappings, configPath: cfg.path, mappingsDir: dir, errors };

@@ -21,11 +21,11 @@ function loadWith(files: Record<string, string>) {
     mkdirSync(join(dir, name.split("/")[0]!), { recursive: true });
     writeFileSync(join(dir, `${name}.yaml`), text);
   }
-  const result = loadProtocolMappings(dir);
+  const result = loadProtocolMappings(dir, true);
   return { ...result, dir, messages: result.errors.map((e) => formatError(e).replace(dir + "/", "")) };
 }
 
-const builtin = loadProtocolMappings();
+const builtin = loadProtocolMappings(undefined, true);
 
 const REQUEST = {
   model: "gpt-x",
@@ -41,6 +41,7 @@ describe("built-in mappings", () => {
     const r = loadMappings({
       protocols: [{ name: "dup", kinds: [], builtin: { ...openaiTexts, "request.encode": "model: $.model\nmodel: { use: nowhere }\n" } }],
       functions: mappingFunctions(),
+      eager: true,
     });
     expect(r.errors.map(formatError)).toEqual(['mappings/dup/request.encode.yaml:1: model.use: unknown def "nowhere" (defined: none)']);
   });
@@ -181,6 +182,31 @@ describe("check catches mapping mistakes that used to load silently", () => {
       "claude/notes.yaml: no built-in mapping has this name, so it is never read; names are <protocol>/<kind>.yaml, e.g. openai/request.encode.yaml",
       "openai/request.encod.yaml: no built-in mapping has this name, so it is never read; did you mean openai/request.encode.yaml?",
     ]);
+  });
+
+  test("a protocol with only built-in files is compiled at its first use; one with files in the folder, and every one for check, at once", () => {
+    const lazy = loadProtocolMappings();
+    expect(Object.keys(lazy.sources)).toEqual([]);
+    expect(lazy.mappings!.gemini.spec["request.decode"]).toBeDefined();
+    expect(Object.keys(lazy.sources).every((k) => k.startsWith("gemini/"))).toBe(true);
+    expect(lazy.mappings!.gemini).toBe(lazy.mappings!.gemini); // compiled once
+    expect(Object.keys(lazy.mappings!).sort()).toEqual(["claude", "gemini", "ollama", "openai", "responses"]);
+
+    const dir = join(root, `case${n++}`);
+    mkdirSync(join(dir, "ollama"), { recursive: true });
+    writeFileSync(join(dir, "ollama", "request.encode.yaml"), "override: keys\nstream: true\n");
+    const withFile = loadProtocolMappings(dir);
+    expect(withFile.errors).toEqual([]);
+    expect(Object.keys(withFile.sources).every((k) => k.startsWith("ollama/"))).toBe(true);
+    expect(withFile.sources["ollama/request.encode"]).toBeDefined();
+
+    expect(Object.keys(builtin.sources).length).toBe(66);
+  });
+
+  test("a built-in text that does not compile is an error at its first use, naming its file", () => {
+    const r = loadMappings({ protocols: [{ name: "bad", kinds: [], builtin: { "request.encode": "model: { use: nowhere }\n" } }], functions: mappingFunctions() });
+    expect(r.errors).toEqual([]);
+    expect(() => r.mappings!.bad).toThrow("the built-in bad mappings do not compile: mappings/bad/request.decode.yaml:1: mapping file missing");
   });
 
   test("a .yml file and a file outside a protocol folder are errors too; other files are not", () => {

@@ -1,5 +1,6 @@
 // Loads every mapping file (built-in, or the user's replacement of the same name), validates it
 // against the DSL schema and compiles it. All problems are collected as file:line: field: message.
+// A protocol whose files are all built in is compiled at its first use (see loadMappings).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { Value } from "@sinclair/typebox/value";
@@ -250,6 +251,8 @@ export interface LoadOptions {
   functions: Record<string, MappingFunction>;
   /** Names besides the protocols' that a user's folder may hold (`compat/instruction`) */
   others?: readonly string[];
+  /** Compile every protocol now (`check`), not a built-in-only one at its first use */
+  eager?: boolean;
 }
 
 export function loadMappings(opts: LoadOptions): LoadResult {
@@ -257,47 +260,69 @@ export function loadMappings(opts: LoadOptions): LoadResult {
   const sources: Record<string, string> = {};
   const out: Partial<MappingSet> = {};
   const defFiles: Ctx["defFiles"] = new Map();
-  for (const { name: protocol, kinds, builtin } of opts.protocols) {
-    const ctx: Ctx = { protocol, builtin, overrideDir: opts.overrideDir, functions: opts.functions, defFiles };
-    const spec: Partial<ProtocolMappings["spec"]> = {};
-    const stream: Partial<ProtocolMappings["stream"]> = {};
-    const requireOf: Record<string, RequireCheck> = {};
-    for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS, ...kinds]) {
-      const name = `${protocol}/${kind}`;
-      const parsed = readMapping(name, opts.overrideDir, builtin[kind]);
-      if (!parsed) {
-        errors.push({ file: `mappings/${name}.yaml`, line: 1, field: "", message: "mapping file missing" });
-        continue;
-      }
-      errors.push(...parsed.errors);
-      if (!parsed.source) continue;
-      if (!isMap(parsed.source.value)) {
-        errors.push(errorIn(parsed.source, [], "a mapping file is a map of field: template"));
-        continue;
-      }
-      if (isStreamKind(kind)) {
-        const r = compileStreamSpec(parsed.source, ctx);
-        errors.push(...r.errors);
-        if (r.mapping) (stream[kind as StreamSpecName] = r.mapping), (sources[name] = r.mapping.events.source);
-      } else {
-        const r = compileObjectSpec(parsed.source, ctx);
-        errors.push(...r.errors);
-        if (r.compiled) (spec[kind as ObjectSpecName] = r.compiled), (sources[name] = r.compiled.source);
-        if (kind.endsWith(".decode")) requireOf[kind] = compileRequire(r.require ?? {}, r.refuse);
-      }
+  for (const source of opts.protocols) {
+    const ctx: Ctx = { protocol: source.name, builtin: source.builtin, overrideDir: opts.overrideDir, functions: opts.functions, defFiles };
+    const userFiles = !!opts.overrideDir && existsSync(join(opts.overrideDir, source.name));
+    if (opts.eager || userFiles) {
+      out[source.name] = compileProtocol(source.kinds, ctx, errors, sources);
+      continue;
     }
-    out[protocol] = {
-      spec: spec as ProtocolMappings["spec"],
-      stream: stream as ProtocolMappings["stream"],
-      require: requireOf["request.decode"] ?? compileRequire({}),
-      requireOf,
-    };
+    // Built-in only: compiled at its first use, so a proxy holds (and starts by compiling) just the protocols its
+    // clients and providers speak. The built-in texts compile cleanly (the tests and `ccproxy check` load them all).
+    Object.defineProperty(out, source.name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const problems: SourceError[] = [];
+        const compiled = compileProtocol(source.kinds, ctx, problems, sources);
+        if (problems.length) throw new Error(`the built-in ${source.name} mappings do not compile: ${problems[0]!.file}:${problems[0]!.line}: ${problems[0]!.message}`);
+        Object.defineProperty(out, source.name, { value: compiled, enumerable: true });
+        return compiled;
+      },
+    });
   }
   // A defs file's own problems (its syntax, an override key it lacks) are reported here, once.
   for (const parsed of defFiles.values()) errors.push(...(parsed?.errors ?? []));
   // A problem in an included defs file is found once per file that includes it; report it once.
   const unique = [...new Map(errors.map((e) => [`${e.file}:${e.line}:${e.field}:${e.message}`, e])).values()];
   return { mappings: unique.length ? undefined : (out as MappingSet), errors: unique, sources };
+}
+
+/** One protocol's specs read, checked and compiled; problems go to `errors`, generated sources to `sources`. */
+function compileProtocol(kinds: readonly string[], ctx: Ctx, errors: SourceError[], sources: Record<string, string>): ProtocolMappings {
+  const spec: Partial<ProtocolMappings["spec"]> = {};
+  const stream: Partial<ProtocolMappings["stream"]> = {};
+  const requireOf: Record<string, RequireCheck> = {};
+  for (const kind of [...OBJECT_SPECS, ...STREAM_SPECS, ...kinds]) {
+    const name = `${ctx.protocol}/${kind}`;
+    const parsed = readMapping(name, ctx.overrideDir, ctx.builtin[kind]);
+    if (!parsed) {
+      errors.push({ file: `mappings/${name}.yaml`, line: 1, field: "", message: "mapping file missing" });
+      continue;
+    }
+    errors.push(...parsed.errors);
+    if (!parsed.source) continue;
+    if (!isMap(parsed.source.value)) {
+      errors.push(errorIn(parsed.source, [], "a mapping file is a map of field: template"));
+      continue;
+    }
+    if (isStreamKind(kind)) {
+      const r = compileStreamSpec(parsed.source, ctx);
+      errors.push(...r.errors);
+      if (r.mapping) (stream[kind as StreamSpecName] = r.mapping), (sources[name] = r.mapping.events.source);
+    } else {
+      const r = compileObjectSpec(parsed.source, ctx);
+      errors.push(...r.errors);
+      if (r.compiled) (spec[kind as ObjectSpecName] = r.compiled), (sources[name] = r.compiled.source);
+      if (kind.endsWith(".decode")) requireOf[kind] = compileRequire(r.require ?? {}, r.refuse);
+    }
+  }
+  return {
+    spec: spec as ProtocolMappings["spec"],
+    stream: stream as ProtocolMappings["stream"],
+    require: requireOf["request.decode"] ?? compileRequire({}),
+    requireOf,
+  };
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

@@ -73,7 +73,11 @@ export function builtinMappings(): Record<string, string> {
   return Object.fromEntries(protocols().flatMap((p) => Object.entries(p.mappings).map(([kind, text]) => [`${p.name}/${kind}`, text])));
 }
 
-/** Every registered protocol's mappings, the user's folder over the built-in ones, compiled. */
-export function loadProtocolMappings(overrideDir?: string): LoadResult {
-  return loadMappings({ protocols: mappingSources(), functions: mappingFunctions(), overrideDir, others: [INSTRUCTION_FILE] });
+/**
+ * Every registered protocol's mappings, the user's folder over the built-in ones, compiled: a
+ * protocol with files in the folder (or every one, `eager`) now, one with only built-in files at
+ * its first use.
+ */
+export function loadProtocolMappings(overrideDir?: string, eager = false): LoadResult {
+  return loadMappings({ protocols: mappingSources(), functions: mappingFunctions(), overrideDir, others: [INSTRUCTION_FILE], eager });
 }
