@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { CACHE, buildProxy, ensurePeers, ensureTools } from "./setup.ts";
 import { call, specs, targetsFor, PROXIES, type Ports, type TargetName } from "./targets.ts";
 import { cpuUs, rssMb, start, stop, type Proc } from "./procs.ts";
-import { DIRECTIONS, type Direction } from "./payloads.ts";
+import { DIRECTIONS, streams, type Direction } from "./payloads.ts";
 import { wrk } from "./wrk.ts";
 import { timeStream } from "./stream.ts";
 import { median } from "./stats.ts";
@@ -102,6 +102,7 @@ async function main() {
         }
       }
       // Streams too, so the stream path is as warm as the plain one when it is timed.
+      if (!streams(s.direction)) continue;
       const burst = call(s.target, s.direction, "fast", ports, true);
       for (let i = 0; i < WARM_STREAMS && !results.broken[key(s)]; i++)
         await timeStream(burst).catch((e) => (results.broken[key(s)] = `stream: ${e.message}`));
@@ -144,9 +145,10 @@ async function main() {
         (results.idle[key(s)] ??= []).push({ p50: median(ms.filter(Number.isFinite)), bad: ms.filter((x) => !Number.isFinite(x)).length });
       }
 
-    log(`streams: ${PLAN.streamRounds} rounds × ${live.length} slots × ${PLAN.streamsPerRound} paced streams`);
+    const streamed = live.filter((s) => streams(s.direction));
+    log(`streams: ${PLAN.streamRounds} rounds × ${streamed.length} slots × ${PLAN.streamsPerRound} paced streams`);
     for (let r = 0; r < PLAN.streamRounds; r++)
-      for (const s of rotate(live, r)) {
+      for (const s of rotate(streamed, r)) {
         const c = call(s.target, s.direction, "paced", ports);
         const runs = [];
         for (let i = 0; i < PLAN.streamsPerRound; i++) runs.push(await timeStream(c));
