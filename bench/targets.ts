@@ -32,6 +32,8 @@ export interface Call {
   protocol: ClientProtocol;
   /** the emulator's protocol the reply must come from (its text names it) */
   upstream: Upstream;
+  /** answered as a stream */
+  stream: boolean;
 }
 
 const PREFIX: Record<Direction, string> = {
@@ -108,6 +110,7 @@ export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stre
       markers: embed ? embedMarkers(up) : markers(up, up),
       protocol: up,
       upstream: up,
+      stream,
     };
   }
   const client = clientOf(d);
@@ -124,6 +127,7 @@ export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stre
     markers: markers(client, upstreamOf(d)),
     protocol: client,
     upstream: upstreamOf(d),
+    stream,
   };
 }
 
