@@ -1,10 +1,11 @@
 // Zero-delay upstream emulator: OpenAI chat completions and Claude messages on one port, answering
-// plain JSON at once, or SSE paced (PACED_DELTAS deltas × PACED_GAP_MS) or held open until released.
+// plain JSON at once, or SSE paced (PACED_DELTAS deltas × PACED_GAP_MS) or held open until released;
+// and Gemini's :batchEmbedContents, a vector of EMBED_DIMS floats per text.
 // The reply mode comes from the requested model name (…fast, …paced, …hold); every text delta of a
 // stream carries its send time. Usage: bun bench/emulator.ts PORT
 import { claudeEvents, claudeMessage, openaiChunks, openaiCompletion } from "../test/support/wire.ts";
 import { encodeSse } from "../test/support/upstream.ts";
-import { PACED_DELTAS, PACED_GAP_MS, clock, stampText, type Mode } from "./payloads.ts";
+import { EMBED_DIMS, EMBED_MARK, PACED_DELTAS, PACED_GAP_MS, clock, stampText, type Mode } from "./payloads.ts";
 
 type Protocol = "openai" | "claude";
 const SLOT = "@@T@@";
@@ -86,6 +87,28 @@ async function answer(protocol: Protocol, req: Request): Promise<Response> {
   return new Response(plainBody(protocol, body.model), { headers: { "content-type": "application/json" } });
 }
 
+/** One text's vector: the upstream's mark first, then fixed values of the spread and digits a real
+ *  model's have, so parsing and writing them costs what it would. */
+const vector = (i: number) =>
+  Array.from({ length: EMBED_DIMS }, (_, j) => (j === 0 ? EMBED_MARK.gemini : Number((Math.sin(i * 12.9898 + j * 78.233) * 0.06).toFixed(9))));
+const embedBodies = new Map<number, string>();
+
+/** Gemini :batchEmbedContents: one embedding per request item, pre-serialised per count. */
+async function geminiEmbed(req: Request): Promise<Response> {
+  let body: { requests?: { content?: { parts?: unknown } }[] };
+  try {
+    body = (await req.json()) as typeof body;
+  } catch {
+    return new Response('{"error":{"message":"body is not JSON"}}', { status: 400 });
+  }
+  const n = body.requests?.length ?? 0;
+  if (!n || !body.requests!.every((r) => Array.isArray(r?.content?.parts)))
+    return new Response('{"error":{"message":"requests[].content.parts are required"}}', { status: 400 });
+  let out = embedBodies.get(n);
+  if (!out) embedBodies.set(n, (out = JSON.stringify({ embeddings: Array.from({ length: n }, (_, i) => ({ values: vector(i) })) })));
+  return new Response(out, { headers: { "content-type": "application/json" } });
+}
+
 const port = Number(process.argv[2] ?? 0);
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -95,6 +118,7 @@ const server = Bun.serve({
     const path = new URL(req.url).pathname;
     if (path === "/v1/chat/completions" || path === "/chat/completions") return answer("openai", req);
     if (path === "/v1/messages") return answer("claude", req);
+    if (path.startsWith("/v1beta/models/") && path.endsWith(":batchEmbedContents")) return geminiEmbed(req);
     if (path === "/_release") {
       release();
       return new Response("released");

@@ -1,7 +1,8 @@
 // The floor: the smallest hand-written Bun converter for exactly the bench's requests — Claude
 // client → OpenAI upstream, OpenAI → OpenAI (pass-through), OpenAI client → Claude upstream
-// (models named gpt-*) and Responses API client → OpenAI upstream, plain and streamed. No mappings,
-// no router: what any proxy must at least cost.
+// (models named gpt-*), Responses API client → OpenAI upstream, Gemini client → OpenAI upstream and
+// Ollama client → OpenAI upstream, plain and streamed, and OpenAI embeddings → Gemini's
+// :batchEmbedContents. No mappings, no router, no log: what any proxy must at least cost.
 // Usage: bun bench/floor.ts PORT UPSTREAM_URL
 const port = Number(process.argv[2] ?? 0);
 const upstream = process.argv[3] ?? "http://127.0.0.1:11400";
@@ -193,6 +194,87 @@ async function responsesToOpenAI(req: any): Promise<Response> {
   });
 }
 
+const FINISH_TO_GEMINI: Record<string, string> = { stop: "STOP", length: "MAX_TOKENS", tool_calls: "STOP", content_filter: "SAFETY" };
+const geminiUsage = (u: any) => u && { promptTokenCount: u.prompt_tokens, candidatesTokenCount: u.completion_tokens, totalTokenCount: u.total_tokens };
+
+/** Gemini generateContent (the model and streaming in the path) → chat completions; streamed as SSE
+ *  chunks of candidates, the finish reason and usage on the last. */
+async function geminiToOpenAI(model: string, stream: boolean, req: any): Promise<Response> {
+  const body = {
+    model,
+    messages: [
+      ...(req.systemInstruction ? [{ role: "system", content: text(req.systemInstruction.parts) }] : []),
+      ...req.contents.map((c: any) => ({ role: c.role === "model" ? "assistant" : "user", content: text(c.parts) })),
+    ],
+    max_tokens: req.generationConfig?.maxOutputTokens,
+    tools: req.tools?.flatMap((t: any) => t.functionDeclarations ?? []).map((f: any) => ({ type: "function", function: { name: f.name, description: f.description, parameters: f.parameters } })),
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+  const res = await post("/v1/chat/completions", JSON.stringify(body), { authorization: "Bearer sk-floor" });
+  const candidate = (t: string, finish?: string) => ({ content: { role: "model", parts: [{ text: t }] }, ...(finish ? { finishReason: finish } : {}), index: 0 });
+  if (!stream) {
+    const o = (await res.json()) as any;
+    const c = o.choices[0];
+    return Response.json({ candidates: [candidate(c.message.content ?? "", FINISH_TO_GEMINI[c.finish_reason] ?? "STOP")], usageMetadata: geminiUsage(o.usage), modelVersion: model });
+  }
+  let finish = "STOP";
+  return sseMap(res, (data) => {
+    if (data === "[DONE]") return "";
+    const o = JSON.parse(data);
+    const c = o.choices?.[0];
+    if (c?.finish_reason) finish = FINISH_TO_GEMINI[c.finish_reason] ?? "STOP";
+    if (c?.delta?.content) return `data: ${JSON.stringify({ candidates: [candidate(c.delta.content)], modelVersion: model })}\r\n\r\n`;
+    if (o.usage) return `data: ${JSON.stringify({ candidates: [candidate("", finish)], usageMetadata: geminiUsage(o.usage), modelVersion: model })}\r\n\r\n`;
+    return "";
+  });
+}
+
+/** Ollama /api/chat → chat completions; streamed as NDJSON, one object per delta, `done` on the last. */
+async function ollamaToOpenAI(req: any): Promise<Response> {
+  const stream = req.stream !== false;
+  const body = {
+    model: req.model,
+    messages: req.messages.map((m: Msg) => ({ role: m.role, content: text(m.content) })),
+    max_tokens: req.options?.num_predict,
+    tools: req.tools,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+  const res = await post("/v1/chat/completions", JSON.stringify(body), { authorization: "Bearer sk-floor" });
+  const done = (content: string, finish: string, u: any) => ({
+    model: req.model, created_at: new Date().toISOString(), message: { role: "assistant", content }, done: true, done_reason: finish === "length" ? "length" : "stop",
+    prompt_eval_count: u?.prompt_tokens ?? 0, eval_count: u?.completion_tokens ?? 0,
+  });
+  if (!stream) {
+    const o = (await res.json()) as any;
+    return Response.json(done(o.choices[0].message.content ?? "", o.choices[0].finish_reason, o.usage));
+  }
+  let finish = "stop";
+  const lines = sseMap(res, (data) => {
+    if (data === "[DONE]") return "";
+    const o = JSON.parse(data);
+    const c = o.choices?.[0];
+    if (c?.finish_reason) finish = c.finish_reason;
+    if (c?.delta?.content) return JSON.stringify({ model: req.model, created_at: new Date().toISOString(), message: { role: "assistant", content: c.delta.content }, done: false }) + "\n";
+    if (o.usage) return JSON.stringify(done("", finish, o.usage)) + "\n";
+    return "";
+  });
+  return new Response(lines.body, { headers: { "content-type": "application/x-ndjson" } });
+}
+
+/** OpenAI embeddings → Gemini :batchEmbedContents, one call for every input, floats back as floats. */
+async function embeddingsToGemini(req: any): Promise<Response> {
+  const inputs: string[] = typeof req.input === "string" ? [req.input] : req.input;
+  const requests = inputs.map((t) => ({ model: `models/${req.model}`, content: { parts: [{ text: t }] } }));
+  const res = await post(`/v1beta/models/${encodeURIComponent(req.model)}:batchEmbedContents`, JSON.stringify({ requests }), { "x-goog-api-key": "sk-floor" });
+  const o = (await res.json()) as any;
+  return Response.json({
+    object: "list",
+    data: o.embeddings.map((e: any, index: number) => ({ object: "embedding", index, embedding: e.values })),
+    model: req.model,
+    usage: { prompt_tokens: 0, total_tokens: 0 },
+  });
+}
+
 async function passThrough(raw: string, stream: boolean): Promise<Response> {
   const res = await post("/v1/chat/completions", raw, { authorization: "Bearer sk-floor" });
   return new Response(res.body, { status: res.status, headers: stream ? SSE : JSON_HEADERS });
@@ -210,6 +292,10 @@ const server = Bun.serve({
     if (path === "/v1/messages") return claudeToOpenAI(req);
     if (path === "/v1/responses") return responsesToOpenAI(req);
     if (path === "/v1/chat/completions") return req.model.startsWith("gpt-") ? openaiToClaude(req) : passThrough(raw, !!req.stream);
+    if (path === "/api/chat") return ollamaToOpenAI(req);
+    if (path === "/v1/embeddings") return embeddingsToGemini(req);
+    const gemini = /^\/v1beta\/models\/(.+):(generateContent|streamGenerateContent)$/.exec(path);
+    if (gemini) return geminiToOpenAI(decodeURIComponent(gemini[1]!), gemini[2] === "streamGenerateContent", req);
     return new Response("not found", { status: 404 });
   },
 });

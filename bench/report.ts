@@ -4,22 +4,35 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { BINARY, CACHE, PEERS, PEERS_DIR, ROOT } from "./setup.ts";
-import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, type Direction } from "./payloads.ts";
+import { DIRECTIONS, PACED_DELTAS, PACED_GAP_MS, streams as streamed, type Direction } from "./payloads.ts";
 import type { RouterCost } from "./router.ts";
 import type { RulesCost } from "./rules.ts";
 import { LOG_KINDS, LOG_KIND_NAMES, LOG_TARGETS, PACED_DELAY_MS, percentOverOff, type LogCost } from "./logcost.ts";
 import { SHARE_KINDS, SHARE_TARGETS, SHARE_TARGET_NAMES, percentOverBase, type Propagation, type ShareCost } from "./sharecost.ts";
 import type { Ports, TargetName } from "./targets.ts";
-import { PERCENTILES, type WrkResult } from "./wrk.ts";
+import { PERCENTILES, pooled, type WrkResult } from "./wrk.ts";
 import { summarize, median, type Summary } from "./stats.ts";
+import { added, f, key, own, ratio, sum, table } from "./rounds.ts";
+import { floorRatios, pooledAdded } from "./ratios.ts";
 import { chartSvg } from "./chart.ts";
 
 export interface Slot {
   direction: Direction;
   target: TargetName;
 }
-interface Memory {
+export interface Memory {
+  /** 1 s after start-up and the warm-up (the processes of the latency, throughput and stream phases) */
   idle: number;
+  /** the memory phase's own processes: 1 s after start-up, no request yet */
+  fresh?: number;
+  /** 1 s after PLAN.growth1 and after PLAN.growth2 requests since start-up, mixed directions, plain and streamed */
+  after1?: number;
+  after2?: number;
+  /** mixed requests that failed their check */
+  bad?: number;
+  /** 1 s after a burst at 32 connections of `burstRequests` requests */
+  burst?: number;
+  burstRequests?: number;
   held?: number;
   heldStreams?: number;
   completed?: number;
@@ -38,7 +51,8 @@ export interface Results {
   /** per round: median latency (ms) of requests sent after a pause, and replies that failed the check */
   idle: Record<string, { p50: number; bad: number }[]>;
   throughput: Record<string, { rps: number; cpuUsPerReq: number; errors: number }[]>;
-  streams: Record<string, { ttftMs: number; transitMs: number; gapMs: number; chunks: number; upstream?: string }[]>;
+  /** per round: ttftMs is the median over ttftN streams (paced and unpaced) */
+  streams: Record<string, { ttftMs: number; ttftN?: number; transitMs: number; gapMs: number; chunks: number; upstream?: string }[]>;
   memory: Partial<Record<TargetName, Memory>>;
   broken: Record<string, string>;
   peerProblem?: string;
@@ -56,25 +70,6 @@ export interface Results {
 const RESULTS = join(import.meta.dir, "results");
 /** How long the proxies rest before the last memory figure */
 export const QUIET_MS = 12_000;
-const key = (d: Direction, t: TargetName) => `${d} ${t}`;
-const f = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
-const sum = (s: Summary, digits = 3, scale = 1) =>
-  s.n ? `${f(s.median * scale, digits)} (${f(s.lo * scale, digits)}…${f(s.hi * scale, digits)})` : "–";
-
-/** Per round: the slot's value minus the direct call's value in the same round. */
-function added<T>(r: Record<string, T[]>, d: Direction, t: TargetName, get: (x: T) => number): Summary {
-  const mine = r[key(d, t)] ?? [];
-  const base = r[key(d, "direct")] ?? [];
-  return summarize(mine.map((x, i) => (base[i] ? get(x) - get(base[i]!) : NaN)));
-}
-const own = <T>(r: Record<string, T[]>, d: Direction, t: TargetName, get: (x: T) => number) => summarize((r[key(d, t)] ?? []).map(get));
-/** Per round: slot ÷ other slot of the same round. */
-function ratio<T>(r: Record<string, T[]>, d: Direction, a: TargetName, b: TargetName, get: (x: T) => number): Summary {
-  const xs = r[key(d, a)] ?? [];
-  const ys = r[key(d, b)] ?? [];
-  return summarize(xs.map((x, i) => (ys[i] ? get(x) / get(ys[i]!) : NaN)));
-}
-
 const sh = (cmd: string[]) => {
   try {
     const p = Bun.spawnSync(cmd, { cwd: ROOT, stderr: "pipe" });
@@ -109,10 +104,6 @@ function header(r: Results): string[] {
   ];
 }
 
-function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
-}
-
 interface Check {
   what: string;
   value: string;
@@ -134,7 +125,9 @@ export async function writeReport(r: Results): Promise<string[]> {
       const ws = r.latency[key(d, t)] ?? [];
       const bad = ws.reduce((a, w) => a + w.bad + w.errors, 0);
       const n = ws.reduce((a, w) => a + w.requests, 0);
+      const p99 = pooled(ws, 99);
       return [d, t, sum(own(r.latency, d, t, lat("50"))), t === "direct" ? "" : sum(added(r.latency, d, t, lat("50"))),
+        `${f(p99.ms)} (n = ${p99.n})`, t === "direct" ? "" : f(pooledAdded(r, d, t).ms),
         sum(own(r.latency, d, t, lat("99"))), t === "direct" ? "" : sum(added(r.latency, d, t, lat("99"))), `${bad} / ${n}`];
     }),
   );
@@ -153,11 +146,11 @@ export async function writeReport(r: Results): Promise<string[]> {
       String((r.throughput[key(d, t)] ?? []).reduce((a, x) => a + x.errors, 0)),
     ]),
   );
-  const streams = DIRECTIONS.flatMap((d) =>
+  const streams = DIRECTIONS.filter(streamed).flatMap((d) =>
     ["direct" as TargetName, ...proxied(d)].map((t) => {
       const rounds = r.streams[key(d, t)] ?? [];
       const chunks = rounds.map((x) => x.chunks);
-      return [d, t, sum(own(r.streams, d, t, (x) => x.ttftMs)), t === "direct" ? "" : sum(added(r.streams, d, t, (x) => x.ttftMs)),
+      return [d, t, `${sum(own(r.streams, d, t, (x) => x.ttftMs))} n = ${rounds.reduce((a, x) => a + (x.ttftN ?? 1), 0)}`, t === "direct" ? "" : sum(added(r.streams, d, t, (x) => x.ttftMs)),
         t === "direct" ? "" : sum(added(r.streams, d, t, (x) => x.transitMs), 0, 1000),
         t === "direct" ? sum(own(r.streams, d, t, (x) => x.gapMs), 0, 1000) : sum(added(r.streams, d, t, (x) => x.gapMs), 0, 1000),
         chunks.length ? `${Math.min(...chunks)}–${Math.max(...chunks)}` : "–"];
@@ -166,8 +159,10 @@ export async function writeReport(r: Results): Promise<string[]> {
   const memNames = Object.keys(r.memory) as TargetName[];
   const memory = memNames.map((t) => {
     const m = r.memory[t]!;
-    return [t, f(m.idle, 1), `${f(m.held ?? NaN, 1)} (${m.heldStreams ?? 0} held, ${m.direction ?? ""})`, f(m.after ?? NaN, 1),
-      f(m.quiet ?? NaN, 1), `${m.completed ?? 0} / ${m.chunks ?? 0}`, f(median(r.startup[t] ?? []), 1) + ` (${f(Math.min(...(r.startup[t] ?? [NaN])), 1)}…${f(Math.max(...(r.startup[t] ?? [NaN])), 1)})`];
+    return [t, f(m.fresh ?? NaN, 1), f(m.after1 ?? NaN, 1), f(m.after2 ?? NaN, 1), f((m.after2 ?? NaN) / (m.after1 ?? NaN), 3), String(m.bad ?? "–"),
+      `${f(m.burst ?? NaN, 1)} (${m.burstRequests ?? 0} requests)`, `${f(m.held ?? NaN, 1)} (${m.heldStreams ?? 0} held, ${m.direction ?? ""})`, f(m.after ?? NaN, 1),
+      f(m.quiet ?? NaN, 1), `${m.completed ?? 0} / ${m.chunks ?? 0}`, f(m.idle, 1),
+      f(median(r.startup[t] ?? []), 1) + ` (${f(Math.min(...(r.startup[t] ?? [NaN])), 1)}…${f(Math.max(...(r.startup[t] ?? [NaN])), 1)})`];
   });
 
   // The issue's targets, for ccproxy.
@@ -175,7 +170,7 @@ export async function writeReport(r: Results): Promise<string[]> {
     check(`added latency p50 ≤ 0.1 ms, ${d}`, added(r.latency, d, "ccproxy", lat("50")), (x) => x <= 0.1);
     check(`added latency p99 ≤ 0.5 ms, ${d}`, added(r.latency, d, "ccproxy", lat("99")), (x) => x <= 0.5);
   }
-  for (const d of DIRECTIONS) {
+  for (const d of DIRECTIONS.filter(streamed)) {
     check(`added time to first token ≤ 0.5 ms, ${d}`, added(r.streams, d, "ccproxy", (x) => x.ttftMs), (x) => x <= 0.5);
     check(`added per-chunk gap p50 ≤ 30 µs, ${d}`, added(r.streams, d, "ccproxy", (x) => x.gapMs * 1000), (x) => x <= 30, 0);
     const ch = (t: TargetName) => (r.streams[key(d, t)] ?? []).map((x) => x.chunks);
@@ -196,7 +191,7 @@ export async function writeReport(r: Results): Promise<string[]> {
   }
   const cm = r.memory.ccproxy;
   if (cm) {
-    check("RSS idle ≤ 30 MB", cm.idle, (x) => x <= 30, 1);
+    check("RSS idle ≤ 30 MB (after the warm-up)", cm.idle, (x) => x <= 30, 1);
     check(`RSS with ${r.plan.hold} streams ≤ 100 MB`, cm.held ?? NaN, (x) => x <= 100 && cm.heldStreams === r.plan.hold, 1);
   }
   check("start-up ≤ 150 ms", median(r.startup.ccproxy ?? []), (x) => x <= 150, 1);
@@ -248,6 +243,14 @@ export async function writeReport(r: Results): Promise<string[]> {
   const md = [
     ...header(r),
     "",
+    "## Floor ratios: the done-when of issue 21, per leg (ccproxy against the hand-written floor, same run)",
+    "",
+    "Added figures are over the direct call of the same round. The requests' p99 pools every round's requests of the slot into one distribution (n requests for ccproxy / the floor); " +
+      "wrk's own p99 counts the extra samples wrk adds for coordinated omission (a stall of s ms at concurrency 1 weighs like s ÷ the mean interval requests), so it measures time spent stalled more than slow requests. " +
+      "TTFT compares ccproxy's and the floor's time to the first text delta round by round. RSS rows are the memory phase's fresh processes (section 4–5).",
+    "",
+    ...floorRatios(r),
+    "",
     "## Targets (ccproxy)",
     "",
     ...table(["target", "measured", "met"], checks.map((c) => [c.what, c.value, c.met === undefined ? "–" : c.met ? "yes" : "**no**"])),
@@ -260,11 +263,14 @@ export async function writeReport(r: Results): Promise<string[]> {
       : []),
     "## 1. Latency at concurrency 1 (ms; every reply body checked)",
     "",
-    ...table(["direction", "target", "p50", "added p50", "p99", "added p99", "bad or failed / requests"], latency),
+    `p50 and wrk's p99: median over rounds of each round's figure. The requests' p99 pools the rounds' requests (wrk's histogram with its coordinated-omission samples taken out; n = requests), and its added figure is minus the direct call's pooled the same way.`,
+    "",
+    ...table(["direction", "target", "p50", "added p50", "p99 of the requests (pooled)", "added", "p99, wrk's", "added p99, wrk's", "bad or failed / requests"], latency),
     "",
     `## 1b. Latency of a request sent after a ${r.plan.idleMs} ms pause (ms; fetch from the bench process, body checked)`,
     "",
-    "wrk above sends each request the moment the last one ends, which keeps every process hot. In a coding session requests come seconds apart, and after a pause every process here runs its request path several times slower (caches and predictors gone cold), so this is the figure a user feels.",
+    `Each round's median of ${r.plan.idleRequests} requests, median over ${r.plan.streamRounds} rounds (${r.plan.idleRequests * r.plan.streamRounds} requests a slot: a p50, too few for a p99). ` +
+      "wrk above sends each request the moment the last one ends, which keeps every process hot. In a coding session requests come seconds apart, and after a pause every process here runs its request path several times slower (caches and predictors gone cold), so this is the figure a user feels.",
     "",
     ...table(["direction", "target", "p50", "added p50", "failed checks"], idle),
     "",
@@ -274,15 +280,21 @@ export async function writeReport(r: Results): Promise<string[]> {
     "",
     `## 3. Streams (emulator paced ${PACED_DELTAS} deltas × ${PACED_GAP_MS} ms)`,
     "",
-    "Time to first token is request sent → first text delta read. Per-chunk transit is read time − the emulator's send stamp inside the delta, per delta; gap is the time between consecutive deltas as read.",
+    `Time to first token is request sent → first text delta read: each round's median over its ${r.plan.streamsPerRound} paced and ${r.plan.ttftStreams ?? 0} unpaced streams (8 deltas at once; the first leaves the emulator as a paced stream's does). Embeddings have no stream.`,
     "",
-    ...table(["direction", "target", "TTFT ms", "added TTFT ms", "added transit per chunk µs (p50)", "gap p50 µs (direct) / added gap µs", "text deltas per stream"], streams),
+    "The rest is of the paced streams alone. Per-chunk transit is read time − the emulator's send stamp inside the delta, per delta; gap is the time between consecutive deltas as read.",
+    "",
+    ...table(["direction", "target", "TTFT ms (n streams)", "added TTFT ms", "added transit per chunk µs (p50)", "gap p50 µs (direct) / added gap µs", "text deltas per stream"], streams),
     "",
     `## 4–5. Memory (RSS MB, whole process tree) and start-up (exec → first answered request, ms, ${r.plan.startRounds} starts)`,
     "",
-    `Idle is 1 s after start-up and a warm-up, per direction, of 200 plain requests, 100 streams of 8 unpaced deltas and one paced stream; quiet is ${QUIET_MS / 1000} s after the held streams ended, with no request since (ccproxy collects its heap once it has been quiet for 5 s).`,
+    `Fresh processes of their own, in this order, each figure 1 s after its step: at rest after start-up (no request yet); after ${r.plan.growth1} and ${r.plan.growth2} requests since start-up, ` +
+      `cycling through every direction the process serves, plain and streamed (8 unpaced deltas), ${r.plan.growthConcurrency} at a time, every reply checked (failed: how many did not pass); ` +
+      `after a ${r.plan.burstSeconds} s burst of wrk at 32 connections (claude→openai plain; Portkey's openai→claude); with ${r.plan.hold} streams held open at once; after they end; and after ${QUIET_MS / 1000} s quiet, with no request since ` +
+      "(ccproxy collects its heap once it has been quiet for 5 s). Growth is RSS after the second count ÷ after the first. " +
+      "After warm-up is the other phases' processes, 1 s after a warm-up, per direction, of 200 plain requests, 100 streams of 8 unpaced deltas and one paced stream.",
     "",
-    ...table(["target", "idle", `with ${r.plan.hold} held streams`, "after they end", `after ${QUIET_MS / 1000} s quiet`, "streams completed / deltas", "start-up ms"], memory),
+    ...table(["target", "fresh", `after ${r.plan.growth1} requests`, `after ${r.plan.growth2}`, "growth", "failed", "after a burst", `with ${r.plan.hold} held streams`, "after they end", `after ${QUIET_MS / 1000} s quiet`, "streams completed / deltas", "after warm-up", "start-up ms"], memory),
     "",
     "## 6. Side by side: the peer ÷ ccproxy (higher = ccproxy better)",
     "",
@@ -326,7 +338,7 @@ export async function writeReport(r: Results): Promise<string[]> {
       title: d,
       series: ["direct" as TargetName, ...proxied(d)].map((t) => ({
         name: t,
-        points: PERCENTILES.map((p) => ({ p, ms: median((r.latency[key(d, t)] ?? []).map((w) => w.pct[String(p)]! / 1000)) })),
+        points: PERCENTILES.map((p) => ({ p, ms: pooled(r.latency[key(d, t)] ?? [], p).ms })),
       })),
     })),
   );

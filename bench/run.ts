@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { CACHE, buildProxy, ensurePeers, ensureTools } from "./setup.ts";
 import { call, specs, targetsFor, PROXIES, type Ports, type TargetName } from "./targets.ts";
 import { cpuUs, rssMb, start, stop, type Proc } from "./procs.ts";
-import { DIRECTIONS, type Direction } from "./payloads.ts";
+import { holdStreams, mixedLoad } from "./memory.ts";
+import { DIRECTIONS, streams, type Direction } from "./payloads.ts";
 import { wrk } from "./wrk.ts";
 import { timeStream } from "./stream.ts";
 import { median } from "./stats.ts";
@@ -18,9 +19,13 @@ import { measureMetricsAndShare } from "./sharecost.ts";
 
 const quick = process.argv.includes("--quick");
 const withPeers = !process.argv.includes("--no-peers");
+// ttftStreams: unpaced streams per round and slot, timed to their first delta beside the paced ones;
+// growth1, growth2: the request counts RSS is read after (mixed directions, plain and streamed, from
+// start-up, growthConcurrency at a time);
+// burstSeconds: wrk at TP_CONNECTIONS on fresh processes, before the held streams.
 export const PLAN = quick
-  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 2, streamRounds: 3, streamsPerRound: 1, idleMs: 20, idleRequests: 10, hold: 1000, logRounds: 2, logSeconds: 1, shareRounds: 4, shareSeconds: 1, shareEvents: 50 }
-  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, idleMs: 20, idleRequests: 20, hold: 1000, logRounds: 8, logSeconds: 2, shareRounds: 8, shareSeconds: 2, shareEvents: 200 };
+  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 1, streamRounds: 3, streamsPerRound: 1, ttftStreams: 30, idleMs: 20, idleRequests: 10, hold: 1000, growth1: 1000, growth2: 10000, growthConcurrency: 4, burstSeconds: 2, logRounds: 2, logSeconds: 1, shareRounds: 4, shareSeconds: 1, shareEvents: 50 }
+  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, ttftStreams: 60, idleMs: 20, idleRequests: 20, hold: 1000, growth1: 1000, growth2: 10000, growthConcurrency: 4, burstSeconds: 5, logRounds: 8, logSeconds: 2, shareRounds: 8, shareSeconds: 2, shareEvents: 200 };
 const TP_CONNECTIONS = 32;
 const WARM_REQUESTS = 200;
 const WARM_STREAMS = 100;
@@ -102,6 +107,7 @@ async function main() {
         }
       }
       // Streams too, so the stream path is as warm as the plain one when it is timed.
+      if (!streams(s.direction)) continue;
       const burst = call(s.target, s.direction, "fast", ports, true);
       for (let i = 0; i < WARM_STREAMS && !results.broken[key(s)]; i++)
         await timeStream(burst).catch((e) => (results.broken[key(s)] = `stream: ${e.message}`));
@@ -144,14 +150,21 @@ async function main() {
         (results.idle[key(s)] ??= []).push({ p50: median(ms.filter(Number.isFinite)), bad: ms.filter((x) => !Number.isFinite(x)).length });
       }
 
-    log(`streams: ${PLAN.streamRounds} rounds × ${live.length} slots × ${PLAN.streamsPerRound} paced streams`);
+    const streamed = live.filter((s) => streams(s.direction));
+    log(`streams: ${PLAN.streamRounds} rounds × ${streamed.length} slots × ${PLAN.streamsPerRound} paced streams`);
     for (let r = 0; r < PLAN.streamRounds; r++)
-      for (const s of rotate(live, r)) {
+      for (const s of rotate(streamed, r)) {
         const c = call(s.target, s.direction, "paced", ports);
         const runs = [];
         for (let i = 0; i < PLAN.streamsPerRound; i++) runs.push(await timeStream(c));
+        // More first deltas than paced streams give: an unpaced stream's first delta leaves the
+        // emulator as a paced one's does, and costs a millisecond, not 320.
+        const fast = call(s.target, s.direction, "fast", ports, true);
+        const ttft = runs.map((x) => x.ttftMs);
+        for (let i = 0; i < PLAN.ttftStreams; i++) ttft.push((await timeStream(fast)).ttftMs);
         (results.streams[key(s)] ??= []).push({
-          ttftMs: median(runs.map((x) => x.ttftMs)),
+          ttftMs: median(ttft),
+          ttftN: ttft.length,
           transitMs: median(runs.flatMap((x) => x.transitMs)),
           gapMs: median(runs.flatMap((x) => x.gapMs)),
           chunks: Math.min(...runs.map((x) => x.chunks)),
@@ -159,17 +172,53 @@ async function main() {
         });
       }
 
-    log(`memory: ${PLAN.hold} concurrent held streams per proxy`);
+    // Memory over time, on fresh processes: RSS at rest after start-up, after PLAN.growth1 and
+    // growth2 requests of every direction the proxy serves (plain and streamed), after a burst at
+    // TP_CONNECTIONS, with PLAN.hold held streams, after they end, and after a quiet spell.
+    log(`memory: fresh processes; ${PLAN.growth1} and ${PLAN.growth2} mixed requests, a ${PLAN.burstSeconds} s burst, ${PLAN.hold} held streams`);
     const emu = running.emulator.url;
+    for (const name of proxies) await stop(running[name]!.child);
+    const fresh: typeof proxies = [];
     for (const name of proxies) {
-      const d: Direction = name === "portkey" ? "openai→claude" : "claude→openai";
+      // A peer that will not start again is left out of this phase; ccproxy and the floor must start.
+      const p = await start(spec[name], LOGS).catch((e) => {
+        if (name === "ccproxy" || name === "floor") throw e;
+        results.broken[`${name} memory`] = e.message;
+      });
+      if (p) (running[name] = p), fresh.push(name);
+      else delete running[name];
+    }
+    await Bun.sleep(1000);
+    const pid = (name: TargetName) => running[name]!.child.pid;
+    for (const name of fresh) Object.assign(results.memory[name]!, { fresh: rssMb(pid(name)), bad: 0 });
+    const mix = (name: TargetName) =>
+      DIRECTIONS.filter((d) => slots.some((s) => s.direction === d && s.target === name)).flatMap((d) =>
+        [call(name, d, "fast", ports), ...(streams(d) ? [call(name, d, "fast", ports, true)] : [])],
+      );
+    let sent = 0;
+    for (const [upto, field] of [[PLAN.growth1, "after1"], [PLAN.growth2, "after2"]] as const) {
+      for (const name of fresh) {
+        results.memory[name]!.bad! += await mixedLoad(mix(name), upto - sent, PLAN.growthConcurrency, sent);
+        await Bun.sleep(1000);
+        results.memory[name]![field] = rssMb(pid(name));
+      }
+      sent = upto;
+    }
+    const own = (name: TargetName): Direction => (name === "portkey" ? "openai→claude" : "claude→openai");
+    for (const name of fresh) {
+      const w = await wrk(call(name, own(name), "fast", ports), { seconds: PLAN.burstSeconds, connections: TP_CONNECTIONS, threads: 1, check: false, dir: CACHE, tag: "burst" });
+      await Bun.sleep(1000);
+      Object.assign(results.memory[name]!, { burst: rssMb(pid(name)), burstRequests: w.requests });
+    }
+    for (const name of fresh) {
+      const d = own(name);
       await fetch(`${emu}/_hold`, { method: "POST" });
-      const held = await holdStreams(JSON.stringify(call(name, d, "hold", ports)), running[name]!.child.pid, emu);
+      const held = await holdStreams(JSON.stringify(call(name, d, "hold", ports)), PLAN.hold, pid(name), emu);
       Object.assign(results.memory[name]!, held, { direction: d });
     }
     // A proxy at rest: long after the last request, as between a user's sessions.
     await Bun.sleep(QUIET_MS);
-    for (const name of proxies) results.memory[name]!.quiet = rssMb(running[name]!.child.pid);
+    for (const name of fresh) results.memory[name]!.quiet = rssMb(pid(name));
   } finally {
     for (const p of Object.values(running)) await stop(p.child);
   }
@@ -182,37 +231,6 @@ async function main() {
   results.seconds = (performance.now() - T0) / 1000;
   const out = await writeReport(results);
   log(`wrote ${out.join(" and ")} in ${results.seconds.toFixed(0)} s`);
-}
-
-/** Holds PLAN.hold streams open through one proxy: RSS while held, then after all have ended. */
-async function holdStreams(callJson: string, pid: number, emu: string) {
-  const child = Bun.spawn(["bun", join(import.meta.dir, "hold.ts"), callJson, String(PLAN.hold), "30000"], {
-    stdout: "pipe",
-    stderr: "inherit",
-    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(PLAN.hold + 100) },
-  });
-  const lines = (async function* () {
-    const reader = child.stdout.getReader();
-    const dec = new TextDecoder();
-    let buf = "";
-    for (;;) {
-      const r = await reader.read();
-      if (r.done) return;
-      buf += dec.decode(r.value, { stream: true });
-      for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
-        yield buf.slice(0, i);
-        buf = buf.slice(i + 1);
-      }
-    }
-  })();
-  const heldLine = (await lines.next()).value ?? "held 0";
-  const heldRss = rssMb(pid);
-  await fetch(`${emu}/_release`, { method: "POST" });
-  const doneLine = (await lines.next()).value ?? "done 0 0";
-  await child.exited;
-  await Bun.sleep(1500);
-  const [, completed, chunks] = doneLine.split(" ").map(Number);
-  return { held: heldRss, heldStreams: Number(heldLine.split(" ")[1]), completed: completed!, chunks: chunks!, after: rssMb(pid) };
 }
 
 await main();

@@ -24,6 +24,7 @@ export async function timeStream(c: Call, limitMs = 30_000): Promise<StreamTimin
   const reader = res.body!.getReader();
   const dec = new TextDecoder();
   const out: StreamTiming = { ttftMs: NaN, transitMs: [], gapMs: [], chunks: 0 };
+  if (c.protocol === "embeddings") throw new Error(`${c.url}: embeddings have no stream`);
   const shape = STREAM_SHAPE[c.protocol];
   let ended = false;
   let rest = "";
@@ -32,7 +33,7 @@ export async function timeStream(c: Call, limitMs = 30_000): Promise<StreamTimin
     const r = await reader.read();
     const now = clock();
     if (r.done) break;
-    const events = (rest + dec.decode(r.value, { stream: true })).split(/\r?\n\r?\n/);
+    const events = (rest + dec.decode(r.value, { stream: true })).split(shape.split);
     rest = events.pop()!;
     for (const e of events) {
       if (e.includes(shape.end)) ended = true;

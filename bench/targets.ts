@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { BINARY, CACHE, peerEntry } from "./setup.ts";
 import {
-  claudeRequest, clientOf, markers, openaiRequest, responsesChatRequest, responsesRequest, upstreamOf,
+  claudeRequest, clientOf, convertedChatRequest, embeddingsRequest, embedMarkers, geminiEmbedRequest, geminiRequest, markers, ollamaRequest, openaiRequest,
+  responsesChatRequest, responsesRequest, upstreamOf,
   type ClientProtocol, type Direction, type Mode, type Upstream,
 } from "./payloads.ts";
 import type { Spec } from "./procs.ts";
@@ -27,10 +28,12 @@ export interface Call {
   body: string;
   /** substrings every correct plain reply holds */
   markers: string[];
-  /** the protocol the caller reads */
+  /** the protocol the caller reads (a direct call's: the upstream's) */
   protocol: ClientProtocol;
   /** the emulator's protocol the reply must come from (its text names it) */
   upstream: Upstream;
+  /** answered as a stream */
+  stream: boolean;
 }
 
 const PREFIX: Record<Direction, string> = {
@@ -38,8 +41,19 @@ const PREFIX: Record<Direction, string> = {
   "openai→openai": "oai-bench-",
   "openai→claude": "gpt-bench-",
   "responses→openai": "codex-bench-",
+  "gemini→openai": "gem-bench-",
+  "ollama→openai": "oll-bench-",
+  "embeddings→gemini": "emb-bench-",
 };
-const CLIENT_PATH: Record<ClientProtocol, string> = { openai: "/v1/chat/completions", claude: "/v1/messages", responses: "/v1/responses" };
+/** Where each protocol's request goes: Gemini names the model and whether it streams in the path. */
+const CLIENT_PATH: Record<ClientProtocol, (model: string, stream: boolean) => string> = {
+  openai: () => "/v1/chat/completions",
+  claude: () => "/v1/messages",
+  responses: () => "/v1/responses",
+  gemini: (model, stream) => `/v1beta/models/${model}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+  ollama: () => "/api/chat",
+  embeddings: () => "/v1/embeddings",
+};
 
 /** Which targets take part in a direction: the peers only in the conversion they are compared on. */
 export function targetsFor(d: Direction, peers: boolean): TargetName[] {
@@ -52,22 +66,33 @@ export function targetsFor(d: Direction, peers: boolean): TargetName[] {
  *  start-up figure then includes); the floor is given a higher one. */
 export const FETCH_LIMIT = { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" };
 
-const AUTH = {
+const AUTH: Record<ClientProtocol, Record<string, string>> = {
   openai: { authorization: "Bearer sk-bench" },
   claude: { "x-api-key": "sk-bench", "anthropic-version": "2023-06-01" },
   responses: { authorization: "Bearer sk-bench" },
+  gemini: { "x-goog-api-key": "sk-bench" },
+  ollama: {},
+  embeddings: { authorization: "Bearer sk-bench" },
 };
 
 const REQUEST: Record<ClientProtocol, (model: string, stream: boolean) => object> = {
   openai: openaiRequest,
   claude: claudeRequest,
   responses: responsesRequest,
+  gemini: geminiRequest,
+  ollama: ollamaRequest,
+  embeddings: embeddingsRequest,
 };
 
 /** What the proxy itself sends upstream for the direction's request. A Responses client's request
- *  carries more than the other clients' (two tools, tool choice), so its chat request is its own. */
-const directRequest = (d: Direction, model: string, stream: boolean) =>
-  clientOf(d) === "responses" ? responsesChatRequest(model, stream) : REQUEST[upstreamOf(d)](model, stream);
+ *  carries more than the other clients' (two tools, tool choice), so its chat request is its own;
+ *  Gemini's and Ollama's are their converted chat requests; embeddings go to Gemini's batch call. */
+function directRequest(d: Direction, model: string, stream: boolean): object {
+  if (clientOf(d) === "responses") return responsesChatRequest(model, stream);
+  if (clientOf(d) === "embeddings") return geminiEmbedRequest(model);
+  if (clientOf(d) === "gemini" || clientOf(d) === "ollama") return convertedChatRequest(model, stream);
+  return REQUEST[upstreamOf(d)](model, stream);
+}
 
 /** `stream` defaults to the mode's own: fast is answered whole, paced and hold as streams. */
 export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stream = mode !== "fast"): Call {
@@ -76,13 +101,16 @@ export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stre
   if (t === "direct") {
     // What the proxy itself sends: the upstream protocol's request, to the emulator.
     const up = upstreamOf(d);
+    const embed = clientOf(d) === "embeddings";
+    const path = embed ? `/v1beta/models/${model}:batchEmbedContents` : CLIENT_PATH[up](model, stream);
     return {
-      url: `http://127.0.0.1:${ports.emulator}${CLIENT_PATH[up]}`,
+      url: `http://127.0.0.1:${ports.emulator}${path}`,
       headers: { ...json, ...AUTH[up] },
       body: JSON.stringify(directRequest(d, model, stream)),
-      markers: markers(up, up),
+      markers: embed ? embedMarkers(up) : markers(up, up),
       protocol: up,
       upstream: up,
+      stream,
     };
   }
   const client = clientOf(d);
@@ -93,12 +121,13 @@ export function call(t: TargetName, d: Direction, mode: Mode, ports: Ports, stre
   if (t === "portkey")
     headers = { ...headers, "x-portkey-provider": "anthropic", "x-portkey-custom-host": `http://127.0.0.1:${ports.emulator}/v1` };
   return {
-    url: base + CLIENT_PATH[client],
+    url: base + CLIENT_PATH[client](name, stream),
     headers,
     body: JSON.stringify(REQUEST[client](name, stream)),
     markers: markers(client, upstreamOf(d)),
     protocol: client,
     upstream: upstreamOf(d),
+    stream,
   };
 }
 
@@ -112,12 +141,16 @@ export function specs(ports: Ports): Record<Exclude<TargetName, "direct"> | "emu
       providers: {
         emuo: { protocol: "openai", baseUrl: `${emu}/v1`, keys: ["sk-bench"] },
         emuc: { protocol: "claude", baseUrl: emu, keys: ["sk-bench"] },
+        emug: { protocol: "gemini", baseUrl: emu, keys: ["sk-bench"] },
       },
       models: {
         "claude-*": { targets: ["emuo/*"] },
         "oai-*": { targets: ["emuo/*"] },
         "gpt-*": { targets: ["emuc/*"] },
         "codex-*": { targets: ["emuo/*"] },
+        "gem-*": { targets: ["emuo/*"] },
+        "oll-*": { targets: ["emuo/*"] },
+        "emb-*": { targets: ["emug/*"] },
       },
     }),
   );

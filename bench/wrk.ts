@@ -1,5 +1,6 @@
 // wrk driven by a generated Lua script: fixed request, optional per-reply body check, and a JSON
-// summary line with the latency percentiles (µs, from wrk's HdrHistogram).
+// summary line with the latency percentiles and the whole latency histogram (µs; wrk keeps one
+// bucket per µs), so the rounds' samples can be pooled into one distribution.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Call } from "./targets.ts";
@@ -15,6 +16,45 @@ export interface WrkResult {
   bad: number;
   /** percentile → latency µs */
   pct: Record<string, number>;
+  /** the latency histogram wrk reports, [µs, count][] ascending: the requests' own latencies plus the
+   *  samples wrk adds for coordinated omission (below); `raw` undoes them */
+  hist: [number, number][];
+  connections: number;
+}
+
+/**
+ * The requests' own latencies, [µs, count][] ascending. After a run wrk "corrects" its histogram for
+ * coordinated omission: with e = duration ÷ (requests ÷ connections), every request that took n ≥ 2e
+ * adds a sample at each n − k·e above e, as if a client had kept sending every e µs (wrk's
+ * stats_correct). At concurrency 1, one 5 ms stall then weighs like seventy slow requests, so wrk's
+ * p99 is a share of time spent stalled, not of requests. This undoes it exactly, from the top down.
+ * @see https://github.com/wg/wrk/blob/master/src/stats.c (stats_correct) and src/wrk.c (its call)
+ */
+export function raw(w: WrkResult): [number, number][] {
+  const perConnection = Math.floor(w.requests / w.connections);
+  if (!perConnection) return w.hist;
+  const e = Math.floor(w.durationUs / perConnection);
+  const own = new Map<number, number>();
+  const fromAbove = new Map<number, number>(); // at m: Σ own[m + k·e], k ≥ 1 (a bucket wrk did not list held none of either)
+  for (let i = w.hist.length - 1; i >= 0; i--) {
+    const [m, count] = w.hist[i]!;
+    const above = (own.get(m + e) ?? 0) + (fromAbove.get(m + e) ?? 0);
+    fromAbove.set(m, above);
+    own.set(m, m > e ? count - above : count);
+  }
+  return w.hist.map(([us]) => [us, own.get(us)!] as [number, number]).filter(([, c]) => c > 0);
+}
+/** The rounds' requests as one sample: how many, and the latency (ms) at percentile `p` of them all
+ *  (the smallest latency with at least p% of the requests at or below it). */
+export function pooled(ws: WrkResult[], p: number): { ms: number; n: number } {
+  const counts = new Map<number, number>();
+  for (const w of ws) for (const [us, c] of raw(w)) counts.set(us, (counts.get(us) ?? 0) + c);
+  const sorted = [...counts].sort((a, b) => a[0] - b[0]);
+  const n = sorted.reduce((a, [, c]) => a + c, 0);
+  const want = (p / 100) * n;
+  let seen = 0;
+  for (const [us, c] of sorted) if ((seen += c) >= want) return { ms: us / 1000, n };
+  return { ms: NaN, n };
 }
 
 const long = (s: string) => `[==[${s}]==]`;
@@ -44,9 +84,14 @@ function done(summary, latency, requests)
   for _, q in ipairs({${PERCENTILES.join(", ")}}) do
     table.insert(p, string.format('"%s":%d', q, latency:percentile(q)))
   end
+  local h = {}
+  for i = 1, #latency do
+    local us, count = latency(i)
+    table.insert(h, string.format("[%d,%d]", us, count))
+  end
   local e = summary.errors
-  io.write(string.format('BENCH {"requests":%d,"durationUs":%d,"errors":%d,"bad":%d,"pct":{%s}}\\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout + e.status, bad, table.concat(p, ",")))
+  io.write(string.format('BENCH {"requests":%d,"durationUs":%d,"errors":%d,"bad":%d,"pct":{%s},"hist":[%s]}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout + e.status, bad, table.concat(p, ","), table.concat(h, ",")))
 end
 `;
 }
@@ -66,5 +111,5 @@ export async function wrk(
   await p.exited;
   const line = out.split("\n").find((l) => l.startsWith("BENCH "));
   if (!line) throw new Error(`wrk gave no summary for ${c.url}: ${err || out}`);
-  return JSON.parse(line.slice(6)) as WrkResult;
+  return { ...(JSON.parse(line.slice(6)) as Omit<WrkResult, "connections">), connections: o.connections };
 }
