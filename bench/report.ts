@@ -288,7 +288,7 @@ export async function writeReport(r: Results): Promise<string[]> {
     "",
     `## 4–5. Memory (RSS MB, whole process tree) and start-up (exec → first answered request, ms, ${r.plan.startRounds} starts)`,
     "",
-    `Fresh processes of their own, in this order, each figure 1 s after its step: at rest after start-up (no request yet); after ${r.plan.growth1} and ${r.plan.growth2} requests since start-up, ` +
+    `Fresh processes of their own, in this order, each figure 1 s after its step (after the two counts, ${QUIET_MS / 1000} s: growth is about what stays, not garbage not yet collected): at rest after start-up (no request yet); after ${r.plan.growth1} and ${r.plan.growth2} requests since start-up, ` +
       `cycling through every direction the process serves, plain and streamed (8 unpaced deltas), ${r.plan.growthConcurrency} at a time, every reply checked (failed: how many did not pass); ` +
       `after a ${r.plan.burstSeconds} s burst of wrk at 32 connections (claude→openai plain; Portkey's openai→claude); with ${r.plan.hold} streams held open at once; after they end; and after ${QUIET_MS / 1000} s quiet, with no request since ` +
       "(ccproxy collects its heap once it has been quiet for 5 s). Growth is RSS after the second count ÷ after the first. " +

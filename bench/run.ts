@@ -199,9 +199,10 @@ async function main() {
     for (const [upto, field] of [[PLAN.growth1, "after1"], [PLAN.growth2, "after2"]] as const) {
       for (const name of fresh) {
         results.memory[name]!.bad! += await mixedLoad(mix(name), upto - sent, PLAN.growthConcurrency, sent);
-        await Bun.sleep(1000);
-        results.memory[name]![field] = rssMb(pid(name));
       }
+      // Read at rest, as the quiet figure is: growth is about what stays, not garbage not yet collected.
+      await Bun.sleep(QUIET_MS);
+      for (const name of fresh) results.memory[name]![field] = rssMb(pid(name));
       sent = upto;
     }
     const own = (name: TargetName): Direction => (name === "portkey" ? "openai→claude" : "claude→openai");
