@@ -2,6 +2,7 @@
 import { startUpstream } from "../../support/upstream.ts";
 import { ollamaChat, ollamaLines, type OllamaOpts } from "../../support/wire-ollama.ts";
 import type { Answer, Seen, UpstreamDriver } from "../types.ts";
+import { turnList } from "./turns.ts";
 
 function opts(a: Answer): OllamaOpts {
   return {
@@ -18,15 +19,8 @@ function opts(a: Answer): OllamaOpts {
 const mediaType = (data: string) => (data.startsWith("/9j/") ? "image/jpeg" : data.startsWith("iVBOR") ? "image/png" : undefined);
 
 function seen(body: any): Seen {
-  const turns: Seen["turns"] = [];
+  const { turns, turn } = turnList();
   const system: string[] = [];
-  const turn = (role: "user" | "assistant") => {
-    const last = turns.at(-1);
-    if (last?.role === role) return last;
-    const t: Seen["turns"][number] = { role, text: "", images: [], toolCalls: [], toolResults: [] };
-    turns.push(t);
-    return t;
-  };
   for (const m of body.messages ?? []) {
     if (m.role === "system") system.push(m.content);
     else if (m.role === "tool") turn("user").toolResults.push({ name: m.tool_name, output: m.content });

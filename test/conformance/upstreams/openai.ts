@@ -2,6 +2,7 @@
 import { startUpstream } from "../../support/upstream.ts";
 import { openaiChunks, openaiCompletion, type OpenAIOpts } from "../../support/wire.ts";
 import type { Answer, Seen, Stop, ToolResult, UpstreamDriver } from "../types.ts";
+import { turnList } from "./turns.ts";
 
 const FINISH: Record<Stop, NonNullable<OpenAIOpts["finish"]>> = {
   end: "stop",
@@ -25,16 +26,8 @@ const text = (content: unknown): string =>
   typeof content === "string" ? content : Array.isArray(content) ? content.filter((p) => p.type === "text").map((p) => p.text).join("") : "";
 
 function seen(body: any): Seen {
-  const turns: Seen["turns"] = [];
+  const { turns, turn } = turnList();
   const system: string[] = [];
-  type Turn = Seen["turns"][number];
-  const turn = (role: "user" | "assistant"): Turn => {
-    const last = turns.at(-1);
-    if (last?.role === role) return last;
-    const t: Turn = { role, text: "", images: [], toolCalls: [], toolResults: [] };
-    turns.push(t);
-    return t;
-  };
   const names = new Map<string, string>();
   for (const m of body.messages ?? []) {
     if (m.role === "system" || m.role === "developer") system.push(text(m.content));

@@ -3,6 +3,7 @@
 import { startUpstream } from "../../support/upstream.ts";
 import { responsesEvents, responsesObject, type ResponsesItem, type ResponsesOpts } from "../../support/wire-responses.ts";
 import type { Answer, Seen, Stop, ToolCall, UpstreamDriver } from "../types.ts";
+import { turnList } from "./turns.ts";
 
 /**
  * Responses has no stop reason: a turn ends `completed` (tool calls are function_call items), or
@@ -37,17 +38,9 @@ const text = (content: unknown): string =>
 const CUSTOM_PARAMETERS = { type: "object", properties: { input: { type: "string" } }, required: ["input"] };
 
 function seen(body: any): Seen {
-  const turns: Seen["turns"] = [];
+  const { turns, turn } = turnList();
   const system: string[] = [];
   if (typeof body.instructions === "string" && body.instructions !== "") system.push(body.instructions);
-  type Turn = Seen["turns"][number];
-  const turn = (role: "user" | "assistant"): Turn => {
-    const last = turns.at(-1);
-    if (last?.role === role) return last;
-    const t: Turn = { role, text: "", images: [], toolCalls: [], toolResults: [] };
-    turns.push(t);
-    return t;
-  };
   const names = new Map<string, string>();
   const call = (id: string, name: string, input: ToolCall["input"]) => {
     names.set(id, name);
