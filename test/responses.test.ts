@@ -7,6 +7,7 @@ import type { Server } from "bun";
 import { startProxy, type Proxy } from "./support/proxy.ts";
 import { startUpstream, type Upstream } from "./support/upstream.ts";
 import { claudeEvents, claudeMessage, readSseText } from "./support/wire.ts";
+import { expectFieldRefusals } from "./support/refusals.ts";
 
 const KEY = "responses-key";
 let proxy: Proxy;
@@ -326,13 +327,7 @@ describe("what the proxy refuses, in OpenAI's error shape", () => {
       [{ model: "c/claude-x", input: "hi", tools: [{ name: "f" }] }, "tools[0].type"],
       [{ model: "c/claude-x", input: "hi", max_output_tokens: "10" }, "max_output_tokens"],
     ];
-    for (const [body, field] of cases) {
-      const r = await post(body);
-      expect({ field, status: r.status }).toEqual({ field, status: 400 });
-      const e = ((await r.json()) as any).error;
-      expect(e.type).toBe("invalid_request_error");
-      expect(e.message).toContain(field);
-    }
+    await expectFieldRefusals(post, cases);
     expect(claude.received.length).toBe(before);
   });
 
