@@ -2,7 +2,7 @@
 // does, since the first match wins. Sound, not complete: a cover claimed is a real one.
 import { covers } from "./shadow.ts";
 import { asRecord, errorAt, type SourceError, type YamlSource } from "./yaml-source.ts";
-import { DEFAULT_BACKGROUND, THINKING_LEVELS } from "./schema.ts";
+import { DEFAULT_BACKGROUND, thinkingRank } from "./schema.ts";
 
 type Raw = Record<string, unknown> | undefined;
 const TRAITS = ["background", "thinking", "longContext", "images", "tools", "webSearch", "header"] as const;
@@ -32,10 +32,9 @@ function narrower(trait: (typeof TRAITS)[number], a: unknown, b: unknown): boole
       if (a === false) return b === false;
       return Array.isArray(a) && Array.isArray(b) && b.every((n) => a.some((m) => typeof m === "string" && typeof n === "string" && covers(m, n)));
     case "thinking": {
-      // true asks for any thinking; a level for that effort or more
-      const least = (v: unknown) => (v === true ? 0 : THINKING_LEVELS.indexOf(v as (typeof THINKING_LEVELS)[number]) + 1);
+      // true asks for any thinking (rank 0); a level for that effort or more
       if (a === false || b === false) return a === b;
-      return least(a) <= least(b);
+      return thinkingRank(a) <= thinkingRank(b);
     }
     case "header": {
       const ha = a as Record<string, unknown>;

@@ -1,6 +1,6 @@
 // `when` rules compiled once, at start-up, into one plain function per model entry: each rule is a
 // list of closures over its trait values, so a request runs tests, never reads config objects.
-import { DEFAULT_BACKGROUND, RULE_TRAITS, THINKING_LEVELS, type ModelRoute, type Rule, type RuleInput, type RulePick } from "./schema.ts";
+import { DEFAULT_BACKGROUND, RULE_TRAITS, thinkingRank, type ModelRoute, type Rule, type RuleInput, type RulePick } from "./schema.ts";
 
 type Test = (x: RuleInput) => boolean;
 
@@ -49,7 +49,7 @@ function traitTest(trait: (typeof RULE_TRAITS)[number], rule: Rule, glob: (g: st
     case "thinking": {
       const want = rule.thinking!;
       if (want === false) return (x) => x.thinking < 0;
-      const least = want === true ? 0 : THINKING_LEVELS.indexOf(want) + 1;
+      const least = thinkingRank(want);
       return (x) => x.thinking >= least;
     }
     case "longContext": {

@@ -89,6 +89,11 @@ export const THINKING_LEVELS = ["minimal", "low", "medium", "high", "xhigh", "ma
 /** The budget (tokens) from which a stated budget counts as each level, for levels above minimal */
 export const THINKING_BUDGETS = { low: 1024, medium: 8192, high: 24576 } as const;
 
+/** A level's rank, least first from 1 (minimal) to 6 (max); 0 for anything no level names (`true`, an unknown effort) */
+export function thinkingRank(level: unknown): number {
+  return typeof level === "string" ? THINKING_LEVELS.indexOf(level.toLowerCase() as (typeof THINKING_LEVELS)[number]) + 1 : 0;
+}
+
 /**
  * One `when` rule: the traits a request must all have, and the model entry (`use`) whose targets it
  * then goes to. Rules are tried in order; the first whose traits all hold wins.
@@ -202,7 +207,7 @@ export interface ModelRoute {
 /** What a rule looks at: the decoded request, the call's headers and body, and a lazy input-token estimate */
 export interface RuleInput {
   model: string;
-  /** -1 not asked for; 0 asked, its effort left to the model; else 1 + its index in THINKING_LEVELS */
+  /** -1 not asked for; 0 asked, its effort left to the model; else its level's thinkingRank */
   thinking: number;
   images: () => boolean;
   tools: readonly { name: string }[];

@@ -1,7 +1,7 @@
 // Where `when` rules meet a request: the traits a rule may test, taken from the decoded request
 // (cheap ones at once, the rest only when a rule asks), and the call re-scoped to the rule's targets.
 import type { Request } from "../unified/index.ts";
-import { THINKING_BUDGETS, THINKING_LEVELS } from "../config/schema.ts";
+import { THINKING_BUDGETS, thinkingRank } from "../config/schema.ts";
 import type { Trace } from "../log/index.ts";
 import type { Call, Engine } from "./engine.ts";
 import { estimateInputTokens } from "./estimate.ts";
@@ -32,10 +32,9 @@ export function routeByRule(engine: Engine, call: Call, req: Request, trace?: Tr
  */
 export function thinkingLevel(t: Request["thinking"]): number {
   if (!t?.enabled) return -1;
-  const effort = typeof t.effort === "string" ? THINKING_LEVELS.indexOf(t.effort.toLowerCase() as (typeof THINKING_LEVELS)[number]) + 1 : 0;
   const b = t.budget ?? 0;
-  const budget = b <= 0 ? 0 : b >= THINKING_BUDGETS.high ? 4 : b >= THINKING_BUDGETS.medium ? 3 : b >= THINKING_BUDGETS.low ? 2 : 1;
-  return Math.max(effort, budget);
+  const budget = b <= 0 ? 0 : thinkingRank(b >= THINKING_BUDGETS.high ? "high" : b >= THINKING_BUDGETS.medium ? "medium" : b >= THINKING_BUDGETS.low ? "low" : "minimal");
+  return Math.max(thinkingRank(t.effort), budget);
 }
 
 function hasImages(req: Request): boolean {
