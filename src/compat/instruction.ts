@@ -3,7 +3,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { SourceError } from "../config/yaml-source.ts";
-import { readMapping } from "../mapping/load.ts";
+import { readMapping } from "../mapping/read.ts";
 import { errorIn } from "../mapping/override.ts";
 import INSTRUCTION_TEXT from "../../mappings/compat/instruction.yaml" with { type: "text" };
 

@@ -1,16 +1,17 @@
 // Loads every mapping file (built-in, or the user's replacement of the same name), validates it
 // against the DSL schema and compiles it. All problems are collected as file:line: field: message.
 // A protocol whose files are all built in is compiled at its first use (see loadMappings).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, sep } from "node:path";
 import { Value } from "@sinclair/typebox/value";
-import { parseYaml, type SourceError, type YamlSource } from "../config/yaml-source.ts";
+import type { SourceError } from "../config/yaml-source.ts";
 import { compileTemplate, type CompiledTemplate } from "./compile.ts";
 import { ObjectSpec, StreamSpec, REQUIRE_TYPES } from "./schema.ts";
 import { compileRequire, fieldProblem, type RequireCheck } from "./require.ts";
 import type { MappingFunction } from "./functions.ts";
 import { nearest } from "./near.ts";
-import { applyOverride, errorIn, isOverride, type SpecSource } from "./override.ts";
+import { errorIn, type SpecSource } from "./override.ts";
+import { readMapping } from "./read.ts";
 
 /** A protocol's name, as the registry (src/protocols/) knows it */
 export type ProtocolName = string;
@@ -57,64 +58,6 @@ export interface ProtocolMappings {
 }
 
 export type MappingSet = Record<ProtocolName, ProtocolMappings>;
-
-interface SpecText {
-  file: string;
-  text: string;
-  builtin?: boolean;
-}
-
-/** Where a mapping's text comes from: the user's folder first, else the embedded default. */
-export function readSpec(name: string, overrideDir: string | undefined, builtin: string | undefined): SpecText | undefined {
-  if (overrideDir) {
-    const file = join(overrideDir, `${name}.yaml`);
-    if (existsSync(file)) return { file, text: readFileSync(file, "utf8") };
-  }
-  return builtin === undefined ? undefined : { file: `mappings/${name}.yaml`, text: builtin, builtin: true };
-}
-
-/** The embedded mappings are read with Bun's native YAML parser (the same values, ~40× faster, and
- *  none of the parse garbage that stays resident); the position-keeping document is built only when
- *  an error needs a line. A user's file always gets the full parse, duplicate-key checks included. */
-function parseSpec(found: SpecText): ReturnType<typeof parseYaml> {
-  if (!found.builtin) return parseYaml(found.file, found.text);
-  let value: unknown;
-  try {
-    value = Bun.YAML.parse(found.text);
-  } catch {
-    return parseYaml(found.file, found.text);
-  }
-  let full: YamlSource | undefined;
-  // A text Bun reads but the yaml library refuses (a duplicate key: Bun keeps the last) has no positions: its errors go to line 1.
-  const positions = () => (full ??= parseYaml(found.file, found.text).source ?? parseYaml(found.file, "{}").source!);
-  return {
-    errors: [],
-    source: {
-      file: found.file,
-      value,
-      get doc() {
-        return positions().doc;
-      },
-      get lines() {
-        return positions().lines;
-      },
-    },
-  };
-}
-
-/**
- * A mapping read, parsed and, for a user's `override: keys` file, laid over the built-in one of the
- * same name; errors point at the file (and line) each part of the result came from.
- */
-export function readMapping(name: string, overrideDir: string | undefined, builtinText: string | undefined): { source?: SpecSource; errors: SourceError[] } | undefined {
-  const found = readSpec(name, overrideDir, builtinText);
-  if (!found) return undefined;
-  const parsed = parseSpec(found);
-  if (found.builtin || !parsed.source || !isOverride(parsed.source.value)) return parsed;
-  if (builtinText === undefined) return parsed; // nothing built in to lay it over: the file stands whole
-  const builtin = parseSpec(readSpec(name, undefined, builtinText)!);
-  return builtin.source ? applyOverride(parsed.source, builtin.source) : builtin;
-}
 
 function schemaErrors(source: SpecSource, schema: typeof ObjectSpec | typeof StreamSpec): SourceError[] {
   return [...Value.Errors(schema, source.value)].map((e) =>
