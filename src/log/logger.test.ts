@@ -51,6 +51,17 @@ test("rows are written without a flush, within the flush interval", async () => 
   await log.close();
 });
 
+test("rows with bodies leave in batches of bodyRows, before a batch without them would", async () => {
+  const path = join(dir, "body-batches.db");
+  const log = Logger.open({ path, bodies: true, secrets: [], batchRows: 1000, bodyRows: 3, flushMs: 60_000 });
+  const count = () => (read(path, "SELECT count(*) AS n FROM bodies")[0] as { n: number }).n;
+  for (let i = 0; i < 3; i++) log.begin({ client: "openai", body: { model: `m${i}` }, headers: new Headers(), raw: `{"model":"m${i}"}` }).answered(new Response(null));
+  const until = Date.now() + 2000;
+  while (Date.now() < until && !count()) await Bun.sleep(10);
+  expect(count()).toBe(3);
+  await log.close();
+});
+
 test("retention: old rows go when the log opens, excess rows in the background", async () => {
   const path = join(dir, "retain.db");
   const db = openStore(path);

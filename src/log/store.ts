@@ -31,8 +31,6 @@ export interface LogRow {
   /** The attempts that failed before the last one */
   trail?: { target: string; keyLabel: string; status?: number; error: string }[];
   bodies?: Bodies;
-  /** On the way to the writer: the bodies travel beside the row (see Logger) */
-  hasBodies?: boolean;
 }
 
 /** The body texts in the order they cross to the writer */

@@ -1,6 +1,7 @@
 // The log's writer, in its own worker thread: it redacts and writes the batches the request path
 // posts, and prunes in the background, so neither a slow disk nor SQLite ever holds up a response.
-import { BODY_FIELDS, type Bodies, type LogRow, type Retention } from "./store.ts";
+import type { LogRow, Retention } from "./store.ts";
+import { unpackRows, type Batch } from "./batch.ts";
 import { redactor } from "./redact.ts";
 import { lowerThreadPriority } from "./priority.ts";
 import { LogSink } from "./sink.ts";
@@ -10,11 +11,8 @@ export type ToWriter =
   | { type: "open"; path: string; secrets: string[]; retention: Retention; pruneEveryMs: number }
   | { type: "secrets"; secrets: string[] }
   | { type: "retention"; retention: Retention }
-  /**
-   * `n` rows: `rows` as JSON lines; `texts` the body texts of those marked hasBodies, BODY_FIELDS in
-   * order per row, end to end, and `lengths` their lengths (-1: absent).
-   */
-  | { type: "rows"; rows: string; texts: string; lengths: number[]; n: number; dropped: number }
+  /** Rows packed (batch.ts), and how many were dropped on the way */
+  | { type: "rows"; batch: Batch; dropped: number }
   | { type: "flush"; id: number; prune?: boolean }
   /** Reads for the status page: the latest rows for each filter, after every row posted before */
   | { type: "latest"; id: number; filters: Filter[] };
@@ -46,22 +44,6 @@ function clean(r: LogRow): LogRow {
   return r;
 }
 
-function parseRows(lines: string, texts: string, lengths: readonly number[]): LogRow[] {
-  let t = 0;
-  let at = 0;
-  return (lines ? lines.split("\n") : []).map((line) => {
-    const r = JSON.parse(line) as LogRow;
-    if (r.hasBodies) {
-      const b: Bodies = (r.bodies = {});
-      for (const f of BODY_FIELDS) {
-        const n = lengths[t++]!;
-        if (n >= 0) b[f] = texts.slice(at, (at += n));
-      }
-    }
-    return r;
-  });
-}
-
 self.onmessage = (ev: MessageEvent<ToWriter>) => {
   const m = ev.data;
   try {
@@ -82,8 +64,9 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
         if (sink) sink.retention = m.retention;
         return;
       case "rows": {
-        const failed = sink ? sink.rows(parseRows(m.rows, m.texts, m.lengths).map(clean), m.dropped, m.rows.length + m.texts.length) : 0;
-        return post({ type: "written", n: m.n, failed });
+        const b = m.batch;
+        const failed = sink ? sink.rows(unpackRows(b).map(clean), m.dropped, b.cells.byteLength + b.bodies.length) : 0;
+        return post({ type: "written", n: b.n, failed });
       }
       case "flush":
         if (m.prune) sink?.prune();
@@ -93,7 +76,7 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
     }
   } catch (e) {
     post({ type: "error", message: (e as Error).message });
-    if (m.type === "rows") post({ type: "written", n: m.n, failed: 0 });
+    if (m.type === "rows") post({ type: "written", n: m.batch.n, failed: 0 });
     if (m.type === "flush") post({ type: "flushed", id: m.id });
     if (m.type === "latest") post({ type: "latest", id: m.id, rows: m.filters.map(() => []) });
   }
