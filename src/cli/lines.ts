@@ -1,7 +1,7 @@
 // One line per request on stdout, for the person watching the proxy:
 //   12:01:02 claude /v1/messages claude-x → oa/gpt-4o 200 812ms 1200→85 tok (failover: oa2/gpt 429)
-// Rows arrive as requests finish; their lines are made and written in a batch every few
-// milliseconds, off every request's way. Stdout may be a pipe nobody reads: a write that is not
+// Rows arrive as requests finish; each line is made then, while its row is fresh in the CPU's
+// caches, and the lines are written in a batch every few milliseconds, off every request's way. Stdout may be a pipe nobody reads: a write that is not
 // taken at once (Bun says so by returning false) holds the next lines back, up to a bound, and past
 // it they are dropped and counted, so a stalled reader costs memory that is bounded and never a request.
 import type { LogRow } from "../log/store.ts";
@@ -29,7 +29,6 @@ const failed = (r: LogRow) => (r.status ?? 0) >= 400 || r.error !== undefined;
 
 export class ConsoleLines {
   level: ConsoleLevel;
-  private rows: LogRow[] = [];
   private held: string[] = [];
   private dropped = 0;
   private blocked = false;
@@ -47,11 +46,15 @@ export class ConsoleLines {
     this.clock = o.clock ?? timeOfDay;
   }
 
-  /** A finished request (a RequestLog watcher): only kept here, its line is made with the batch. */
+  /**
+   * A finished request (a RequestLog watcher): its line, made now. Made a batch later, from rows
+   * gone cold, the same lines cost several times as much, in one stall that delays the requests it
+   * meets.
+   */
   readonly watch = (row: LogRow): void => {
     if (this.level === "off" || (this.level === "errors" && !failed(row))) return;
-    if (this.rows.length + this.held.length >= this.maxHeld) return void this.dropped++;
-    this.rows.push(row);
+    if (this.held.length >= this.maxHeld) return void this.dropped++;
+    this.held.push(requestLine(row, this.clock, this.o.safe));
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   };
 
@@ -59,8 +62,6 @@ export class ConsoleLines {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const r of this.rows) this.held.push(requestLine(r, this.clock, this.o.safe));
-    this.rows = [];
     if (this.blocked || (!this.held.length && !this.dropped)) return;
     if (this.dropped) this.held.push(`ccproxy: ${this.dropped} request line(s) left out: stdout was not being read`), (this.dropped = 0);
     const text = this.o.safe(`${this.held.join("\n")}\n`);
