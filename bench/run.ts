@@ -24,10 +24,12 @@ const withPeers = !process.argv.includes("--no-peers");
 // start-up, growthConcurrency at a time);
 // burstSeconds: wrk at TP_CONNECTIONS on fresh processes, before the held streams.
 export const PLAN = quick
-  ? { startRounds: 3, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 1, streamRounds: 3, streamsPerRound: 1, ttftStreams: 30, idleMs: 20, idleRequests: 10, hold: 1000, growth1: 1000, growth2: 10000, growthConcurrency: 4, burstSeconds: 2, logRounds: 2, logSeconds: 1, shareRounds: 4, shareSeconds: 1, shareEvents: 50 }
-  : { startRounds: 5, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, ttftStreams: 60, idleMs: 20, idleRequests: 20, hold: 1000, growth1: 1000, growth2: 10000, growthConcurrency: 4, burstSeconds: 5, logRounds: 8, logSeconds: 2, shareRounds: 8, shareSeconds: 2, shareEvents: 200 };
+  ? { startRounds: 3, warmSeconds: 1, latRounds: 3, latSeconds: 1, tpRounds: 2, tpSeconds: 1, streamRounds: 3, streamsPerRound: 1, ttftStreams: 30, idleMs: 20, idleRequests: 10, hold: 1000, growth1: 1000, growth2: 10000, growthConcurrency: 4, burstSeconds: 2, logRounds: 2, logSeconds: 1, shareRounds: 4, shareSeconds: 1, shareEvents: 50 }
+  : { startRounds: 5, warmSeconds: 2, latRounds: 5, latSeconds: 2, tpRounds: 3, tpSeconds: 3, streamRounds: 5, streamsPerRound: 3, ttftStreams: 60, idleMs: 20, idleRequests: 20, hold: 1000, growth1: 1000, growth2: 10000, growthConcurrency: 4, burstSeconds: 5, logRounds: 8, logSeconds: 2, shareRounds: 8, shareSeconds: 2, shareEvents: 200 };
 const TP_CONNECTIONS = 32;
 const WARM_REQUESTS = 200;
+/** Connections of the warm-up under load: enough to run every path many thousand times */
+const WARM_CONNECTIONS = 8;
 const WARM_STREAMS = 100;
 const LOGS = join(CACHE, "logs");
 
@@ -114,6 +116,15 @@ async function main() {
       await timeStream(call(s.target, s.direction, "paced", ports)).catch((e) => (results.broken[key(s)] = `stream: ${e.message}`));
     }
     const live = slots.filter((s) => !results.broken[key(s)]);
+    // Then under load, until the JIT has compiled what the timed phases run: a young ccproxy spends
+    // ~1.4 s of CPU compiling over its first ~10,000 requests (bench/README.md), which is not a cost
+    // per request and, on two cores, would otherwise land in the first phases' tails.
+    log(`warm-up under load: ${live.length} slots × ${PLAN.warmSeconds} s plain and streamed at ${WARM_CONNECTIONS} connections`);
+    for (const s of live)
+      for (const stream of streams(s.direction) ? [false, true] : [false]) {
+        const c = call(s.target, s.direction, "fast", ports, stream);
+        await wrk(c, { seconds: PLAN.warmSeconds, connections: WARM_CONNECTIONS, threads: 1, check: false, dir: CACHE, tag: "warm" });
+      }
     await Bun.sleep(1000);
     for (const name of proxies) results.memory[name] = { idle: rssMb(running[name]!.child.pid) };
 
