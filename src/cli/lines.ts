@@ -1,9 +1,10 @@
 // One line per request on stdout, for the person watching the proxy:
 //   12:01:02 claude /v1/messages claude-x → oa/gpt-4o 200 812ms 1200→85 tok (failover: oa2/gpt 429)
 // Rows arrive as requests finish; each line is made then, while its row is fresh in the CPU's
-// caches, and the lines are written in a batch every few milliseconds, off every request's way. Stdout may be a pipe nobody reads: a write that is not
-// taken at once (Bun says so by returning false) holds the next lines back, up to a bound, and past
-// it they are dropped and counted, so a stalled reader costs memory that is bounded and never a request.
+// caches, and the lines are written in a batch every few milliseconds, off every request's way.
+// Stdout may be a pipe nobody reads: a write that is not taken at once (Bun says so by returning
+// false) holds the next lines back, up to a bound, and past it they are dropped and counted, so a
+// stalled reader costs memory that is bounded and never a request.
 import type { LogRow } from "../log/store.ts";
 import type { ConsoleLevel } from "../config/schema.ts";
 

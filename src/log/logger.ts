@@ -1,5 +1,5 @@
 // The request path's side of the log: traces hand finished rows to a bounded queue, which is
-// posted to the writer worker every few milliseconds or every batch of rows. When the writer falls
+// posted to the writer worker every quarter second or every batch of rows. When the writer falls
 // behind and the queue is full, rows are dropped and counted; nothing ever waits for the disk.
 import { openStore, type Bodies, type LogRow, type Retention } from "./store.ts";
 import { RowBatch } from "./batch.ts";
