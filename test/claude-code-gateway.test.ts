@@ -9,9 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { startProxy, type Proxy } from "./support/proxy.ts";
-import type { Upstream } from "./support/upstream.ts";
-import { upstreams } from "./conformance/upstreams/index.ts";
-import type { Protocol } from "./conformance/types.ts";
+import { closeUpstreams, startUpstreams, upstreamProviders, upstreams, type Running } from "./conformance/upstreams/index.ts";
 import { logs } from "../src/cli/logs.ts";
 import { parseArgs } from "../src/cli/args.ts";
 
@@ -24,21 +22,21 @@ const hour = { type: "ephemeral", ttl: "1h" } as const;
 const ephemeral = { type: "ephemeral" } as const;
 
 const dir = mkdtempSync(join(tmpdir(), "ccproxy-gateway-"));
-const running = new Map<Protocol, Upstream>();
+let running: Running = new Map();
 let proxy: Proxy;
 
 beforeAll(async () => {
-  for (const u of upstreams) running.set(u.protocol, await u.start());
+  running = await startUpstreams();
   proxy = await startProxy({
     accessKeys: [KEY],
     logging: { path: join(dir, "log.db") },
-    providers: Object.fromEntries(upstreams.map((u) => [u.protocol, { protocol: u.protocol, baseUrl: running.get(u.protocol)!.url, keys: [`sk-${u.protocol}`] }])),
+    providers: upstreamProviders(running, (p) => `sk-${p}`),
     models: Object.fromEntries(upstreams.map((u) => [`claude-sonnet-via-${u.protocol}`, { targets: [`${u.protocol}/up-model`] }])),
   });
 });
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all([...running.values()].map((u) => u.close()));
+  await closeUpstreams(running);
   rmSync(dir, { recursive: true, force: true });
 });
 

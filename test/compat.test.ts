@@ -9,22 +9,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProxy, type Proxy } from "./support/proxy.ts";
-import type { Received, Reply, Upstream } from "./support/upstream.ts";
+import type { Received, Reply } from "./support/upstream.ts";
 import { TIME, WEATHER } from "./conformance/cases.ts";
 import { clients } from "./conformance/clients/index.ts";
-import { upstreams } from "./conformance/upstreams/index.ts";
+import { closeUpstreams, startUpstreams, upstreamProviders, upstreams, type Running } from "./conformance/upstreams/index.ts";
 import type { ClientDriver, Conversation, UpstreamDriver } from "./conformance/types.ts";
 import { compatCounters, onCompatEvent, type CompatEvent } from "../src/compat/index.ts";
 
 const KEY = "compat-key";
 const openaiUpstream = upstreams.find((u) => u.protocol === "openai")!;
 const ollamaUpstream = upstreams.find((u) => u.protocol === "ollama")!;
-const running = new Map<string, Upstream>();
+let running: Running = new Map();
 let proxy: Proxy;
 
 beforeAll(async () => {
-  for (const u of upstreams) running.set(u.protocol, await u.start());
-  const providers = Object.fromEntries(upstreams.map((u) => [u.protocol, { protocol: u.protocol, baseUrl: running.get(u.protocol)!.url, keys: ["sk-up"] }]));
+  running = await startUpstreams();
+  const providers = upstreamProviders(running, () => "sk-up");
   proxy = await startProxy({
     accessKeys: [KEY],
     providers,
@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all([...running.values()].map((u) => u.close()));
+  await closeUpstreams(running);
 });
 
 /**

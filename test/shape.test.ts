@@ -4,23 +4,22 @@
 // body fields against an upstream of every protocol, since they are merged after encoding.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, type Proxy } from "./support/proxy.ts";
-import type { Upstream } from "./support/upstream.ts";
 import { TIME, WEATHER } from "./conformance/cases.ts";
 import { clients } from "./conformance/clients/index.ts";
-import { upstreams } from "./conformance/upstreams/index.ts";
+import { closeUpstreams, startUpstreams, upstreamProviders, upstreams, type Running } from "./conformance/upstreams/index.ts";
 import type { ClientDriver, Conversation, Seen, UpstreamDriver } from "./conformance/types.ts";
 
 const KEY = "shape-key";
 const TEAM_KEY = "team-key";
 const claudeUp = upstreams.find((u) => u.protocol === "claude")!;
-const running = new Map<string, Upstream>();
+let running: Running = new Map();
 let proxy: Proxy;
 
 const to = (shape: unknown, target = "claude/up-model") => ({ targets: [target], shape });
 
 beforeAll(async () => {
-  for (const u of upstreams) running.set(u.protocol, await u.start());
-  const providers = Object.fromEntries(upstreams.map((u) => [u.protocol, { protocol: u.protocol, baseUrl: running.get(u.protocol)!.url, keys: ["sk-up"] }]));
+  running = await startUpstreams();
+  const providers = upstreamProviders(running, () => "sk-up");
   proxy = await startProxy({
     accessKeys: [KEY],
     providers,
@@ -57,7 +56,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all([...running.values()].map((u) => u.close()));
+  await closeUpstreams(running);
 });
 
 const ANSWER = { text: ["ok"], stop: "end" as const, usage: { input: 3, output: 1 } };

@@ -5,8 +5,7 @@
 // also run a tool round trip.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, type Proxy } from "../support/proxy.ts";
-import type { Upstream } from "../support/upstream.ts";
-import { upstreams } from "./upstreams/index.ts";
+import { closeUpstreams, startUpstreams, upstreamProviders, upstreams, type Running } from "./upstreams/index.ts";
 import { aiSdkResponsesToolRoundTrip, langchainResponsesToolRoundTrip, libraries } from "./libraries/drivers.ts";
 import { WEATHER } from "./cases.ts";
 import type { Answer, Protocol } from "./types.ts";
@@ -24,21 +23,21 @@ const ANSWERS: { name: string; answer: Answer; maxTokens?: number; finish: "end"
   { name: "cut at max tokens", answer: { text: ["1, 2", ", 3"], stop: "max_tokens", usage }, maxTokens: 5, finish: "max_tokens" },
 ];
 
-const running = new Map<Protocol, Upstream>();
+let running: Running = new Map();
 let proxy: Proxy;
 
 beforeAll(async () => {
-  for (const u of upstreams) running.set(u.protocol, await u.start());
+  running = await startUpstreams();
   proxy = await startProxy({
     accessKeys: [KEY],
-    providers: Object.fromEntries(upstreams.map((u) => [u.protocol, { protocol: u.protocol, baseUrl: running.get(u.protocol)!.url, keys: [`sk-${u.protocol}`] }])),
+    providers: upstreamProviders(running, (p) => `sk-${p}`),
     // Plain names: a library may put the model in a URL path (Gemini) where a slash would not do.
     models: Object.fromEntries(upstreams.map((u) => [`lib-${u.protocol}`, { targets: [`${u.protocol}/${UP_MODEL}`] }])),
   });
 });
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all([...running.values()].map((u) => u.close()));
+  await closeUpstreams(running);
 });
 
 for (const lib of libraries)

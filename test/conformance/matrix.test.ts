@@ -3,31 +3,28 @@
 // Each test asserts what the client got and what the upstream received, in neutral terms.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, type Proxy } from "../support/proxy.ts";
-import type { Upstream } from "../support/upstream.ts";
 import { CASES, WEATHER, type Case } from "./cases.ts";
 import { clients } from "./clients/index.ts";
-import { upstreams } from "./upstreams/index.ts";
+import { closeUpstreams, startUpstreams, upstreamProviders, upstreams, type Running } from "./upstreams/index.ts";
 import type { ClientDriver, Conversation, Protocol, UpstreamDriver } from "./types.ts";
 import { checkClient, checkUpstream } from "./checks.ts";
 
 const KEY = "conformance-key";
 const MODEL = "up-model";
-const running = new Map<Protocol, Upstream>();
+let running: Running = new Map();
 let proxy: Proxy;
 
 beforeAll(async () => {
-  for (const u of upstreams) running.set(u.protocol, await u.start());
+  running = await startUpstreams();
   proxy = await startProxy({
     accessKeys: [KEY],
-    providers: Object.fromEntries(
-      upstreams.map((u) => [u.protocol, { protocol: u.protocol, baseUrl: running.get(u.protocol)!.url, keys: [`sk-${u.protocol}-secret`] }]),
-    ),
+    providers: upstreamProviders(running, (p) => `sk-${p}-secret`),
     models: {},
   });
 });
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all([...running.values()].map((u) => u.close()));
+  await closeUpstreams(running);
 });
 
 /** Runs one request through the proxy: the upstream is scripted with `reply`, the client sends `c`. */
