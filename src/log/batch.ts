@@ -93,6 +93,11 @@ export class RowBatch {
   }
 }
 
+/** About how much a batch writes: its rows' cells (not the room left after them) and its bodies. */
+export function batchBytes(b: Batch): number {
+  return b.n * STRIDE * Float64Array.BYTES_PER_ELEMENT + b.bodies.length;
+}
+
 /** The rows of a batch, as the store writes them. */
 export function unpackRows(b: Batch): LogRow[] {
   const { cells, texts } = b;

@@ -1,7 +1,7 @@
 // The log's writer, in its own worker thread: it redacts and writes the batches the request path
 // posts, and prunes in the background, so neither a slow disk nor SQLite ever holds up a response.
 import type { LogRow, Retention } from "./store.ts";
-import { unpackRows, type Batch } from "./batch.ts";
+import { batchBytes, unpackRows, type Batch } from "./batch.ts";
 import { redactor } from "./redact.ts";
 import { lowerThreadPriority } from "./priority.ts";
 import { LogSink } from "./sink.ts";
@@ -65,7 +65,7 @@ self.onmessage = (ev: MessageEvent<ToWriter>) => {
         return;
       case "rows": {
         const b = m.batch;
-        const failed = sink ? sink.rows(unpackRows(b).map(clean), m.dropped, b.cells.byteLength + b.bodies.length) : 0;
+        const failed = sink ? sink.rows(unpackRows(b).map(clean), m.dropped, batchBytes(b)) : 0;
         return post({ type: "written", n: b.n, failed });
       }
       case "flush":
