@@ -291,7 +291,7 @@ export async function writeReport(r: Results): Promise<string[]> {
     `Fresh processes of their own, in this order, each figure 1 s after its step (after the two counts, ${QUIET_MS / 1000} s: growth is about what stays, not garbage not yet collected): at rest after start-up (no request yet); after ${r.plan.growth1} and ${r.plan.growth2} requests since start-up, ` +
       `cycling through every direction the process serves, plain and streamed (8 unpaced deltas), ${r.plan.growthConcurrency} at a time, every reply checked (failed: how many did not pass); ` +
       `after a ${r.plan.burstSeconds} s burst of wrk at 32 connections (claude→openai plain; Portkey's openai→claude); with ${r.plan.hold} streams held open at once; after they end; and after ${QUIET_MS / 1000} s quiet, with no request since ` +
-      "(ccproxy collects its heap once it has been quiet for 5 s). Growth is RSS after the second count ÷ after the first. " +
+      "(ccproxy collects its heap 1–2 s after a burst of 2,000 requests or more ends, else once it has been quiet for 5 s). Growth is RSS after the second count ÷ after the first. " +
       "After warm-up is the other phases' processes, 1 s after a warm-up, per direction, of 200 plain requests, 100 streams of 8 unpaced deltas and one paced stream, then plain and streamed requests at 8 connections for the plan's warmSeconds each.",
     "",
     ...table(["target", "fresh", `after ${r.plan.growth1} requests`, `after ${r.plan.growth2}`, "growth", "failed", "after a burst", `with ${r.plan.hold} held streams`, "after they end", `after ${QUIET_MS / 1000} s quiet`, "streams completed / deltas", "after warm-up", "start-up ms"], memory),
