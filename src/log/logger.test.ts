@@ -182,3 +182,19 @@ test("with bodies on and no retention set, rows older than 7 days go (issue 15: 
   expect(retentionOf(config(true).logging)).toEqual(BODIES_RETENTION);
   expect(retentionOf({ ...config(true).logging, maxDays: 30 })).toEqual({ maxDays: 30, maxRows: BODIES_RETENTION.maxRows });
 });
+
+test("the writer's thread starts with the first row, not when the log opens, and a log that wrote nothing closes without one", async () => {
+  const writerOf = (log: Logger) => (log as unknown as { worker?: Worker }).worker;
+  const idle = Logger.open({ path: join(dir, "lazy-idle.db"), bodies: false, secrets: [] });
+  expect(writerOf(idle)).toBeUndefined();
+  await idle.close();
+  expect(writerOf(idle)).toBeUndefined();
+  const path = join(dir, "lazy.db");
+  const log = Logger.open({ path, bodies: false, secrets: [], flushMs: 1 });
+  expect(writerOf(log)).toBeUndefined();
+  request(log, 200, "first");
+  await log.flush();
+  expect(writerOf(log)).toBeDefined();
+  expect(read(path, "SELECT model FROM requests")).toEqual([{ model: "first" }]);
+  await log.close();
+});

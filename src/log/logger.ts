@@ -62,7 +62,11 @@ export class Logger {
   };
   private dead = false;
   private closing = false;
-  private worker!: Worker;
+  /**
+   * Started when first needed (a batch to write, a flush, a read), not at start-up: a worker's
+   * thread and second heap, with SQLite's code, are ~10 MB of a proxy that has served nothing.
+   */
+  private worker: Worker | undefined;
   /** Every secret so far: a replacement writer must redact them all */
   private secrets: string[];
   /** Writers started after one stopped; past MAX_RESTARTS the log stays off */
@@ -82,10 +86,13 @@ export class Logger {
     this.flushMs = o.flushMs ?? 250;
     this.pending = new RowBatch();
     this.secrets = [...o.secrets];
-    this.spawn();
   }
 
-  private spawn(): void {
+  private get writer(): Worker {
+    return this.worker ?? this.spawn();
+  }
+
+  private spawn(): Worker {
     const worker = (this.worker = new Worker(WRITER));
     worker.unref(); // the writer alone never keeps the process alive
     worker.onmessage = (ev: MessageEvent<FromWriter>) => {
@@ -128,6 +135,7 @@ export class Logger {
       pruneEveryMs: this.o.pruneEveryMs ?? 60_000,
     };
     worker.postMessage(open);
+    return worker;
   }
 
   /** Opens the database once here, so a bad path fails at start-up, then hands it to the writer. */
@@ -139,14 +147,14 @@ export class Logger {
   /** Keys of a reloaded config: redacted from now on, as are all the earlier ones (queued rows may hold them). */
   addSecrets(secrets: string[]): void {
     this.secrets = [...new Set([...this.secrets, ...secrets])];
-    this.worker.postMessage({ type: "secrets", secrets } satisfies ToWriter);
+    this.worker?.postMessage({ type: "secrets", secrets } satisfies ToWriter); // a writer started later opens with them all
   }
 
   /** Retention from now on (a reload), kept for a writer started again. */
   retain(r: Retention): void {
     this.o.maxRows = r.maxRows;
     this.o.maxDays = r.maxDays;
-    this.worker.postMessage({ type: "retention", retention: r } satisfies ToWriter);
+    this.worker?.postMessage({ type: "retention", retention: r } satisfies ToWriter);
   }
 
   begin(start: TraceStart): Trace {
@@ -178,7 +186,7 @@ export class Logger {
     const m: ToWriter = { type: "rows", batch, dropped: this.unreported };
     this.inFlight += batch.n;
     this.unreported = 0;
-    this.worker.postMessage(m, { transfer: [batch.cells.buffer as ArrayBuffer] });
+    this.writer.postMessage(m, { transfer: [batch.cells.buffer as ArrayBuffer] });
   }
 
   /** Resolves once every row of a request answered so far is written (and, with `prune`, retention applied). */
@@ -187,11 +195,12 @@ export class Logger {
     this.post();
     if (this.dead) return;
     const id = ++this.nextFlush;
-    this.worker.ref(); // keep the process alive until the writer answers
+    const writer = this.writer;
+    writer.ref(); // keep the process alive until the writer answers
     return new Promise<void>((resolve) => {
       this.flushes.set(id, resolve);
-      this.worker.postMessage({ type: "flush", id, prune: o.prune } satisfies ToWriter);
-    }).finally(() => this.flushes.size || this.worker.unref());
+      writer.postMessage({ type: "flush", id, prune: o.prune } satisfies ToWriter);
+    }).finally(() => this.flushes.size || this.worker?.unref());
   }
 
   /**
@@ -205,14 +214,16 @@ export class Logger {
     const id = ++this.nextFlush;
     const rows = await new Promise<RowView[][] | undefined>((resolve) => {
       this.reads.set(id, resolve);
-      this.worker.postMessage({ type: "latest", id, filters } satisfies ToWriter);
+      this.writer.postMessage({ type: "latest", id, filters } satisfies ToWriter);
     });
     return rows ?? filters.map(() => []);
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    await Promise.all(this.settling);
+    // Never started (nothing was logged): not started now just to be stopped.
+    if (this.worker || this.pending.n || this.unreported) await this.flush();
     this.closing = true;
-    this.worker.terminate();
+    this.worker?.terminate();
   }
 }
