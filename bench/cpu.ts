@@ -4,13 +4,13 @@
 // Usage: bun bench/cpu.ts [--rounds N] [--seconds S] [--only claude→openai,…] [NAME=BINARY[|YAML] …]
 // (YAML: a flow mapping merged over the bench's config, e.g. 'nolog=bench/.cache/ccproxy|{logging: {enabled: false}}')
 // (no NAME=BINARY: builds this checkout into bench/.cache/ccproxy-cpu and measures it alone)
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { CACHE } from "./setup.ts";
 import { call, specs, FETCH_LIMIT, type Ports } from "./targets.ts";
 import { cpuUs, start, stop, type Proc } from "./procs.ts";
-import { DIRECTIONS, type Direction } from "./payloads.ts";
+import { DIRECTIONS, streams, type Direction } from "./payloads.ts";
 import { wrk } from "./wrk.ts";
 import { timeStream } from "./stream.ts";
 import { median } from "./stats.ts";
@@ -72,16 +72,16 @@ try {
     const [path, overlay] = bin.split("|") as [string, string | undefined];
     const mine = { ...parse(config), ...(overlay ? parse(overlay) : {}), listen: `127.0.0.1:${port}` };
     writeFileSync(file, stringify(mine));
-    procs[name] = await start({ name: `cpu-${name}`, cmd: [path, "--config", file], port, env: { HOME: join(CACHE, `cpu-home-${name}`) } }, LOGS);
+    const home = join(CACHE, `cpu-home-${name}`);
+    rmSync(home, { recursive: true, force: true }); // a fresh log each run: rows of earlier runs would weigh on this one's
+    procs[name] = await start({ name: `cpu-${name}`, cmd: [path, "--config", file], port, env: { HOME: home } }, LOGS);
   }
   const pid = (t: Target) => procs[t === "direct" ? "emulator" : t]!.child.pid;
-  // warm every path
+  // Every path warmed under load, as `bun run bench` does: until the JIT has compiled what is timed.
   for (const d of directions)
     for (const t of targets)
-      for (const stream of [false, true]) {
-        const c = callOf(t, d, "fast", stream);
-        for (let i = 0; i < 300; i++) await (await fetch(c.url, { method: "POST", headers: c.headers, body: c.body })).text();
-      }
+      for (const stream of streams(d) ? [false, true] : [false])
+        await wrk(callOf(t, d, "fast", stream), { seconds: 2, connections: 8, threads: 1, check: false, dir: CACHE, tag: "cpu-warm" });
 
   for (let r = 0; r < ROUNDS; r++) {
     console.error(`round ${r + 1}/${ROUNDS}`);
@@ -99,6 +99,7 @@ try {
           const w = await wrk(c, { seconds: SECONDS, connections: 32, threads: 1, check: false, dir: CACHE, tag: "cpu-tp" });
           into.push((cpuUs(pid(t)) - c0) / w.requests);
         }
+        if (!streams(d)) continue; // embeddings: no stream, no TTFT
         const paced = callOf(t, d, "paced");
         // a few paced streams staggered 40 ms apart: each first delta arrives on a quiet proxy
         const ts = await Promise.all(Array.from({ length: 8 }, (_, i) => Bun.sleep(i * 40).then(() => timeStream(paced))));
