@@ -116,7 +116,7 @@ export function failover(
   return inTurn<Response>(
     engine.router,
     plan.attempts,
-    (pair, defer) => tryPair({ engine, call, pair, where: `${pair.provider.name}/${pair.model}`, trace, defer }),
+    (pair, defer) => tryPair({ engine, call, pair, where: pair.target, trace, defer }),
     trace && ((f) => trace.failed(f.error.message, f.status)),
   );
 }

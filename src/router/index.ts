@@ -12,6 +12,8 @@ export interface Pair {
   provider: ResolvedProvider;
   /** The upstream model name */
   model: string;
+  /** `provider/model`: how errors, the log and metrics name the target; one string per pair, not one per request */
+  target: string;
   key?: string;
   /** How logs and errors name the key: never the key itself */
   keyLabel: string;
@@ -32,7 +34,7 @@ export function keyPairsOf(provider: ResolvedProvider): Pair[] {
   const hashes = keyHashesOf(provider);
   return keys.map((key, k) => {
     const keyLabel = keyLabelOf(provider, k);
-    return { provider, model: "", key, keyLabel, id: `${keyLabel} (model list)`, keyHash: hashes[k]!, unlisted: true };
+    return { provider, model: "", target: `${provider.name}/`, key, keyLabel, id: `${keyLabel} (model list)`, keyHash: hashes[k]!, unlisted: true };
   });
 }
 
@@ -256,7 +258,7 @@ export class Router {
     const keyLabel = keyLabelOf(provider, k);
     const id = `${keyLabel}/${model}`;
     this.known.used(id, { provider: provider.name, model, keyLabel });
-    return { provider, model, key, keyLabel, id, keyHash: keyHashesOf(provider)[k]! };
+    return { provider, model, target: `${provider.name}/${model}`, key, keyLabel, id, keyHash: keyHashesOf(provider)[k]! };
   }
 
   /** Tells the sharing, when there is one, that a pair's or key's health changed: cooling until `s.coolUntil`, or recovered. */
