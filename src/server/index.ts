@@ -45,10 +45,11 @@ export interface ServerOptions {
   connections?: Connections;
 }
 
-/** What `answer` takes from the server around it: the egress filter, and the hold on a handled request. */
+/** What `answer` takes from the server around it (made once per server): the egress filter, and the hold on a handled request. */
 interface Around {
-  redact: (text: string) => string;
-  hold: () => Held;
+  /** The current filter: a reload that brings new secrets replaces it */
+  readonly redact: (text: string) => string;
+  hold: (req: Request) => Held;
   /** The address the server listens on, as a URL's origin */
   listening: () => string;
   /** What GET /metrics renders */
@@ -72,6 +73,15 @@ export function startServer(live: Engine, listen: { host: string; port: number }
   const metrics = new Metrics(live.config);
   live.log?.watch(metrics.watch);
   const scrape = () => metrics.render({ inFlight: conns.inFlight, pairs: live.router.status(), droppedRows: live.log?.store?.dropped ?? 0 });
+  let around: Around | undefined;
+  const aroundOf = (server: Server<undefined>): Around => ({
+    get redact() {
+      return secrets.redact;
+    },
+    hold: (req) => conns.hold(server, req),
+    listening: () => `http://${server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`,
+    metrics: scrape,
+  });
 
   return Bun.serve({
     hostname: listen.host,
@@ -92,12 +102,7 @@ export function startServer(live: Engine, listen: { host: string; port: number }
       if (scopes.config !== engine.config) (scopes = scopesOf(engine.config)), secrets.add(secretsOf(engine.config)), metrics.configure(engine.config);
       const url = new URL(req.url);
       const origin = req.headers.get("origin");
-      const res = await answer(req, url, engine, scopes, {
-        redact: secrets.redact,
-        hold: () => conns.hold(server, req),
-        listening: () => `http://${server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`,
-        metrics: scrape,
-      });
+      const res = await answer(req, url, engine, scopes, (around ??= aroundOf(server)));
       const leaving = egress(res, secrets.redact);
       const out = leaving instanceof Response ? leaving : await leaving;
       if (origin !== null && originAllowed(origin, engine.config)) corsHeaders(out.headers, origin);
@@ -194,7 +199,7 @@ async function answer(req: Request, url: URL, engine: Engine, scopes: Scopes, ar
   }
   const badModel = badModelName(route.params?.model, body);
   if (badModel) return refuse(400, badModel, "model", text);
-  const held = around.hold();
+  const held = around.hold(req);
   try {
     const call: Call = {
       client,
