@@ -1,51 +1,56 @@
 import { expect, test } from "bun:test";
-import { collectWhenIdle } from "./idle.ts";
+import { collectWhenIdle, type IdleTiming } from "./idle.ts";
 
-test("collects once quiet for quietMs, once per burst, never while busy", async () => {
-  let collections = 0;
-  const idle = collectWhenIdle({ tickMs: 20, quietMs: 100, large: 1_000, atStart: false }, () => collections++);
+function counting(timing: Partial<IdleTiming>) {
+  const n = { collect: 0, shrink: 0 };
+  const idle = collectWhenIdle({ atStart: false, ...timing }, { collect: () => n.collect++, shrink: () => n.shrink++ });
+  return { n, idle };
+}
+
+test("shrinks once quiet for quietMs, once per quiet spell, never while busy", async () => {
+  const { n, idle } = counting({ tickMs: 20, quietMs: 100, large: 1_000 });
   try {
-    await Bun.sleep(100);
-    expect(collections).toBe(0); // nothing served yet: nothing to give back
+    await Bun.sleep(150);
+    expect(n.shrink).toBe(0); // nothing served yet: nothing to give back
     const busy = setInterval(() => idle.served(), 5);
     await Bun.sleep(150);
     clearInterval(busy);
-    expect(collections).toBe(0); // requests in every tick
+    expect(n.shrink).toBe(0); // requests in every tick
     await Bun.sleep(30);
-    expect(collections).toBe(0); // a small burst waits for quietMs
+    expect(n).toEqual({ collect: 0, shrink: 0 }); // a small burst waits for quietMs
     await Bun.sleep(250);
-    expect(collections).toBe(1);
+    expect(n.shrink).toBe(1);
     await Bun.sleep(150);
-    expect(collections).toBe(1); // quiet since: no second collection
+    expect(n.shrink).toBe(1); // quiet since: no second shrink
     idle.served();
     await Bun.sleep(250);
-    expect(collections).toBe(2);
+    expect(n).toEqual({ collect: 0, shrink: 2 });
   } finally {
     idle.stop();
   }
 });
 
-test("a large burst is collected after one quiet tick", async () => {
-  let collections = 0;
-  const idle = collectWhenIdle({ tickMs: 20, quietMs: 10_000, large: 100, atStart: false }, () => collections++);
+test("a large burst is collected after one quiet tick, and shrunk only after quietMs", async () => {
+  const { n, idle } = counting({ tickMs: 20, quietMs: 400, large: 100 });
   try {
     for (let i = 0; i < 99; i++) idle.served();
     await Bun.sleep(120);
-    expect(collections).toBe(0); // below `large`: waits for quietMs
+    expect(n.collect).toBe(0); // below `large`
     idle.served();
     await Bun.sleep(120);
-    expect(collections).toBe(1);
+    expect(n).toEqual({ collect: 1, shrink: 0 });
+    await Bun.sleep(500);
+    expect(n).toEqual({ collect: 1, shrink: 1 });
   } finally {
     idle.stop();
   }
 });
 
-test("collects start-up's garbage once, at once", async () => {
-  let collections = 0;
-  const idle = collectWhenIdle({ tickMs: 20, quietMs: 10_000, large: 1_000 }, () => collections++);
+test("start-up's garbage is shrunk at once", async () => {
+  const { n, idle } = counting({ tickMs: 20, quietMs: 10_000, large: 1_000, atStart: true });
   try {
-    await Bun.sleep(100);
-    expect(collections).toBe(1);
+    await Bun.sleep(50);
+    expect(n).toEqual({ collect: 0, shrink: 1 });
   } finally {
     idle.stop();
   }
