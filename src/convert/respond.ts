@@ -86,7 +86,9 @@ export async function whole(a: ChatAttempt, res: globalThis.Response, asStream: 
  * its first event, a 200 that is no answer).
  */
 export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uint8Array>, first: Uint8Array, passThrough = false): Outcome {
-  const { engine, call, ctx, compat, trace, pair } = a;
+  // No closure here names `a`, `call` or `ctx`: the stream's closures live as long as it does, and
+  // through them each open stream held the client's request twice more (its text and its parse).
+  const { engine, call, ctx, compat, trace, pair, where } = a;
   const encode = clientStream(engine, call);
   // The first chunk is converted before anything is committed: its events wait in `early` until the
   // stream is known to be more than an error.
@@ -103,14 +105,14 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
     hooks?.observe(e);
     if (left) return;
     if (e.type === "stop") settle?.("complete");
-    else if (e.type === "error") settle?.({ error: { ...e, message: `${a.where}: mid-stream: ${e.message}` }, retry: true, status: e.status });
+    else if (e.type === "error") settle?.({ error: { ...e, message: `${where}: mid-stream: ${e.message}` }, retry: true, status: e.status });
   };
   const body = convertStream(reader, {
     decode: engine.mappings[pair.provider.protocol].stream["stream.decode"],
     encode,
     ctx: streamContext(ctx),
     // Only a protocol that lets a later request name an answer keeps it (a passed-through one has the upstream's ids).
-    final: passThrough || !protocolOf(call.client).recall ? undefined : (frames) => keep(a, frames),
+    final: passThrough ? undefined : keeper(a),
     idleTimeoutMs: pair.provider.limits.idleTimeoutMs,
     first,
     passThrough,
@@ -130,7 +132,7 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
   if (error && seen.every((e) => e.type === "start" || e.type === "error")) {
     body.cancel().catch(() => {});
     const { type: _, ...unified } = error;
-    return { error: { ...unified, message: `${a.where}: ${error.message}` }, retry: isRetryable(error.status), status: error.status };
+    return { error: { ...unified, message: `${where}: ${error.message}` }, retry: isRetryable(error.status), status: error.status };
   }
   settle = a.defer();
   hooks = trace?.stream();
@@ -141,9 +143,17 @@ export function streamed(a: ChatAttempt, reader: ReadableStreamDefaultReader<Uin
 
 /** Keeps an answer the client got, where its protocol lets a later request name it (the Responses API's previous_response_id). */
 function keep(a: ChatAttempt, answer: unknown) {
+  keeper(a)?.(answer);
+}
+
+/** What keeps an answer for a later request to name, holding only the request it answers; undefined where the protocol keeps none. */
+function keeper(a: ChatAttempt): ((answer: unknown) => void) | undefined {
   const { engine, call } = a;
   const recall = protocolOf(call.client).recall;
-  if (recall && engine.kept) recall.keep(call.sent ?? call.body, answer, engine.kept.within(call.owner ?? ""));
+  if (!recall || !engine.kept) return undefined;
+  const request = call.sent ?? call.body;
+  const kept = engine.kept.within(call.owner ?? "");
+  return (answer) => recall.keep(request, answer, kept);
 }
 
 /**

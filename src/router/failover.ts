@@ -39,7 +39,7 @@ export async function inTurn<T>(
   for (const pair of pairs) {
     tried++;
     let deferred = false;
-    const out = await tryPair(pair, () => ((deferred = true), (end) => settle(router, pair, end)));
+    const out = await tryPair(pair, () => ((deferred = true), settler(router, pair)));
     if (!isFailure(out)) {
       if (!deferred) router?.succeed(pair);
       return out;
@@ -50,6 +50,14 @@ export async function inTurn<T>(
     if (!out.retry) break;
   }
   return { ...(last ?? { error: { status: 502, kind: "api_error", message: "no target to try" }, retry: false }), tried };
+}
+
+/**
+ * What a stream calls at its end. Made here, not in the loop: a closure there would keep the loop's
+ * scope, and through it the call, its request and its parse, for as long as the stream stays open.
+ */
+function settler(router: Pick<Router, "succeed" | "fail"> | undefined, pair: Pair): (end: StreamEnd) => void {
+  return (end) => settle(router, pair, end);
 }
 
 function settle(router: Pick<Router, "succeed" | "fail"> | undefined, pair: Pair, end: StreamEnd): void {
