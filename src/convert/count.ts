@@ -79,7 +79,7 @@ export async function count(engine: Engine, call: Call, asked: CountRequest, ans
 
 /** In tool compatibility mode the model reads the tools as an instruction, not as `tools`: that is counted. */
 function countedRequest(call: Call, req: Request, route: ModelRoute, engine: Engine, first: Attempt["pair"]): Request {
-  const compat = compatPlan(call.toolCompat ?? route.toolCompat, req, engine.router, engine.config.mappings).session(`${first.provider.name}/${first.model}`);
+  const compat = compatPlan(call.toolCompat ?? route.toolCompat, req, engine.router, engine.config.mappings).session(first.target);
   return compat ? compat.request(req) : req;
 }
 

@@ -167,7 +167,7 @@ async function route(engine: Engine, call: Call, trace: Trace | undefined): Prom
   const attempts = plan.attempts.filter((p) => hasEmbeddings(engine.mappings, p.provider.protocol));
   if (!attempts.length) {
     const p = plan.attempts[0]!;
-    const why = `${p.provider.name}/${p.model}: provider "${p.provider.name}" speaks ${p.provider.protocol}, which has no embeddings endpoint`;
+    const why = `${p.target}: provider "${p.provider.name}" speaks ${p.provider.protocol}, which has no embeddings endpoint`;
     return clientError(engine, call, unifiedError(400, `model "${model}": ${why}`, "model"));
   }
   const out = await failover(engine, call, { attempts }, (a) => tryEmbed(a, decoded), trace);
