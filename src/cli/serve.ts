@@ -44,7 +44,7 @@ export function serve(args: ParsedArgs): number {
   const connections = new Connections();
   let server;
   try {
-    server = startServer(engine, config.listen, { onRequest: collectWhenIdle().served, secrets, connections });
+    server = startServer(engine, config.listen, { onRequest: collectWhenIdle({}, undefined, () => connections.inFlight > 0).served, secrets, connections });
   } catch (e) {
     console.error(`ccproxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`);
     return 1;
