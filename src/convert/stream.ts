@@ -48,8 +48,6 @@ export interface StreamTap {
   end?(cancelled: boolean): void;
 }
 
-const encoder = new TextEncoder();
-
 /** One read of an upstream body (the DOM's ReadableStreamReadResult, which bun-types does not name). */
 export type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
 
@@ -134,40 +132,65 @@ export function convertStream(upstream: ReadableStreamDefaultReader<Uint8Array>,
   const tap = o.tap;
   if (o.first) tap?.upstream?.(o.first), decodeFrames(parser.push(o.first));
 
+  // A direct stream: one pull for the stream's life, its text written straight to the client's
+  // socket. A queued stream cost each chunk a round of promises and an encode; the first token
+  // reached the client ~35 µs later (a relay measured both ways).
+  let over = false; // ended, or the client left
   return new ReadableStream<Uint8Array>({
+    type: "direct",
     async pull(controller) {
-      while (!out && !normalizer.done) {
-        try {
-          const r = await next();
-          if (r.done) finish();
-          else tap?.upstream?.(r.value), decodeFrames(parser.push(r.value));
-        } catch (e) {
-          normalizer.fail(streamFault(e, o.idleTimeoutMs));
+      for (;;) {
+        while (!out && !normalizer.done && !over) {
+          try {
+            const r = await next();
+            if (r.done) finish();
+            else tap?.upstream?.(r.value), decodeFrames(parser.push(r.value));
+          } catch (e) {
+            normalizer.fail(streamFault(e, o.idleTimeoutMs));
+            upstream.cancel().catch(() => {});
+          }
+        }
+        if (over) return;
+        if (out) {
+          const text = o.redact ? o.redact(out) : out;
+          out = "";
+          tap?.client?.(text);
+          // A write the socket cannot take yet returns a promise: waited for, as a queued
+          // stream's next pull waited for the client's read. One to a socket gone throws (EPIPE).
+          try {
+            const written = controller.write(text);
+            if (written instanceof Promise) await written;
+            const flushed = controller.flush();
+            if (flushed instanceof Promise) await flushed;
+          } catch {
+            return left();
+          }
+        }
+        if (normalizer.done) {
+          over = true;
+          clearTimeout(idle);
           upstream.cancel().catch(() => {});
+          tap?.end?.(false);
+          closed?.(); // before the close, which completes the response: the server still knows its request
+          try {
+            controller.close();
+          } catch {} // the client left with the last write: nothing more to tell it
+          return;
         }
       }
-      if (out) {
-        const text = o.redact ? o.redact(out) : out;
-        out = "";
-        tap?.client?.(text);
-        controller.enqueue(encoder.encode(text));
-      }
-      if (normalizer.done) {
-        clearTimeout(idle);
-        controller.close();
-        upstream.cancel().catch(() => {});
-        tap?.end?.(false);
-        closed?.();
-      }
     },
-    cancel() {
-      // The client went away: stop reading (and paying for) the upstream.
-      clearTimeout(idle);
-      upstream.cancel().catch(() => {});
-      tap?.end?.(true);
-      closed?.();
-    },
+    cancel: left,
   });
+
+  /** The client went away: stop reading (and paying for) the upstream. */
+  function left() {
+    if (over) return;
+    over = true;
+    clearTimeout(idle);
+    upstream.cancel().catch(() => {});
+    tap?.end?.(true);
+    closed?.();
+  }
 }
 
 /** A passed-through frame's text, its response object's model named as the client named it. */
